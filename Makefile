@@ -1,0 +1,71 @@
+# The two commands: `make run` (set up, migrate, seed demo data, serve) and `make test`.
+SHELL := /bin/bash
+PY := .venv/bin/python
+PIP := .venv/bin/pip
+FLASK := FLASK_APP=server:create_app .venv/bin/flask
+PORT ?= 5000
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+export SESSION_COOKIE_SECURE ?= 0
+
+.PHONY: run test setup system-deps venv pwa migrate seed lint typecheck test-sqlite test-postgres migration soak bench clean
+
+run: setup migrate seed pwa  ## set up and serve with demo data on http://127.0.0.1:$(PORT)
+	PUSH_WORKER_THREAD=1 $(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: setup pwa lint typecheck test-sqlite test-postgres  ## set up and run the whole suite on SQLite and PostgreSQL
+
+setup: system-deps venv
+
+# Debian packages the app and its tests need: Chromium for the browser tests, CJK fonts for PDFs.
+system-deps:
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
+		else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; fi; \
+	fi
+
+venv: .venv/.installed
+.venv/.installed: pyproject.toml
+	test -d .venv || python3 -m venv .venv
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[test]'
+	touch $@
+
+pwa:
+	@if [ -f package.json ]; then \
+		[ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; \
+		npm run --silent build; \
+	fi
+
+migrate:
+	$(FLASK) db upgrade
+
+seed:
+	$(FLASK) seed-demo
+
+lint:
+	.venv/bin/ruff check server tests bench
+
+typecheck:
+	.venv/bin/mypy server/domain server/sync
+
+test-sqlite:
+	DATABASE_URL= .venv/bin/pytest -q -p no:cacheprovider
+
+# PostgreSQL when reachable; with CI=true an unreachable PostgreSQL fails the run.
+test-postgres:
+	@if $(PY) -c "import psycopg,sys; psycopg.connect('postgresql://postgres@127.0.0.1:5432/test', connect_timeout=3).close()" 2>/dev/null; then \
+		DATABASE_URL=$(PG_URL) .venv/bin/pytest -q -p no:cacheprovider -m "not e2e"; \
+	elif [ "$$CI" = "true" ]; then echo "PostgreSQL at 127.0.0.1:5432 is unreachable (CI=true)"; exit 1; \
+	else echo "PostgreSQL unreachable: skipped the PostgreSQL run"; fi
+
+# Regenerate the single initial migration from the models (before the first release).
+migration:
+	rm -f migrations/versions/*.py instance-migration.sqlite3
+	ONSITE_INSTANCE=$$(mktemp -d) DATABASE_URL=sqlite:///$$PWD/instance-migration.sqlite3 $(FLASK) db migrate -m initial --rev-id 0001
+	rm -f instance-migration.sqlite3
+
+soak:
+	HYPOTHESIS_PROFILE=soak .venv/bin/pytest -q -p no:cacheprovider tests/sync -m "slow or not slow"
+
+bench:
+	for f in bench/*.py; do $(PY) $$f || exit 1; done

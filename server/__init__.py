@@ -1,0 +1,59 @@
+"""Onsite: the Flask sync server of the offline-first field-service app."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+
+def _secret_key(instance_path: str) -> str:
+    """A per-installation secret kept in the instance folder, never in the repo."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: config, database, auth, API, PWA and commands."""
+    from server import cli, db_setup
+    from server.api import errors
+    from server.auth import init_app as init_auth
+    from server.config import Config, sqlite_uri
+    from flask_smorest import Api
+
+    from server.extensions import db, migrate
+
+    app = Flask(__name__, instance_path=os.environ.get("ONSITE_INSTANCE") or None,
+                instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_object(Config)
+    app.config.from_pyfile("config.py", silent=True)
+    if test_config:
+        app.config.update(test_config)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        app.config["SQLALCHEMY_DATABASE_URI"] = sqlite_uri(app.instance_path)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _secret_key(app.instance_path)
+    if not app.config["BLOB_DIR"]:
+        app.config["BLOB_DIR"] = str(Path(app.instance_path) / "blobs")
+
+    import server.models  # noqa: F401  (registers every table)
+
+    db.init_app(app)
+    db_setup.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
+    api = Api(app)
+    init_auth(app)
+
+    from server import api as api_package
+
+    api_package.init_app(app, api)
+    errors.init_app(app)  # after the Api, so its JSON shape replaces flask-smorest's
+    cli.init_app(app)
+    return app

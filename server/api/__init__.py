@@ -1,0 +1,14 @@
+"""The HTTP API: one blueprint per resource, registered on the flask-smorest Api."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from flask_smorest import Api
+
+
+def init_app(app: Flask, api: Api) -> None:
+    from server.api import auth
+
+    for module in (auth,):
+        api.register_blueprint(module.blp)

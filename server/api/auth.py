@@ -1,0 +1,109 @@
+"""Sign in and out with a password, the current session, and device registration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import session
+from flask.views import MethodView
+from flask_login import current_user, login_user, logout_user
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from server.api.errors import ApiError
+from server.auth import csrf_token
+from server.auth.devices import register_device
+from server.auth.roles import signed_in
+from server.extensions import db
+from server.models import Device, User
+
+blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Sign-in and devices")
+
+
+class LoginSchema(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=256))
+
+
+class UserSchema(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    display_name = fields.String()
+    role = fields.String()
+    badge_no = fields.String(allow_none=True)
+
+
+class SessionSchema(Schema):
+    user = fields.Nested(UserSchema, allow_none=True)
+    csrf_token = fields.String()
+
+
+class DeviceInSchema(Schema):
+    device_id = fields.String(
+        required=True, validate=[validate.Length(min=8, max=64),
+                                 validate.Regexp(r"^[A-Za-z0-9_-]+$")]
+    )
+    name = fields.String(load_default="", validate=validate.Length(max=120))
+
+
+class DeviceSchema(Schema):
+    id = fields.String()
+    name = fields.String()
+    receipt_prefix = fields.String()
+    user_id = fields.Integer()
+    registered_at = fields.DateTime()
+    last_sync_at = fields.DateTime(allow_none=True)
+    clock_offset_ms = fields.Integer(allow_none=True)
+    revoked_at = fields.DateTime(allow_none=True)
+
+
+def session_body() -> dict[str, Any]:
+    return {"user": current_user if current_user.is_authenticated else None,
+            "csrf_token": csrf_token()}
+
+
+@blp.route("/login", endpoint="login", methods=["POST"])
+@blp.arguments(LoginSchema)
+@blp.response(200, SessionSchema)
+def login(body: dict[str, str]) -> dict[str, Any]:
+    """Sign in with username and password; answers the user and a fresh CSRF token."""
+    user = db.session.scalar(db.select(User).where(User.username == body["username"]))
+    if user is None or not user.active or not user.check_password(body["password"]):
+        raise ApiError(401, "bad_credentials", "Wrong username or password.", field="password")
+    session.clear()
+    login_user(user)
+    session.permanent = True
+    return session_body()
+
+
+@blp.route("/logout", methods=["POST"])
+@blp.response(200, SessionSchema)
+def logout() -> dict[str, Any]:
+    """Sign out. The PWA refuses to call this while it still holds unsynced work."""
+    logout_user()
+    session.clear()
+    return session_body()
+
+
+@blp.route("/session")
+class SessionView(MethodView):
+    @blp.response(200, SessionSchema)
+    def get(self) -> dict[str, Any]:
+        """Who is signed in, and the CSRF token to send with writes."""
+        return session_body()
+
+
+@blp.route("/devices")
+class DevicesView(MethodView):
+    @signed_in
+    @blp.response(200, DeviceSchema(many=True))
+    def get(self) -> list[Device]:
+        """The caller's registered devices."""
+        return list(db.session.scalars(db.select(Device).where(Device.user_id == current_user.id)))
+
+    @signed_in
+    @blp.arguments(DeviceInSchema)
+    @blp.response(201, DeviceSchema)
+    def post(self, body: dict[str, str]) -> Device:
+        """Register this phone; answers its receipt prefix. Registering again is harmless."""
+        return register_device(body["device_id"], body["name"])

@@ -1,0 +1,57 @@
+"""Registered phones: the device a request comes from, checked against its owner and revocation."""
+
+from __future__ import annotations
+
+import secrets
+import string
+
+from flask import request
+from flask_login import current_user
+
+from server.api.errors import ApiError
+from server.extensions import db
+from server.models import Device
+
+DEVICE_HEADER = "X-Device-Id"
+_PREFIX_ALPHABET = string.ascii_uppercase.replace("O", "").replace("I", "") + "23456789"
+
+
+def new_receipt_prefix() -> str:
+    """A short prefix no other device has; receipts are numbered offline as PREFIX-counter."""
+    while True:
+        prefix = "".join(secrets.choice(_PREFIX_ALPHABET) for _ in range(4))
+        if db.session.scalar(db.select(Device.id).where(Device.receipt_prefix == prefix)) is None:
+            return prefix
+
+
+def register_device(device_id: str, name: str) -> Device:
+    """Register the caller's phone, or return it again if it is already theirs."""
+    device = db.session.get(Device, device_id)
+    if device is not None:
+        if device.user_id != current_user.id:
+            raise ApiError(409, "device_taken", "This device is registered to someone else.",
+                           field="device_id")
+        if device.revoked:
+            raise ApiError(403, "device_revoked", "This device has been revoked.", field="device_id")
+        return device
+    device = Device(id=device_id, user_id=current_user.id, name=name,
+                    receipt_prefix=new_receipt_prefix())
+    db.session.add(device)
+    db.session.commit()
+    return device
+
+
+def current_device(required: bool = True) -> Device | None:
+    """The caller's registered, unrevoked device named by the X-Device-Id header."""
+    device_id = request.headers.get(DEVICE_HEADER, "")
+    if not device_id:
+        if required:
+            raise ApiError(400, "device_required", "Send the X-Device-Id header.", field=DEVICE_HEADER)
+        return None
+    device = db.session.get(Device, device_id)
+    if device is None or device.user_id != current_user.id:
+        raise ApiError(403, "device_unknown", "This device is not registered to you.",
+                       field=DEVICE_HEADER)
+    if device.revoked:
+        raise ApiError(403, "device_revoked", "This device has been revoked.", field=DEVICE_HEADER)
+    return device

@@ -1,0 +1,51 @@
+"""Configuration with its defaults in one place, read from the environment and the instance folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+class Config:
+    """Defaults for every setting; the environment and `instance/config.py` override them."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")  # filled from instance/secret_key when empty
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "")
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    # Sessions: the cookie is Secure unless explicitly relaxed for plain-http local use.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+    REMEMBER_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = int(os.environ.get("SESSION_LIFETIME_SECONDS", str(12 * 3600)))
+
+    # Request limits: everything larger is answered 413 before it is parsed.
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    MAX_BLOB_BYTES = 15 * 1024 * 1024
+    MAX_PUSH_BATCH = 2000
+    PULL_PAGE_SIZE = 500
+
+    # OpenAPI (flask-smorest)
+    API_TITLE = "Onsite"
+    API_VERSION = "1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+    # Domain policy overrides (see server/domain/policy.py for the defaults).
+    SERVICE_POLICY: dict[str, object] = {}
+    CURRENCY = os.environ.get("CURRENCY", "CNY")
+
+    # Web Push
+    VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:ops@onsite.example")
+    PUSH_TTL_SECONDS = 24 * 3600
+    PUSH_WORKER_THREAD = os.environ.get("PUSH_WORKER_THREAD", "0") == "1"
+
+    BLOB_DIR = os.environ.get("BLOB_DIR", "")  # default: instance/blobs
+
+
+def sqlite_uri(instance_path: str) -> str:
+    """The embedded default database: a SQLite file in the instance folder."""
+    return "sqlite:///" + str(Path(instance_path) / "onsite.sqlite3")

@@ -1,0 +1,51 @@
+"""Every table of the app; importing this package registers them all with the metadata."""
+
+from server.models.base import Tracked, UTCDateTime, new_id, utcnow
+from server.models.catalogue import FeeSchedule, FeeScheduleItem, Part, WarrantyPolicy
+from server.models.conflicts import Conflict
+from server.models.notifications import Notification
+from server.models.orders import (
+    AppointmentChange,
+    Complaint,
+    Customer,
+    FollowUp,
+    LoanerIssue,
+    LoanerUnit,
+    ServiceOrder,
+    TimelineEvent,
+    Unit,
+)
+from server.models.people import Device, Role, User
+from server.models.visit import Payment, PartUsed, Photo, Rating, Receipt, ReceiptLine, Signature
+
+__all__ = [
+    "AppointmentChange",
+    "Complaint",
+    "Conflict",
+    "Customer",
+    "Device",
+    "FeeSchedule",
+    "FeeScheduleItem",
+    "FollowUp",
+    "LoanerIssue",
+    "LoanerUnit",
+    "Notification",
+    "Part",
+    "PartUsed",
+    "Payment",
+    "Photo",
+    "Rating",
+    "Receipt",
+    "ReceiptLine",
+    "Role",
+    "ServiceOrder",
+    "Signature",
+    "TimelineEvent",
+    "Tracked",
+    "UTCDateTime",
+    "Unit",
+    "User",
+    "WarrantyPolicy",
+    "new_id",
+    "utcnow",
+]
