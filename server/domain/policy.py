@@ -1,4 +1,4 @@
-"""Service policy: every number the documents give as a company default, in one configurable place."""
+"""Service policy: every number the documents give as a company default, in one place."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ class ServicePolicy:
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> ServicePolicy:
-        """Build a policy from configuration: durations as timedelta, seconds, or e.g. "2h"/"15min"."""
+        """Build a policy from configuration; durations as timedelta, seconds, "2h", "15min"."""
         known = {f.name: f for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - set(known))
         if unknown:
