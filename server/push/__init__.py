@@ -1,0 +1,1 @@
+"""Web Push: the transactional outbox, the sender, and subscription upkeep."""
