@@ -21,12 +21,12 @@ def _secret_key(instance_path: str) -> str:
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config, database, auth, API, PWA and commands."""
+    from flask_smorest import Api
+
     from server import cli, db_setup
     from server.api import errors
     from server.auth import init_app as init_auth
     from server.config import Config, sqlite_uri
-    from flask_smorest import Api
-
     from server.extensions import db, migrate
 
     app = Flask(__name__, instance_path=os.environ.get("ONSITE_INSTANCE") or None,

@@ -16,7 +16,7 @@ from server.models.orders import (
     Unit,
 )
 from server.models.people import Device, Role, User
-from server.models.visit import Payment, PartUsed, Photo, Rating, Receipt, ReceiptLine, Signature
+from server.models.visit import PartUsed, Payment, Photo, Rating, Receipt, ReceiptLine, Signature
 
 __all__ = [
     "AppointmentChange",
