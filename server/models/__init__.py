@@ -16,6 +16,7 @@ from server.models.orders import (
     Unit,
 )
 from server.models.people import Device, Role, User
+from server.models.push import PushDelivery, PushSubscription
 from server.models.visit import PartUsed, Payment, Photo, Rating, Receipt, ReceiptLine, Signature
 
 __all__ = [
@@ -34,6 +35,8 @@ __all__ = [
     "PartUsed",
     "Payment",
     "Photo",
+    "PushDelivery",
+    "PushSubscription",
     "Rating",
     "Receipt",
     "ReceiptLine",
