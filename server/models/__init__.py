@@ -17,10 +17,18 @@ from server.models.orders import (
 )
 from server.models.people import Device, Role, User
 from server.models.push import PushDelivery, PushSubscription
+from server.models.security import (
+    AuditLog,
+    Passkey,
+    QuarantinedMutation,
+    SignInFailure,
+    WebAuthnChallenge,
+)
 from server.models.visit import PartUsed, Payment, Photo, Rating, Receipt, ReceiptLine, Signature
 
 __all__ = [
     "AppointmentChange",
+    "AuditLog",
     "Complaint",
     "Conflict",
     "Customer",
@@ -32,9 +40,11 @@ __all__ = [
     "LoanerUnit",
     "Notification",
     "Part",
+    "Passkey",
     "PartUsed",
     "Payment",
     "Photo",
+    "QuarantinedMutation",
     "PushDelivery",
     "PushSubscription",
     "Rating",
@@ -43,12 +53,14 @@ __all__ = [
     "Role",
     "ServiceOrder",
     "Signature",
+    "SignInFailure",
     "TimelineEvent",
     "Tracked",
     "UTCDateTime",
     "Unit",
     "User",
     "WarrantyPolicy",
+    "WebAuthnChallenge",
     "new_id",
     "utcnow",
 ]
