@@ -55,5 +55,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     api_package.init_app(app, api)
     errors.init_app(app)  # after the Api, so its JSON shape replaces flask-smorest's
+    from server import web
+
+    web.init_app(app)
     cli.init_app(app)
     return app

@@ -1,0 +1,73 @@
+"""Serves the installable PWA: the shell at `/`, its manifest, the root-scoped service worker, assets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Flask, Response, abort, send_from_directory
+
+PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
+DIST_DIR = PWA_DIR / "dist"
+
+# The shell runs no inline script or style; everything comes from this origin. Blob workers and
+# data/blob images are the photo compressor's and the signature pad's.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+       "worker-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+       "frame-ancestors 'none'; form-action 'self'")
+
+bp = Blueprint("web", __name__)
+
+
+def _shell_file(directory: Path, name: str, mimetype: str | None = None, *, revalidate: bool) -> Response:
+    if not (directory / name).is_file():
+        abort(404)
+    response = send_from_directory(directory, name, mimetype=mimetype, max_age=0 if revalidate else 3600)
+    if revalidate:
+        response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/")
+def index() -> Response:
+    """The app shell; every screen is a hash route inside it."""
+    response = _shell_file(PWA_DIR, "index.html", "text/html", revalidate=True)
+    response.headers["Content-Security-Policy"] = CSP
+    return response
+
+
+@bp.get("/blank")
+def blank() -> Response:
+    """An empty page served like the shell: the cold-start benchmark's floor."""
+    response = _shell_file(PWA_DIR, "blank.html", "text/html", revalidate=True)
+    response.headers["Content-Security-Policy"] = CSP
+    return response
+
+
+@bp.get("/manifest.webmanifest")
+def manifest() -> Response:
+    return _shell_file(PWA_DIR, "manifest.webmanifest", "application/manifest+json", revalidate=True)
+
+
+@bp.get("/service-worker.js")
+def service_worker() -> Response:
+    """The built service worker at the root, so its scope is the whole app."""
+    response = _shell_file(DIST_DIR, "service-worker.js", "text/javascript", revalidate=True)
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@bp.get("/dist/<path:name>")
+def dist(name: str) -> Response:
+    # Revalidated: names are stable and the service worker's precache carries the revisions.
+    return _shell_file(DIST_DIR, name, revalidate=True)
+
+
+@bp.get("/icons/<path:name>")
+def icons(name: str) -> Response:
+    if not name.endswith(".png"):
+        abort(404)
+    return _shell_file(PWA_DIR / "icons", name, "image/png", revalidate=False)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
