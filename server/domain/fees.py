@@ -188,9 +188,7 @@ def compute_charges(data: ChargeInput) -> Charges:
     """The lines, waivers and total for one visit (see the module docstring for the rules)."""
     pinned, other = data.schedule, data.other_schedule
     cause = Cause.parse(data.cause)
-    in_warranty = (
-        data.warranty.in_warranty if isinstance(data.warranty, WarrantyDecision) else data.warranty
-    )
+    in_warranty = data.warranty.in_warranty if isinstance(data.warranty, WarrantyDecision) else data.warranty
     free = in_warranty and cause not in EXCLUDED_CAUSES
     notes: list[Reason] = []
     if in_warranty and not free:
@@ -204,15 +202,11 @@ def compute_charges(data: ChargeInput) -> Charges:
         else:
             amount = price.unit_fen * qty
             reason = "lower_of_two_schedules" if price.lowered else "schedule_price"
-        lines.append(
-            ChargeLine(kind, code, qty, price.unit_fen, amount, reason, price.schedule.version)
-        )
+        lines.append(ChargeLine(kind, code, qty, price.unit_fen, amount, reason, price.schedule.version))
 
     if data.job is not None:
         key = (data.category, data.job)
-        price = _lowest(
-            "labour", f"{data.category}/{data.job}", lambda s: s.labour.get(key), pinned, other
-        )
+        price = _lowest("labour", f"{data.category}/{data.job}", lambda s: s.labour.get(key), pinned, other)
         priced(LineKind.LABOUR, data.job, 1, price)
 
     for part in data.parts:
@@ -255,9 +249,7 @@ def compute_charges(data: ChargeInput) -> Charges:
         if amount > best_amount:
             best_amount, best_code = amount, waiver.code
     if best_code is not None:
-        lines.append(
-            ChargeLine(LineKind.WAIVER, best_code, 1, -best_amount, -best_amount, best_code)
-        )
+        lines.append(ChargeLine(LineKind.WAIVER, best_code, 1, -best_amount, -best_amount, best_code))
 
     return Charges(
         lines=tuple(lines),
@@ -276,9 +268,7 @@ def _part_price(code: str) -> Callable[[FeeSchedule], int | None]:
 def _trade_in_credit(
     code: str, unit_fen: int, pinned: FeeSchedule, other: FeeSchedule | None
 ) -> tuple[int, FeeSchedule] | None:
-    offers = [
-        (s.trade_in[code], s) for s in (pinned, other) if s is not None and code in s.trade_in
-    ]
+    offers = [(s.trade_in[code], s) for s in (pinned, other) if s is not None and code in s.trade_in]
     if not offers:
         return None
     fen, schedule = max(offers, key=lambda offer: offer[0])  # max keeps the first on a tie

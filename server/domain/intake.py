@@ -9,9 +9,7 @@ from enum import StrEnum
 
 
 class Severity(StrEnum):
-    ERROR = (
-        "error"  # the order cannot be worked as it stands: check with the customer file/customer
-    )
+    ERROR = "error"  # the order cannot be worked as it stands: check with the customer file/customer
     WARNING = "warning"  # workable, but the engineer should confirm it when contacting the customer
 
 

@@ -54,9 +54,7 @@ def late_waiver_applies(minutes: int | None, policy: ServicePolicy) -> bool:
     return timedelta(minutes=minutes) > policy.late_tolerance
 
 
-def must_notify_delay_by(
-    appointment_start: datetime, policy: ServicePolicy | None = None
-) -> datetime:
+def must_notify_delay_by(appointment_start: datetime, policy: ServicePolicy | None = None) -> datetime:
     """Latest time to tell the customer of a delay (Haier: 12 minutes before the appointment)."""
     return appointment_start - (policy or ServicePolicy()).notify_delay_before_appointment
 

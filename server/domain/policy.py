@@ -63,9 +63,7 @@ class ServicePolicy:
 
     def repeat_repair_window(self, category: str) -> int:
         """Days after a paid repair within which a repeat repair of this category is free."""
-        return self.repeat_repair_window_days_by_category.get(
-            category, self.repeat_repair_window_days
-        )
+        return self.repeat_repair_window_days_by_category.get(category, self.repeat_repair_window_days)
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> ServicePolicy:

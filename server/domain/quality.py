@@ -80,9 +80,7 @@ class QualityReport:
 def on_time_arrival_rate(visits: Iterable[VisitRecord]) -> Ratio:
     """Arrivals at or before the appointment start, among visits that arrived."""
     arrived = [v for v in visits if v.arrived_at is not None]
-    on_time = sum(
-        1 for v in arrived if v.arrived_at is not None and v.arrived_at <= v.appointment_start
-    )
+    on_time = sum(1 for v in arrived if v.arrived_at is not None and v.arrived_at <= v.appointment_start)
     return Ratio(on_time, len(arrived))
 
 

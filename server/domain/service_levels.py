@@ -90,9 +90,7 @@ def _check(kind: BreachKind, due: datetime, done: datetime | None, now: datetime
     return Breach(kind, due, now - due, True) if now > due else None
 
 
-def breaches(
-    order_facts: OrderFacts, now: datetime, policy: ServicePolicy | None = None
-) -> list[Breach]:
+def breaches(order_facts: OrderFacts, now: datetime, policy: ServicePolicy | None = None) -> list[Breach]:
     """Service levels missed by `now`: late and still open, or done late."""
     f = order_facts
     due = deadlines(
@@ -138,9 +136,7 @@ def complaint_deadlines(
     policy = policy or ServicePolicy()
     return ComplaintDeadlines(
         first_response_by=opened_at + policy.complaint_first_response,
-        formal_answer_by=add_working_days(
-            opened_at, policy.complaint_formal_answer_working_days, holidays
-        ),
+        formal_answer_by=add_working_days(opened_at, policy.complaint_formal_answer_working_days, holidays),
     )
 
 

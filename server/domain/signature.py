@@ -122,9 +122,7 @@ def canonical_summary(order_summary: Mapping[str, Any]) -> bytes:
         raise CanonicalFormError("unknown_field", str(unknown[0]))
     value = {key: _canonical(order_summary[key], key) for key in FIELDS}
     value["signed_at"] = _time(order_summary["signed_at"], "signed_at")
-    text = json.dumps(
-        value, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False
-    )
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
     return text.encode("utf-8")
 
 

@@ -178,11 +178,7 @@ def transition(
         return Decision.refuse("unknown_status", current=str(current), target=str(target))
     if who is None:
         return Decision.refuse("unknown_role", role=str(role))
-    ctx = (
-        context
-        if isinstance(context, TransitionContext)
-        else TransitionContext.from_mapping(context or {})
-    )
+    ctx = context if isinstance(context, TransitionContext) else TransitionContext.from_mapping(context or {})
     params = {"current": src.value, "target": dst.value, "role": who.value}
     if src == dst:
         return Decision.refuse("already_in_status", **params)
@@ -225,7 +221,5 @@ def check_reschedule(*, reason: str | None, customer_agreed: bool) -> Decision:
     if not (reason and reason.strip()):
         return Decision.refuse("reason_required")
     if not customer_agreed:
-        return Decision.refuse(
-            "customer_refused_reschedule", next_status=S.RETURNED_TO_DISPATCH.value
-        )
+        return Decision.refuse("customer_refused_reschedule", next_status=S.RETURNED_TO_DISPATCH.value)
     return Decision.allow("reschedule_agreed")
