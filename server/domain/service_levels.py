@@ -67,7 +67,8 @@ def deadlines(
 
     On site: within `on_site_within` (48h) of the report, or, when the customer asked for a
     time, by that time (the end of the requested window if given, else its start) - earlier or
-    later than 48h alike, since the customer's time is the one agreed [003].
+    later than 48h alike, since the customer's time is the one agreed [003]. Completion is due
+    `complete_within` (72h) after the report, but never before the visit is due.
     """
     policy = policy or ServicePolicy()
     if requested_window_end is not None:
