@@ -59,4 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     web.init_app(app)
     cli.init_app(app)
+    from server import push
+
+    push.init_app(app)
     return app

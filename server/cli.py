@@ -29,7 +29,11 @@ def create_user(username: str, password: str, role: str, display_name: str,
 
 
 def init_app(app: Flask) -> None:
+    from server.push.cli import push_worker_command, vapid_keys_command
+
     app.cli.add_command(create_user)
+    app.cli.add_command(vapid_keys_command)
+    app.cli.add_command(push_worker_command)
     try:
         from server.demo import seed_demo_command
     except ImportError:  # demo data arrives with its own module

@@ -8,6 +8,7 @@ from flask_smorest import Api
 
 def init_app(app: Flask, api: Api) -> None:
     from server.api import auth
+    from server.api import push as push_api
 
-    for module in (auth,):
+    for module in (auth, push_api):
         api.register_blueprint(module.blp)
