@@ -1,6 +1,8 @@
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from server.domain.lateness import (
     delay_notice_in_time,
@@ -84,3 +86,11 @@ def test_delay_notice_in_time_or_late():
     assert (late.allowed, late.reason) == (False, "delay_notified_late")
     assert late.params["late_by"] == timedelta(minutes=7)
     assert delay_notice_in_time(APPOINTMENT, None).reason == "delay_not_notified"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=-3600, max_value=4 * 3600))
+def test_recorded_minutes_give_the_same_waiver_as_the_arrival_time(seconds):
+    result = lateness(APPOINTMENT, APPOINTMENT + timedelta(seconds=seconds))
+    assert result.waiver is late_waiver_applies(result.minutes, ServicePolicy())
+    assert result.waiver is (seconds > 15 * 60)

@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from server.domain.receipts import (
     belongs_to_device,
@@ -78,3 +80,16 @@ def test_number_with_another_devices_prefix_is_refused():
 
 def test_malformed_number_is_refused():
     assert check_receipt_number("A7K-12", "A7K", set()).reason == "malformed_receipt_number"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.from_regex(r"[A-Z][A-Z0-9]{1,7}", fullmatch=True),
+    st.integers(min_value=0, max_value=10**9),
+)
+def test_numbers_round_trip_and_never_repeat(prefix, last):
+    number = next_receipt_number(prefix, last)
+    parsed = parse_receipt_number(number)
+    assert (parsed.prefix, parsed.counter) == (prefix, last + 1)
+    assert next_receipt_number(prefix, last + 1) != number
+    assert check_receipt_number(number, prefix, {next_receipt_number(prefix, last + 1)}).allowed
