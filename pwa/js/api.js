@@ -1,0 +1,78 @@
+// The only module that calls fetch: JSON in and out, the CSRF header on writes, X-Device-Id,
+// and errors turned into ApiError carrying the server's {error: {code, message, field}}.
+
+let csrf = "";
+let deviceId = "";
+
+export function setCsrf(token) { csrf = token || ""; }
+export function setDeviceId(id) { deviceId = id || ""; }
+
+export class ApiError extends Error {
+  constructor(status, code, message, field, body) {
+    super(message || code);
+    this.status = status;
+    this.code = code;
+    this.field = field;
+    this.body = body;
+  }
+  get offline() { return this.status === 0; }
+}
+
+async function request(method, url, { json, body, headers = {}, signal } = {}) {
+  const h = { Accept: "application/json", ...headers };
+  if (method !== "GET" && method !== "HEAD") h["X-CSRF-Token"] = csrf;
+  if (deviceId) h["X-Device-Id"] = deviceId;
+  if (json !== undefined) {
+    h["Content-Type"] = "application/json";
+    body = JSON.stringify(json);
+  }
+  let response;
+  try {
+    response = await fetch(url, { method, headers: h, body, credentials: "same-origin", signal,
+      cache: "no-store" });
+  } catch (error) {
+    if (error && error.name === "AbortError") throw error;
+    throw new ApiError(0, "offline", "No connection.");
+  }
+  const text = await response.text();
+  let data = null;
+  if (text) {
+    try { data = JSON.parse(text); } catch { data = { raw: text }; }
+  }
+  if (!response.ok) {
+    const e = (data && data.error) || {};
+    throw new ApiError(response.status, e.code || `http_${response.status}`, e.message || response.statusText,
+      e.field, data);
+  }
+  return data;
+}
+
+export const get = (url, opts) => request("GET", url, opts);
+export const post = (url, json, opts = {}) => request("POST", url, { ...opts, json });
+export const put = (url, json, opts = {}) => request("PUT", url, { ...opts, json });
+export const sendBytes = (method, url, bytes, headers = {}, opts = {}) =>
+  request(method, url, { ...opts, body: bytes, headers: { "Content-Type": "application/octet-stream", ...headers } });
+
+// ---- sign-in and devices ------------------------------------------------------------------
+export async function session() {
+  const body = await get("/api/auth/session");
+  setCsrf(body.csrf_token);
+  return body;
+}
+export async function login(username, password) {
+  const body = await post("/api/auth/login", { username, password });
+  setCsrf(body.csrf_token);
+  return body;
+}
+export async function logout() {
+  const body = await post("/api/auth/logout", {});
+  setCsrf(body.csrf_token);
+  return body;
+}
+export const registerDevice = (id, name) => post("/api/auth/devices", { device_id: id, name });
+
+/** Raw GET for the benchmark floor (same bytes the sync client reads). */
+export async function getRaw(url) {
+  const response = await fetch(url, { credentials: "same-origin", headers: { "X-Device-Id": deviceId } });
+  return response.json();
+}
