@@ -23,7 +23,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config, database, auth, API, PWA and commands."""
     from flask_smorest import Api
 
-    from server import cli, db_setup
+    from server import cli, db_setup, security
     from server.api import errors
     from server.auth import init_app as init_auth
     from server.config import Config, sqlite_uri
@@ -50,6 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
     api = Api(app)
     init_auth(app)
+    security.init_app(app)
 
     from server import api as api_package
 

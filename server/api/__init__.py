@@ -12,3 +12,8 @@ def init_app(app: Flask, api: Api) -> None:
 
     for module in (auth, push_api):
         api.register_blueprint(module.blp)
+
+    from server.api import admin, passkeys
+
+    for blueprint in (passkeys.blp, passkeys.reauth_blp, admin.blp, admin.quarantine_blp):
+        api.register_blueprint(blueprint)

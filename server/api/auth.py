@@ -16,6 +16,14 @@ from server.auth.devices import register_device
 from server.auth.roles import signed_in
 from server.extensions import db
 from server.models import Device, User
+from server.security import (
+    audit,
+    bind_session_to_device,
+    check_sign_in_allowed,
+    clear_sign_in_failures,
+    mark_signed_in,
+    record_sign_in_failure,
+)
 
 blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Sign-in and devices")
 
@@ -67,12 +75,15 @@ def session_body() -> dict[str, Any]:
 @blp.response(200, SessionSchema)
 def login(body: dict[str, str]) -> dict[str, Any]:
     """Sign in with username and password; answers the user and a fresh CSRF token."""
+    check_sign_in_allowed(body["username"])
     user = db.session.scalar(db.select(User).where(User.username == body["username"]))
     if user is None or not user.active or not user.check_password(body["password"]):
+        record_sign_in_failure(body["username"])
         raise ApiError(401, "bad_credentials", "Wrong username or password.", field="password")
+    clear_sign_in_failures(user.username)
     session.clear()
     login_user(user)
-    session.permanent = True
+    mark_signed_in("password")
     return session_body()
 
 
@@ -80,6 +91,8 @@ def login(body: dict[str, str]) -> dict[str, Any]:
 @blp.response(200, SessionSchema)
 def logout() -> dict[str, Any]:
     """Sign out. The PWA refuses to call this while it still holds unsynced work."""
+    if current_user.is_authenticated:
+        audit("sign_out", target_type="user", target_id=current_user.id)
     logout_user()
     session.clear()
     return session_body()
@@ -106,4 +119,6 @@ class DevicesView(MethodView):
     @blp.response(201, DeviceSchema)
     def post(self, body: dict[str, str]) -> Device:
         """Register this phone; answers its receipt prefix. Registering again is harmless."""
-        return register_device(body["device_id"], body["name"])
+        device = register_device(body["device_id"], body["name"])
+        bind_session_to_device(device.id)
+        return device

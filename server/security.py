@@ -1,0 +1,215 @@
+"""Hardening: security headers and CSP, session expiry, re-authentication, sign-in limits, audit log.
+
+`init_app(app)` installs the request hooks; endpoints use `require_recent_auth`, `mark_signed_in`,
+`check_sign_in_allowed` / `record_sign_in_failure` and `audit`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import Flask, Response, current_app, g, request, session
+from flask_login import current_user, logout_user
+
+from server.api.errors import ApiError
+from server.extensions import db
+from server.models import AuditLog, Device, SignInFailure, utcnow
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+    "form-action 'self'",
+    "img-src 'self' data: blob:",
+    "worker-src 'self' blob:",
+    "connect-src 'self'",
+])
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    # Camera for on-site photos; WebAuthn for passkeys; everything else off.
+    "Permissions-Policy": ("camera=(self), microphone=(), geolocation=(self), payment=(), usb=(), "
+                           "publickey-credentials-get=(self), publickey-credentials-create=(self)"),
+}
+HSTS = "max-age=31536000; includeSubDomains"
+
+# Session keys (epoch seconds): when the session began, when it was last used, last (re-)authentication.
+SIGNED_IN_AT, SEEN_AT, AUTH_AT = "signed_in_at", "seen_at", "auth_at"
+DEVICE_KEY = "device_id"
+
+DEFAULTS: dict[str, int] = {
+    "SESSION_IDLE_SECONDS": 8 * 3600,        # unused this long: signed out
+    "REAUTH_SECONDS": 5 * 60,                # sensitive actions need a sign-in at most this old
+    "SIGNIN_WINDOW_SECONDS": 15 * 60,
+    "SIGNIN_MAX_FAILURES": 5,                # per username and IP within the window
+    "SIGNIN_MAX_FAILURES_PER_IP": 30,        # per IP, any username (password spraying)
+}
+
+# Endpoints a session bound to a revoked device may still reach: sign out, and hand over its outbox.
+REVOKED_DEVICE_ALLOWED = {"auth.logout", "auth.SessionView", "quarantine.intake"}
+
+
+def setting(name: str) -> int:
+    return int(current_app.config.get(name, DEFAULTS[name]))
+
+
+def client_ip() -> str:
+    return (request.remote_addr or "")[:64]
+
+
+# --- audit log -------------------------------------------------------------------------------------
+
+def audit(action: str, *, actor_id: int | None = None, target_type: str | None = None,
+          target_id: object = None, commit: bool = True, **details: Any) -> AuditLog:
+    """Record a security event; the actor defaults to the signed-in user."""
+    if actor_id is None and current_user and current_user.is_authenticated:
+        actor_id = current_user.id
+    entry = AuditLog(action=action, actor_id=actor_id, target_type=target_type,
+                     target_id=None if target_id is None else str(target_id),
+                     ip=client_ip() if request else None, details=details)
+    db.session.add(entry)
+    if commit:
+        db.session.commit()
+    return entry
+
+
+# --- sessions: sign-in moments, expiry, re-authentication ------------------------------------------
+
+def mark_signed_in(method: str) -> None:
+    """Call right after login_user: stamps the session and writes the audit entry."""
+    now = int(time.time())
+    session[SIGNED_IN_AT] = session[SEEN_AT] = session[AUTH_AT] = now
+    session.permanent = True
+    audit("sign_in", target_type="user", target_id=current_user.id, method=method)
+
+
+def mark_reauthenticated(method: str) -> None:
+    session[AUTH_AT] = int(time.time())
+    audit("reauth", target_type="user", target_id=current_user.id, method=method)
+
+
+def seconds_since_auth() -> float:
+    return time.time() - float(session.get(AUTH_AT, 0))
+
+
+def require_recent_auth(view: F) -> F:
+    """Refuse with 401 reauth_required unless the caller signed in (or re-authenticated) recently."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            raise ApiError(401, "not_signed_in", "Sign in first.")
+        if seconds_since_auth() > setting("REAUTH_SECONDS"):
+            raise ApiError(401, "reauth_required",
+                           "Confirm it is you: enter your password or use your passkey.",
+                           details={"max_age_seconds": setting("REAUTH_SECONDS")})
+        return view(*args, **kwargs)
+
+    return cast(F, wrapped)
+
+
+def _expire_old_sessions() -> None:
+    if not current_user.is_authenticated:
+        return
+    now = time.time()
+    started = float(session.get(SIGNED_IN_AT, 0))
+    seen = float(session.get(SEEN_AT, started))
+    lifetime = current_app.permanent_session_lifetime.total_seconds()
+    if now - started > lifetime or now - seen > setting("SESSION_IDLE_SECONDS"):
+        user_id = current_user.id
+        logout_user()
+        session.clear()
+        audit("session_expired", actor_id=user_id, target_type="user", target_id=user_id)
+        if request.path.startswith("/api/"):
+            raise ApiError(401, "session_expired", "Your session has ended; sign in again.")
+        return
+    if now - seen > 60:  # keep cookie rewrites rare
+        session[SEEN_AT] = int(now)
+
+
+def _refuse_revoked_device() -> None:
+    """A session bound to a revoked phone, or a request naming one, stops working at once."""
+    if not request.path.startswith("/api/") or request.endpoint in REVOKED_DEVICE_ALLOWED:
+        return
+    for device_id in {session.get(DEVICE_KEY), request.headers.get("X-Device-Id")}:
+        if not device_id:
+            continue
+        device = db.session.get(Device, str(device_id)[:64])
+        if device is not None and device.revoked:
+            raise ApiError(403, "device_revoked", "This device has been revoked.",
+                           field="X-Device-Id")
+
+
+def bind_session_to_device(device_id: str) -> None:
+    """Remember which phone this session lives on, so revoking the phone ends the session."""
+    session[DEVICE_KEY] = device_id
+
+
+# --- sign-in rate limiting -------------------------------------------------------------------------
+
+def _window_start() -> Any:
+    return utcnow() - timedelta(seconds=setting("SIGNIN_WINDOW_SECONDS"))
+
+
+def check_sign_in_allowed(username: str = "") -> None:
+    """Refuse with 429 when this username+IP (or this IP overall) failed too often lately."""
+    since, ip = _window_start(), client_ip()
+    per_ip = db.select(db.func.count()).select_from(SignInFailure).where(
+        SignInFailure.ip == ip, SignInFailure.at >= since)
+    too_many = db.session.scalar(per_ip) >= setting("SIGNIN_MAX_FAILURES_PER_IP")
+    if not too_many and username:
+        per_user = per_ip.where(SignInFailure.username == username.lower()[:64])
+        too_many = db.session.scalar(per_user) >= setting("SIGNIN_MAX_FAILURES")
+    if too_many:
+        retry = setting("SIGNIN_WINDOW_SECONDS")
+        g.retry_after = retry
+        audit("sign_in_throttled", actor_id=None, username=username[:64])
+        raise ApiError(429, "too_many_attempts",
+                       "Too many failed sign-ins. Wait a few minutes and try again.",
+                       details={"retry_after_seconds": retry})
+
+
+def record_sign_in_failure(username: str = "", reason: str = "bad_credentials") -> None:
+    db.session.add(SignInFailure(username=username.lower()[:64], ip=client_ip()))
+    db.session.execute(db.delete(SignInFailure).where(
+        SignInFailure.at < utcnow() - timedelta(seconds=2 * setting("SIGNIN_WINDOW_SECONDS"))))
+    audit("sign_in_failed", actor_id=None, username=username[:64], reason=reason)
+
+
+def clear_sign_in_failures(username: str) -> None:
+    db.session.execute(db.delete(SignInFailure).where(
+        SignInFailure.username == username.lower()[:64], SignInFailure.ip == client_ip()))
+
+
+# --- response headers ------------------------------------------------------------------------------
+
+def _add_security_headers(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    if request.path.startswith("/api/"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    retry = g.get("retry_after")
+    if retry:
+        response.headers["Retry-After"] = str(retry)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    for name, value in DEFAULTS.items():
+        app.config.setdefault(name, value)
+    app.before_request(_expire_old_sessions)
+    app.before_request(_refuse_revoked_device)
+    app.after_request(_add_security_headers)
