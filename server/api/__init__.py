@@ -17,3 +17,9 @@ def init_app(app: Flask, api: Api) -> None:
 
     for blueprint in (passkeys.blp, passkeys.reauth_blp, admin.blp, admin.quarantine_blp):
         api.register_blueprint(blueprint)
+
+    from server.api import catalogue, complaints, customers, figures, follow_ups, orders, receipts
+
+    for module in (orders, customers, catalogue, receipts, follow_ups, complaints, figures):
+        api.register_blueprint(module.blp)
+    app.register_blueprint(receipts.pages)

@@ -1,0 +1,91 @@
+"""Receipts: per order, one in JSON, as a PDF, and as a printable page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint as PageBlueprint
+from flask import Response, render_template
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from server.api.errors import ApiError
+from server.api.orders import load_order
+from server.api.schemas.care import ReceiptSchema
+from server.auth.roles import ensure_can_see, signed_in
+from server.extensions import db
+from server.models import Receipt, ServiceOrder
+from server.services.receipt_document import receipt_view, render_pdf
+
+blp = Blueprint("receipts", __name__, url_prefix="/api", description="Receipts")
+pages = PageBlueprint(
+    "receipt_pages",
+    __name__,
+    static_folder=str(Path(__file__).parent.parent / "static" / "receipt"),
+    static_url_path="/receipts/static",
+)
+
+
+def load_receipt(number: str) -> Receipt:
+    """The receipt if the caller may see its order; 404 otherwise."""
+    receipt = (
+        db.session.scalar(select(Receipt).where(Receipt.number == number)) if len(number) <= 32 else None
+    )
+    if receipt is None:
+        raise ApiError(404, "not_found", "No such receipt.")
+    ensure_can_see(db.session.get(ServiceOrder, receipt.order_id))
+    return receipt
+
+
+def receipt_body(receipt: Receipt) -> dict[str, Any]:
+    view = receipt_view(db.session, receipt)
+    body = {c.key: getattr(receipt, c.key) for c in Receipt.__table__.columns}
+    body.update(lines=receipt.lines, order_number=view.order.number, customer_name=view.customer.name)
+    return body
+
+
+@blp.route("/orders/<order_id>/receipts")
+@signed_in
+@blp.response(200, ReceiptSchema(many=True))
+def order_receipts(order_id: str) -> list[dict[str, Any]]:
+    """Every receipt issued on an order, voided ones included."""
+    order = load_order(order_id)
+    receipts = db.session.scalars(
+        select(Receipt).where(Receipt.order_id == order.id).order_by(Receipt.issued_at)
+    )
+    return [receipt_body(r) for r in receipts]
+
+
+@blp.route("/receipts/<number>")
+@signed_in
+@blp.response(200, ReceiptSchema)
+def receipt(number: str) -> dict[str, Any]:
+    """One receipt with its lines."""
+    return receipt_body(load_receipt(number))
+
+
+@blp.route("/receipts/<number>.pdf")
+@signed_in
+@blp.response(
+    200, content_type="application/pdf", description="The receipt as an A5 PDF with an embedded CJK font"
+)
+def receipt_pdf(number: str) -> Response:
+    """The receipt as a PDF (Chinese text rendered with an embedded Noto CJK subset)."""
+    found = load_receipt(number)
+    try:
+        data = render_pdf(receipt_view(db.session, found))
+    except FileNotFoundError as exc:
+        raise ApiError(503, "font_missing", str(exc)) from exc
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{found.number}.pdf"'},
+    )
+
+
+@pages.route("/receipts/<number>")
+@signed_in
+def receipt_page(number: str) -> str:
+    """A printable receipt page: no script at all, one static stylesheet."""
+    return render_template("receipt.html", view=receipt_view(db.session, load_receipt(number)))

@@ -1,0 +1,454 @@
+"""Order changes a dispatcher or engineer makes over HTTP, each decided by the domain rules.
+
+Every function works inside the caller's transaction (it never commits) and raises ApiError
+with the domain's reason code when a rule refuses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from server.api.errors import ApiError
+from server.domain import states
+from server.domain.decision import Decision
+from server.domain.follow_ups import FollowUpEvent, follow_ups_for, on_follow_up_outcome
+from server.domain.intake import IntakeData, Severity, check_intake
+from server.domain.states import OrderStatus
+from server.models import (
+    AppointmentChange,
+    Customer,
+    FollowUp,
+    LoanerIssue,
+    Role,
+    ServiceOrder,
+    TimelineEvent,
+    Unit,
+    User,
+)
+from server.push.outbox import enqueue
+from server.services.messages import text_for
+from server.services.policy import current_policy, local_today
+
+S = OrderStatus
+FINISHED = frozenset({S.COMPLETED, S.FOLLOW_UP_DONE, S.CLOSED, S.CANCELLED})
+# Where an order's milestone time is recorded when it reaches a status.
+MILESTONES = {
+    S.ACCEPTED: "accepted_at",
+    S.CONTACTED: "contacted_at",
+    S.DEPARTED: "departed_at",
+    S.ON_SITE: "arrived_at",
+    S.COMPLETED: "completed_at",
+    S.CLOSED: "closed_at",
+}
+
+
+def actor_role(user: User) -> str:
+    """The state machine's role for a signed-in user (admins act as dispatchers)."""
+    return states.Role.ENGINEER if user.role == Role.ENGINEER else states.Role.DISPATCHER
+
+
+def refuse(decision: Decision, field: str | None = None) -> ApiError:
+    """The HTTP error for a refused decision: 422 when a field is missing, else 409."""
+    params = {
+        k: (v if isinstance(v, str | int | float | bool | list) else str(v))
+        for k, v in decision.params.items()
+    }
+    if decision.reason == "reason_required":
+        return ApiError(422, decision.reason, text_for(decision.reason, params), "reason", params)
+    return ApiError(409, decision.reason, text_for(decision.reason, params), field, params)
+
+
+def record(
+    session: Session, order: ServiceOrder, kind: str, actor: User, now: datetime, **data: Any
+) -> TimelineEvent:
+    event = TimelineEvent(
+        order_id=order.id, kind=kind, at=now, received_at=now, data=data, updated_by_id=actor.id
+    )
+    session.add(event)
+    return event
+
+
+# -- intake -----------------------------------------------------------------------------------
+
+
+def intake_issues(
+    customer: Mapping[str, Any],
+    unit: Mapping[str, Any],
+    order: Mapping[str, Any],
+    field_of: Mapping[str, str],
+    now: datetime,
+) -> list[dict[str, str]]:
+    """The domain's intake issues as stored on the order, each naming the request field."""
+    phones = [p for p in (order.get("contact_phone"), *customer.get("phones", ())) if p]
+    data = IntakeData(
+        customer_name=customer.get("name"),
+        phones=tuple(phones),
+        address=order.get("service_address") or customer.get("address"),
+        brand=unit.get("brand"),
+        model=unit.get("model"),
+        serial=unit.get("serial"),
+        purchase_date=unit.get("purchase_date"),
+        manufacture_date=unit.get("manufacture_date"),
+        symptom=order.get("symptom"),
+    )
+    found = []
+    for issue in check_intake(data, today=local_today(now)):
+        base = issue.field.split("[")[0]
+        field = field_of.get(base, base)
+        if issue.field.startswith("phones["):
+            index = int(issue.field[len("phones[") : -1])
+            field = field_of["phone_list"][index] if "phone_list" in field_of else field
+        found.append({"field": field, "code": issue.code, "severity": issue.severity.value})
+    return found
+
+
+def next_order_number(session: Session, now: datetime) -> str:
+    prefix = "SO" + local_today(now).strftime("%Y%m%d") + "-"
+    last = session.scalar(select(func.max(ServiceOrder.number)).where(ServiceOrder.number.like(prefix + "%")))
+    counter = int(last[len(prefix) :]) + 1 if last and last[len(prefix) :].isdigit() else 1
+    return f"{prefix}{counter:04d}"
+
+
+def create_order(session: Session, body: Mapping[str, Any], actor: User, now: datetime) -> ServiceOrder:
+    """A new order from a report: intake checked, errors refused, warnings kept on the order."""
+    field_of: dict[str, Any] = {"symptom": "symptom", "address": "service_address"}
+    if body.get("customer_id"):
+        customer = session.get(Customer, body["customer_id"])
+        if customer is None:
+            raise ApiError(422, "not_found", "No such customer.", "customer_id")
+        cust = {"name": customer.name, "phones": customer.phones, "address": customer.address}
+        field_of |= {"customer_name": "customer_id", "phones": "contact_phone"}
+        cust_phone_fields = ["customer_id"] * len(customer.phones)
+    elif body.get("customer"):
+        cust = body["customer"]
+        customer = None
+        field_of |= {"customer_name": "customer.name", "phones": "customer.phones"}
+        cust_phone_fields = [f"customer.phones.{i}" for i in range(len(cust.get("phones", ())))]
+    else:
+        raise ApiError(422, "required", "Give customer_id or a new customer.", "customer")
+    field_of["phone_list"] = (["contact_phone"] if body.get("contact_phone") else []) + [
+        f for f, p in zip(cust_phone_fields, cust.get("phones", ()), strict=True) if p
+    ]
+    if not body.get("service_address") and not customer:
+        field_of["address"] = "customer.address"
+
+    if body.get("unit_id"):
+        unit = session.get(Unit, body["unit_id"])
+        if unit is None or (customer is not None and unit.customer_id != customer.id):
+            raise ApiError(422, "not_found", "No such unit for this customer.", "unit_id")
+        unit_data = {
+            k: getattr(unit, k) for k in ("brand", "model", "serial", "purchase_date", "manufacture_date")
+        }
+        prefix = "unit_id"
+    elif body.get("unit"):
+        unit = None
+        unit_data = body["unit"]
+        prefix = "unit"
+    else:
+        raise ApiError(422, "required", "Give unit_id or a new unit.", "unit")
+    for name in ("brand", "model", "serial", "purchase_date", "manufacture_date"):
+        field_of[name] = prefix if prefix == "unit_id" else f"unit.{name}"
+
+    issues = intake_issues(cust, unit_data, body, field_of, now)
+    errors = [i for i in issues if i["severity"] == Severity.ERROR]
+    if errors:
+        first = errors[0]
+        raise ApiError(
+            422,
+            first["code"],
+            text_for("intake_incomplete") + f" ({first['code']})",
+            first["field"],
+            {"intake_issues": issues},
+        )
+
+    if customer is None:
+        customer = Customer(updated_by_id=actor.id, **cust)
+        session.add(customer)
+        session.flush()
+    if unit is None:
+        unit = Unit(customer_id=customer.id, updated_by_id=actor.id, **unit_data)
+        session.add(unit)
+        session.flush()
+    order = ServiceOrder(
+        number=next_order_number(session, now),
+        customer_id=customer.id,
+        unit_id=unit.id,
+        status=S.RECEIVED.value,
+        priority=body.get("priority", "normal"),
+        symptom=body.get("symptom", ""),
+        customer_requests=body.get("customer_requests", ""),
+        contact_phone=body.get("contact_phone") or (customer.phones[0] if customer.phones else ""),
+        service_address=body.get("service_address") or customer.address,
+        reported_at=body.get("reported_at") or now,
+        requested_window_start=body.get("requested_window_start"),
+        requested_window_end=body.get("requested_window_end"),
+        intake_issues=issues,
+        updated_by_id=actor.id,
+    )
+    session.add(order)
+    session.flush()
+    record(session, order, "received", actor, now, intake_issues=len(issues))
+    if body.get("assignee_id") is not None:
+        assign(session, order, body["assignee_id"], body.get("assign_reason") or "", actor, now)
+    return order
+
+
+# -- assignment and appointment ---------------------------------------------------------------
+
+
+def assign(
+    session: Session, order: ServiceOrder, engineer_id: int, reason: str, actor: User, now: datetime
+) -> ServiceOrder:
+    """Assign or reassign an order to an engineer; both engineers are told through the outbox."""
+    engineer = session.get(User, engineer_id)
+    if engineer is None or engineer.role != Role.ENGINEER or not engineer.active:
+        raise ApiError(422, "not_assignable", text_for("not_assignable"), "engineer_id")
+    previous = order.assignee_id
+    if previous == engineer.id:
+        raise ApiError(409, "same_engineer", text_for("same_engineer"), "engineer_id")
+    if previous is not None and not reason.strip():
+        raise ApiError(422, "reason_required", text_for("reason_required"), "reason")
+    if order.status != S.ASSIGNED:
+        decision = states.transition(
+            order.status, S.ASSIGNED, role=states.Role.DISPATCHER, context={"reason": reason}
+        )
+        if not decision:
+            raise refuse(decision, "status")
+    old_status = order.status
+    order.status = S.ASSIGNED.value
+    order.assignee_id = engineer.id
+    order.assigned_at = now
+    order.accepted_at = None
+    order.updated_by_id = actor.id
+    record(
+        session,
+        order,
+        "reassigned" if previous else "assigned",
+        actor,
+        now,
+        engineer_id=engineer.id,
+        previous_engineer_id=previous,
+        reason=reason,
+        previous_status=old_status,
+    )
+    enqueue(session, engineer.id, "assigned", order.id, title=order.number)
+    if previous is not None:
+        enqueue(session, previous, "reassigned_away", order.id, title=order.number, data={"reason": reason})
+    return order
+
+
+def set_appointment(
+    session: Session, order: ServiceOrder, body: Mapping[str, Any], actor: User, now: datetime
+) -> AppointmentChange:
+    """Set, confirm or reschedule the visit; a reschedule needs a reason and the customer's yes."""
+    if order.status in FINISHED:
+        raise ApiError(
+            409,
+            "order_finished",
+            "The order is finished; its visit cannot change.",
+            "status",
+            {"current": order.status},
+        )
+    start, end = body["start"], body.get("end")
+    if end is not None and end <= start:
+        raise ApiError(422, "end_before_start", "The visit must end after it starts.", "end")
+    reason = body.get("reason") or ""
+    agreed = body.get("customer_agreed")
+    if order.appointment_start is None:
+        kind = "set"
+    elif order.appointment_start == start and order.appointment_end == end:
+        kind = "confirm"
+    else:
+        kind = "reschedule"
+        decision = states.check_reschedule(reason=reason, customer_agreed=bool(agreed))
+        if not decision:
+            raise refuse(decision, "customer_agreed")
+    change = AppointmentChange(
+        order_id=order.id,
+        kind=kind,
+        old_start=order.appointment_start,
+        new_start=start,
+        new_end=end,
+        reason=reason,
+        customer_agreed=agreed,
+        at=now,
+        updated_by_id=actor.id,
+    )
+    session.add(change)
+    order.appointment_start, order.appointment_end = start, end
+    order.appointment_confirmed = bool(body.get("confirmed", kind == "confirm"))
+    order.updated_by_id = actor.id
+    record(
+        session,
+        order,
+        f"appointment_{kind}",
+        actor,
+        now,
+        start=start.isoformat(),
+        end=end.isoformat() if end else None,
+        reason=reason,
+    )
+    if order.assignee_id is not None and order.assignee_id != actor.id:
+        enqueue(
+            session,
+            order.assignee_id,
+            "appointment_changed",
+            order.id,
+            title=order.number,
+            data={"start": start.isoformat()},
+        )
+    return change
+
+
+# -- status -----------------------------------------------------------------------------------
+
+
+def transition_context(
+    session: Session, order: ServiceOrder, consent_given: bool = False, follow_up_outcome: str | None = None
+) -> states.TransitionContext:
+    loaner_out = session.scalar(
+        select(func.count())
+        .select_from(LoanerIssue)
+        .where(LoanerIssue.order_id == order.id, LoanerIssue.returned_at.is_(None))
+    )
+    if follow_up_outcome is None:
+        follow_up_outcome = session.scalar(
+            select(FollowUp.outcome)
+            .where(FollowUp.order_id == order.id, FollowUp.done_at.is_not(None))
+            .order_by(FollowUp.done_at.desc())
+            .limit(1)
+        )
+    return states.TransitionContext(
+        in_warranty=order.in_warranty,
+        consent_given=consent_given or order.consent_at is not None,
+        loaner_out=bool(loaner_out),
+        follow_up_outcome=follow_up_outcome or None,
+    )
+
+
+def change_status(
+    session: Session,
+    order: ServiceOrder,
+    target: str,
+    reason: str,
+    actor: User,
+    now: datetime,
+    *,
+    consent_given: bool = False,
+    follow_up_outcome: str | None = None,
+) -> Decision:
+    """Move an order through the state machine, or raise the domain's refusal."""
+    if target == S.ASSIGNED:
+        raise ApiError(409, "use_assign", "Assign an engineer through the assign endpoint.", "status")
+    ctx = transition_context(session, order, consent_given, follow_up_outcome)
+    ctx = states.TransitionContext(
+        reason=reason,
+        in_warranty=ctx.in_warranty,
+        consent_given=ctx.consent_given,
+        loaner_out=ctx.loaner_out,
+        follow_up_outcome=ctx.follow_up_outcome,
+    )
+    decision = states.transition(order.status, target, role=actor_role(actor), context=ctx)
+    if not decision:
+        raise refuse(decision, "status")
+    apply_status(session, order, S(target), reason, actor, now, consent_given=consent_given)
+    return decision
+
+
+def apply_status(
+    session: Session,
+    order: ServiceOrder,
+    target: OrderStatus,
+    reason: str,
+    actor: User,
+    now: datetime,
+    *,
+    consent_given: bool = False,
+) -> None:
+    """Write an allowed transition: status, milestone, reasons, follow-ups and the timeline."""
+    previous = order.status
+    order.status = target.value
+    order.updated_by_id = actor.id
+    milestone = MILESTONES.get(target)
+    if milestone:
+        setattr(order, milestone, now)
+    if target == S.RETURNED_TO_DISPATCH:
+        order.handback_reason = reason[:300]
+    elif target == S.CANCELLED:
+        order.cancel_reason = reason[:300]
+    elif target == S.REOPENED:
+        order.reopen_count += 1
+        order.closed_at = None
+    elif target == S.IN_REPAIR and consent_given and order.consent_at is None:
+        order.consent_at = now
+    events: list[FollowUpEvent] = []
+    if target == S.GUIDED_BY_PHONE:
+        events.append(FollowUpEvent.PHONE_GUIDANCE)
+    if target == S.COMPLETED and previous != S.GUIDED_BY_PHONE:
+        if not order.repair_certain:
+            events.append(FollowUpEvent.REPAIR_NOT_TESTED)
+        events.append(FollowUpEvent.COMPLETED)
+    policy = current_policy()
+    for event in events:
+        for due in follow_ups_for(event, now, policy):
+            session.add(
+                FollowUp(
+                    order_id=order.id,
+                    kind=due.kind.value,
+                    due_at=due.due_from,
+                    window_end=due.due_by,
+                    updated_by_id=actor.id,
+                )
+            )
+    record(
+        session, order, "status_changed", actor, now, previous=previous, status=target.value, reason=reason
+    )
+
+
+# -- follow-up outcome ------------------------------------------------------------------------
+
+
+def record_follow_up(
+    session: Session, follow_up: FollowUp, outcome: str, notes: str, actor: User, now: datetime
+) -> dict[str, Any]:
+    """Record a call's outcome; satisfied closes the order, dissatisfied reopens it."""
+    if follow_up.done_at is not None:
+        raise ApiError(409, "follow_up_done", "This follow-up call is recorded already.", "outcome")
+    follow_up.done_at, follow_up.outcome, follow_up.notes = now, outcome, notes
+    follow_up.updated_by_id = actor.id
+    order = session.get(ServiceOrder, follow_up.order_id)
+    assert order is not None
+    result = on_follow_up_outcome(outcome)
+    effect: dict[str, Any] = {"reason": result.reason, "order_status": order.status, "applied": False}
+    if result.target is None:
+        return effect
+    path = [result.target]
+    if result.target == S.CLOSED and order.status == S.GUIDED_BY_PHONE:
+        path = [S.COMPLETED, S.CLOSED]
+    for target in path:
+        ctx = transition_context(session, order, follow_up_outcome=outcome)
+        ctx = states.TransitionContext(
+            reason=result.reason,
+            in_warranty=ctx.in_warranty,
+            consent_given=ctx.consent_given,
+            loaner_out=ctx.loaner_out,
+            follow_up_outcome=outcome,
+        )
+        decision = states.transition(order.status, target, role=states.Role.DISPATCHER, context=ctx)
+        if not decision:
+            effect["refused"] = decision.reason
+            effect["order_status"] = order.status
+            return effect
+        apply_status(session, order, target, result.reason, actor, now)
+    if order.status == S.CLOSED:
+        for other in session.scalars(
+            select(FollowUp).where(FollowUp.order_id == order.id, FollowUp.done_at.is_(None))
+        ):
+            other.done_at, other.outcome, other.updated_by_id = now, "superseded", actor.id
+    effect.update(order_status=order.status, applied=True)
+    return effect
