@@ -82,6 +82,7 @@ class Sender:
         self._pool = ThreadPoolExecutor(max_workers=int(cfg.get("PUSH_SEND_CONCURRENCY", 4)),
                                         thread_name_prefix="push-send")
         self._local = threading.local()
+        self._sessions: list[requests.Session] = []
         self._vapid: Vapid | None = None
         self._auth: dict[str, tuple[dict[str, str], float]] = {}
         self._auth_lock = threading.Lock()
@@ -155,6 +156,7 @@ class Sender:
         session = getattr(self._local, "session", None)
         if session is None:
             session = self._local.session = requests.Session()
+            self._sessions.append(session)
         return session
 
     def _vapid_key(self) -> Vapid:
@@ -277,3 +279,11 @@ class Sender:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
+        for session in self._sessions:
+            session.close()
+
+    def __enter__(self) -> Sender:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

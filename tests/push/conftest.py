@@ -129,3 +129,11 @@ def deliveries(app: Flask) -> list[Any]:
 
     with app.app_context():
         return list(db.session.scalars(db.select(PushDelivery).order_by(PushDelivery.id)))
+
+
+def send_all(app: Flask) -> int:
+    """Run a sender until nothing is due; the number of deliveries it took."""
+    from server.push.sender import Sender
+
+    with Sender(app) as sender:
+        return sender.drain()

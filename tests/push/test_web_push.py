@@ -16,7 +16,7 @@ from server.models import Notification, PushDelivery, PushSubscription
 from server.push.outbox import enqueue
 from server.push.sender import Sender
 from tests.conftest import sign_in
-from tests.push.conftest import PushService, deliveries, make_order
+from tests.push.conftest import PushService, deliveries, make_order, send_all
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,7 +38,7 @@ def test_an_assigned_order_reaches_the_engineers_phone_decrypted(app, users, pus
     resp = dispatcher.post(f"/api/orders/{order_id}/assign", json={"engineer_id": users["eng1"]})
     assert resp.status_code == 200, resp.get_json()
 
-    assert Sender(app).drain() == 1
+    assert send_all(app) == 1
 
     [message] = push_service.notifications(phone)
     assert message["kind"] == "assigned"
@@ -56,10 +56,10 @@ def test_several_phones_of_one_engineer_each_get_the_reassignment(app, users, pu
     dispatcher = sign_in(app, "dispatcher")
     assert dispatcher.post(f"/api/orders/{order_id}/assign",
                            json={"engineer_id": users["eng1"]}).status_code == 200
-    Sender(app).drain()
+    send_all(app)
     assert dispatcher.post(f"/api/orders/{order_id}/assign",
                            json={"engineer_id": users["eng2"], "reason": "A is ill"}).status_code == 200
-    Sender(app).drain()
+    send_all(app)
 
     for phone in phones:
         assert [(m["kind"], m["order_id"]) for m in push_service.notifications(phone)] == [
@@ -75,7 +75,7 @@ def test_an_expired_subscription_is_deleted_after_the_410(app, users, push_servi
         enqueue(db.session, users["eng1"], "assigned", "order-1", title="SO-1")
         db.session.commit()
 
-    Sender(app).drain()
+    send_all(app)
 
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(PushSubscription.id))) == 0
@@ -91,14 +91,14 @@ def test_five_quick_changes_while_the_sender_is_stopped_arrive_as_one(app, users
     dispatcher = sign_in(app, "dispatcher")
     assert dispatcher.post(f"/api/orders/{order_id}/assign",
                            json={"engineer_id": users["eng1"]}).status_code == 200
-    Sender(app).drain()
+    send_all(app)
 
     starts = [f"2030-05-0{day}T09:00:00+08:00" for day in range(1, 6)]
     for start in starts:  # the sender is not running meanwhile
         resp = dispatcher.put(f"/api/orders/{order_id}/appointment", json={
             "start": start, "reason": "customer asked", "customer_agreed": True})
         assert resp.status_code == 200, resp.get_json()
-    Sender(app).drain()
+    send_all(app)
 
     messages = push_service.notifications(phone)
     assert [m["kind"] for m in messages] == ["assigned", "appointment_changed"]
@@ -156,6 +156,8 @@ def test_two_senders_at_once_never_send_a_notification_twice(app, users, push_se
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    for sender in senders:
+        sender.close()
 
     for phone in phones:
         ids = sorted(m["order_id"] for m in push_service.notifications(phone))
