@@ -24,6 +24,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
     "script-src 'self'",
+    "style-src 'self'",
     "object-src 'none'",
     "base-uri 'none'",
     "frame-ancestors 'none'",
@@ -195,8 +196,8 @@ def clear_sign_in_failures(username: str) -> None:
 # --- response headers ------------------------------------------------------------------------------
 
 def _add_security_headers(response: Response) -> Response:
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
+    for name, value in SECURITY_HEADERS.items():  # one policy for every response, set here only
+        response.headers[name] = value
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", HSTS)
     if request.path.startswith("/api/"):
