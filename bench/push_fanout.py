@@ -1,0 +1,135 @@
+"""Push fan-out: 1,000 notifications through the outbox to web-push-testing on loopback.
+
+Floor, measured in the same run: pywebpush's encryption of the same payloads with no sending.
+The last line prints the ratio of the two throughputs (target >= 0.3).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pywebpush import WebPusher  # noqa: E402
+
+from server import create_app  # noqa: E402
+from server.api.push import endpoint_hash  # noqa: E402
+from server.extensions import db  # noqa: E402
+from server.models import Notification, PushSubscription, Role, User  # noqa: E402
+from server.push import vapid  # noqa: E402
+from server.push.outbox import enqueue  # noqa: E402
+from server.push.sender import Sender  # noqa: E402
+
+ENGINEERS = 50
+ORDERS_EACH = 20  # 50 x 20 = 1,000 notifications, one subscription per engineer
+TARGET = 0.3
+
+
+def start_push_service() -> tuple[subprocess.Popen[bytes], str]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    package = ROOT / "node_modules" / "web-push-testing"
+    proc = subprocess.Popen(["node", "src/bin/server.js", str(port)], cwd=package,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            requests.post(f"{url}/status", timeout=1)
+            return proc, url
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("web-push-testing did not start")
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def main() -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="push-bench-"))
+    key_file = tmp / "vapid_private.pem"
+    app = create_app({"TESTING": True, "SECRET_KEY": "bench",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite3",
+                      "VAPID_PRIVATE_KEY_FILE": str(key_file), "PUSH_BATCH_SIZE": 200})
+    public_key = vapid.public_key(vapid.generate(key_file))
+    proc, url = start_push_service()
+    try:
+        subs: list[dict] = []
+        with app.app_context():
+            db.create_all()
+            for i in range(ENGINEERS):
+                user = User(username=f"eng{i}", display_name=f"Eng {i}", role=Role.ENGINEER)
+                db.session.add(user)
+                db.session.flush()
+                sub = requests.post(f"{url}/subscribe", json={
+                    "userVisibleOnly": "true", "applicationServerKey": public_key}, timeout=5,
+                ).json()["data"]
+                subs.append(sub)
+                db.session.add(PushSubscription(
+                    user_id=user.id, endpoint=sub["endpoint"], endpoint_hash=endpoint_hash(sub["endpoint"]),
+                    p256dh=sub["keys"]["p256dh"], auth=sub["keys"]["auth"]))
+            db.session.commit()
+            user_ids = [u.id for u in db.session.scalars(db.select(User).order_by(User.id))]
+
+        # Through the outbox: write (one transaction per change, as the API does), take, send, record.
+        start = time.perf_counter()
+        service_cpu = cpu_seconds(proc.pid)
+        with app.app_context():
+            for n in range(ORDERS_EACH):
+                for user_id in user_ids:
+                    enqueue(db.session, user_id, "assigned", f"order-{user_id}-{n}", title=f"SO-{n:04d}")
+                    db.session.commit()
+        with Sender(app) as sender:
+            sent = sender.drain()
+        outbox_seconds = time.perf_counter() - start
+        service_cpu = cpu_seconds(proc.pid) - service_cpu
+        total = ENGINEERS * ORDERS_EACH
+        assert sent == total, sent
+
+        received = sum(len(requests.post(f"{url}/get-notifications", json={
+            "clientHash": s["clientHash"]}, timeout=5).json()["data"]["messages"]) for s in subs)
+        assert received == total, received
+
+        # Floor: encrypt the same payloads for the same subscriptions, no sending.
+        with app.app_context():
+            notes = list(db.session.scalars(db.select(Notification).order_by(Notification.id)))
+            payloads = [orjson.dumps({**n.payload, "notification_id": n.id}) for n in notes]
+            owner = {u: s for u, s in zip(user_ids, subs, strict=True)}
+            targets = [owner[n.user_id] for n in notes]
+        start = time.perf_counter()
+        for payload, sub in zip(payloads, targets, strict=True):
+            WebPusher(sub).encode(payload, "aes128gcm")
+        floor_seconds = time.perf_counter() - start
+    finally:
+        proc.terminate()
+        proc.wait(timeout=5)
+
+    outbox_rate = total / outbox_seconds
+    floor_rate = total / floor_seconds
+    # The push service's own CPU per message bounds what any sender can reach on this machine.
+    print(json.dumps({"notifications": total, "outbox_seconds": round(outbox_seconds, 3),
+                      "floor_seconds": round(floor_seconds, 3),
+                      "push_service_cpu_ms_per_message": round(1000 * service_cpu / total, 2),
+                      "push_service_ceiling_per_s": round(total / service_cpu) if service_cpu else None}))
+    print(f"push_fanout: {outbox_rate:.0f} notifications/s through the outbox to web-push-testing, "
+          f"floor {floor_rate:.0f}/s (pywebpush encryption only), ratio {outbox_rate / floor_rate:.2f} "
+          f"(target >= {TARGET}{'' if outbox_rate / floor_rate >= TARGET else ', BELOW TARGET'})")
+
+
+if __name__ == "__main__":
+    main()
