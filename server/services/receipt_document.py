@@ -106,9 +106,11 @@ def receipt_font() -> tuple[str, int]:
 def render_pdf(view: ReceiptView) -> bytes:
     """An A5 receipt; the font subset is embedded so Chinese names print anywhere."""
     path, index = receipt_font()
-    pdf = FPDF(format="A5")
+    pdf = FPDF(format=(148, 210))  # A5 in mm
     pdf.set_title(f"收据 Receipt {view.receipt.number}")
     pdf.add_font("cjk", fname=path, collection_font_number=index)
+    bold = path.replace("-Regular.", "-Bold.")
+    pdf.add_font("cjk", style="B", fname=bold if Path(bold).exists() else path, collection_font_number=index)
     pdf.add_page()
     pdf.set_font("cjk", size=15)
     pdf.cell(0, 9, "维修服务收据  Service receipt", new_x="LMARGIN", new_y="NEXT")
