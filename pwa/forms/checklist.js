@@ -1,0 +1,91 @@
+/**
+ * The pre-departure checklist (tools, parts or loaner, forms, receipts, fee schedule, service card,
+ * badge, floor cloth, shoe covers). Leaving with items unchecked needs an explicit "leave anyway".
+ */
+import { h, listeners } from "./dom.js";
+import { translator } from "./strings.js";
+
+/** The standard list, in the order the engineer packs it. */
+export const CHECKLIST_ITEMS = ["tools", "parts_or_loaner", "work_order_form", "receipts", "fee_schedule",
+  "service_card", "id_badge", "floor_cloth", "shoe_covers"];
+
+/**
+ * mount(root, {items?: [id], checked?: {id: bool}, lang, t, onSubmit, onCancel?})
+ * onSubmit({items: {id: bool}, complete})
+ */
+export function mount(root, opts = {}) {
+  const t = translator(opts);
+  const on = listeners();
+  const ids = opts.items && opts.items.length ? opts.items : CHECKLIST_ITEMS;
+  const checked = Object.fromEntries(ids.map((id) => [id, Boolean(opts.checked && opts.checked[id])]));
+
+  const boxes = ids.map((id) => h("input", { class: "of-check__box", type: "checkbox", name: id,
+    checked: checked[id] }));
+  const list = h("ul", { class: "of-checklist" }, ids.map((id, i) => h("li", null,
+    h("label", { class: "of-check" }, boxes[i],
+      h("span", { class: "of-check__mark", "aria-hidden": "true" }),
+      h("span", { class: "of-check__label" }, t(`forms.checklist.item.${id}`))))));
+  const progress = h("p", { class: "of-progress", "aria-live": "polite" });
+  const bar = h("span", { class: "of-progress__bar" });
+  const departBtn = h("button", { class: "of-btn of-btn--primary", type: "submit" }, t("forms.checklist.depart"));
+  const missingTitle = h("h3", { id: "of-check-missing-title" });
+  const missingList = h("ul", { class: "of-confirm__missing" });
+  const leaveBtn = h("button", { class: "of-btn of-btn--danger", type: "button" }, t("forms.checklist.leave_anyway"));
+  const backBtn = h("button", { class: "of-btn of-btn--quiet", type: "button" }, t("forms.checklist.back"));
+  const confirm = h("div", { class: "of-confirm", role: "alertdialog", hidden: true,
+    "aria-labelledby": "of-check-missing-title" },
+  missingTitle, missingList, h("p", null, t("forms.checklist.incomplete_body")),
+  h("div", { class: "of-actions" }, backBtn, leaveBtn));
+  const cancelBtn = opts.onCancel
+    ? h("button", { class: "of-btn of-btn--quiet", type: "button" }, t("forms.cancel")) : null;
+
+  const form = h("form", { class: "of-form of-checklist-form", novalidate: true },
+    h("h2", { class: "of-title" }, t("forms.checklist.title")),
+    h("div", { class: "of-progress__track", "aria-hidden": "true" }, bar),
+    progress, list,
+    h("div", { class: "of-actions" }, cancelBtn, departBtn),
+    confirm);
+  root.replaceChildren(form);
+
+  const missing = () => ids.filter((id) => !checked[id]);
+  const refresh = () => {
+    const done = ids.length - missing().length;
+    progress.textContent = t("forms.checklist.progress", { done, total: ids.length });
+    bar.dataset.done = String(done);
+    bar.style.width = `${(100 * done) / ids.length}%`;
+    form.classList.toggle("of-checklist-form--complete", done === ids.length);
+  };
+  const result = () => ({ items: { ...checked }, complete: missing().length === 0 });
+
+  boxes.forEach((box, i) => on(box, "change", () => {
+    checked[ids[i]] = box.checked;
+    confirm.hidden = true;
+    refresh();
+  }));
+  on(form, "submit", (event) => {
+    event.preventDefault();
+    const left = missing();
+    if (!left.length) {
+      opts.onSubmit?.(result());
+      return;
+    }
+    missingTitle.textContent = t("forms.checklist.incomplete_title", { n: left.length });
+    missingList.replaceChildren(...left.map((id) => h("li", null, t(`forms.checklist.item.${id}`))));
+    confirm.hidden = false;
+    backBtn.focus();
+  });
+  on(backBtn, "click", () => { confirm.hidden = true; });
+  on(leaveBtn, "click", () => {
+    confirm.hidden = true;
+    opts.onSubmit?.(result());
+  });
+  if (cancelBtn) on(cancelBtn, "click", () => opts.onCancel());
+  refresh();
+
+  return {
+    destroy() {
+      on.off();
+      root.replaceChildren();
+    },
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * The receipt handed to the customer: numbered on the device, printable, shareable where the Web
+ * Share API exists, with a QR code that opens the server's copy once it has synced.
+ */
+import qrcode from "qrcode-generator";
+import { chargeList } from "./charge-lines.js";
+import { h, listeners, svg } from "./dom.js";
+import { field, moneyFormatter } from "./money.js";
+import { translator } from "./strings.js";
+
+/** Where the server keeps its copy of receipt `number`. */
+export function receiptUrl(origin, number) {
+  return `${String(origin).replace(/\/+$/, "")}/receipts/${encodeURIComponent(number)}`;
+}
+
+/** A QR code for `text` as an SVG element (dark modules as one path; a quiet zone of 4 modules). */
+export function qrCode(text, label) {
+  const qr = qrcode(0, "M");
+  qr.addData(text);
+  qr.make();
+  const count = qr.getModuleCount();
+  const quiet = 4;
+  let d = "";
+  for (let row = 0; row < count; row += 1) {
+    for (let col = 0; col < count; col += 1) {
+      if (qr.isDark(row, col)) d += `M${col + quiet} ${row + quiet}h1v1h-1z`;
+    }
+  }
+  const size = count + quiet * 2;
+  return svg("svg", { class: "of-qr", viewBox: `0 0 ${size} ${size}`, role: "img", "aria-label": label,
+    "shape-rendering": "crispEdges", "data-text": text },
+  svg("rect", { width: size, height: size, fill: "#fff" }),
+  svg("path", { d, fill: "#000" }));
+}
+
+function waiverText(waiver, t) {
+  const code = typeof waiver === "string" ? waiver : waiver.code;
+  const key = `forms.charge.reason.${code}`;
+  const text = t(key, typeof waiver === "object" ? waiver.params : undefined);
+  return text === key ? code : text;
+}
+
+/**
+ * mount(root, {receipt, labels?: {code: name}, currency?, origin?, lang, t, onSubmit?, onCancel?})
+ * receipt: {number, issuedAt, orderNumber, customer, lines, waivers, total_fen, currency?,
+ *           invoiceRequested, invoicePromised} (snake_case names accepted too; money in fen)
+ * onSubmit({number, printed, shared}) when the engineer taps Done.
+ */
+export function mount(root, opts = {}) {
+  const t = translator(opts);
+  const on = listeners();
+  const r = opts.receipt || {};
+  const number = String(field(r, "number") ?? "");
+  const currency = opts.currency || field(r, "currency");
+  const money = moneyFormatter(opts.lang, currency);
+  const issuedAt = field(r, "issuedAt", "issued_at");
+  const customer = field(r, "customer", "customer_name", "customerName");
+  const customerName = customer && typeof customer === "object" ? customer.name : customer;
+  const orderNumber = field(r, "orderNumber", "order_number", "order_id", "orderId");
+  const total = field(r, "total_fen", "totalFen", "total");
+  const waivers = field(r, "waivers") || [];
+  const requested = Boolean(field(r, "invoiceRequested", "invoice_requested"));
+  const promised = Boolean(field(r, "invoicePromised", "invoice_promised"));
+  const url = receiptUrl(opts.origin || globalThis.location?.origin || "", number);
+  let printed = false;
+  let shared = false;
+
+  const when = issuedAt
+    ? new Intl.DateTimeFormat(opts.lang || undefined, { dateStyle: "medium", timeStyle: "short" })
+      .format(new Date(issuedAt))
+    : "";
+  const row = (label, value, cls) => (value ? h("div", { class: "of-summary__row" },
+    h("dt", null, label), h("dd", { class: cls }, value)) : null);
+  const invoiceKey = !requested ? "none" : promised ? "promised" : "requested";
+
+  const printBtn = h("button", { class: "of-btn of-btn--quiet", type: "button" }, t("forms.receipt.print"));
+  const canShare = typeof navigator !== "undefined" && typeof navigator.share === "function";
+  const shareBtn = h("button", { class: "of-btn of-btn--quiet", type: "button", hidden: !canShare },
+    t("forms.receipt.share"));
+  const doneBtn = h("button", { class: "of-btn of-btn--primary", type: "button" }, t("forms.receipt.done"));
+  const cancelBtn = opts.onCancel
+    ? h("button", { class: "of-btn of-btn--quiet", type: "button" }, t("forms.cancel")) : null;
+
+  const article = h("article", { class: "of-form of-receipt", "aria-label": t("forms.receipt.title") },
+    h("header", { class: "of-receipt__head" },
+      field(r, "issuer") ? h("p", { class: "of-receipt__issuer" }, field(r, "issuer")) : null,
+      h("h2", { class: "of-title" }, t("forms.receipt.title")),
+      h("p", { class: "of-receipt__number" }, h("span", null, t("forms.receipt.number")), " ",
+        h("strong", null, number))),
+    h("dl", { class: "of-summary of-receipt__facts" },
+      row(t("forms.receipt.issued"), when),
+      row(t("forms.receipt.order"), orderNumber),
+      row(t("forms.receipt.customer"), customerName)),
+    h("div", { class: "of-receipt__lines-head" },
+      h("span", null, t("forms.receipt.item")), h("span", null, t("forms.receipt.amount"))),
+    chargeList(field(r, "lines") || [], { t, money, labels: opts.labels }),
+    waivers.length ? h("section", { class: "of-receipt__waivers" },
+      h("h3", null, t("forms.receipt.waivers")),
+      h("ul", null, waivers.map((w) => h("li", null, waiverText(w, t))))) : null,
+    h("div", { class: "of-total" },
+      h("span", null, t("forms.receipt.total")),
+      h("strong", { class: "of-total__amount" }, money(total))),
+    h("p", { class: `of-receipt__invoice of-receipt__invoice--${invoiceKey}` }, t(`forms.receipt.invoice_${invoiceKey}`)),
+    h("figure", { class: "of-receipt__qr" },
+      qrCode(url, t("forms.receipt.qr")),
+      h("figcaption", null, t("forms.receipt.qr"), h("br"), h("span", { class: "of-receipt__url" }, url))),
+    h("div", { class: "of-actions of-receipt__actions" }, printBtn, shareBtn),
+    h("div", { class: "of-actions of-receipt__actions" }, cancelBtn, doneBtn));
+  root.replaceChildren(article);
+
+  on(printBtn, "click", () => {
+    printed = true;
+    window.print();
+  });
+  on(shareBtn, "click", async () => {
+    const data = { title: t("forms.receipt.share_title", { number }),
+      text: t("forms.receipt.share_text", { number, total: money(total) }), url };
+    try {
+      await navigator.share(data);
+      shared = true;
+    } catch (error) {
+      if (error && error.name !== "AbortError") console.warn("share failed", error);
+    }
+  });
+  on(doneBtn, "click", () => opts.onSubmit?.({ number, printed, shared }));
+  if (cancelBtn) on(cancelBtn, "click", () => opts.onCancel());
+
+  return {
+    destroy() {
+      on.off();
+      root.replaceChildren();
+    },
+  };
+}
