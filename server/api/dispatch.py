@@ -1,0 +1,180 @@
+"""The dispatch console's own reads: the board, people, weekly trends, and a change stamp to poll."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import orjson
+from flask import Response, request
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import func, or_, select
+
+from server.auth.roles import staff_only
+from server.domain.service_levels import deadlines
+from server.domain.states import OrderStatus
+from server.extensions import db
+from server.models import (
+    Complaint,
+    Conflict,
+    Customer,
+    Device,
+    FollowUp,
+    PushSubscription,
+    Role,
+    ServiceOrder,
+    Unit,
+    User,
+    utcnow,
+)
+from server.services.figures import figures
+from server.services.order_facts import breach_kinds, followed_up_times
+from server.services.policy import current_policy, local_day_bounds, local_today
+
+blp = Blueprint("dispatch", __name__, url_prefix="/api/dispatch", description="Dispatch console reads")
+
+S = OrderStatus
+SO = ServiceOrder
+GONE = (S.CLOSED.value, S.CANCELLED.value)
+# Back with the dispatcher: nobody's, or handed back by the engineer.
+UNASSIGNED = (S.RECEIVED.value, S.RETURNED_TO_DISPATCH.value)
+
+
+class BoardArgs(Schema):
+    day = fields.Date(load_default=None)
+
+
+class TrendArgs(Schema):
+    weeks = fields.Integer(load_default=8, validate=validate.Range(min=1, max=26))
+
+
+def _json(body: Any) -> Response:
+    return Response(orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS), mimetype="application/json")
+
+
+def _clock(order: Any, now: datetime, policy: Any) -> dict[str, Any] | None:
+    """The next service-level clock still running on an order: which, when due, and whether missed."""
+    due = deadlines(order.reported_at, order.requested_window_start, order.completed_at, policy,
+                    requested_window_end=order.requested_window_end)
+    visit = order.status != S.GUIDED_BY_PHONE
+    for kind, at, done in (("contact", due.contact_by, order.contacted_at),
+                           ("on_site", due.on_site_by, order.arrived_at if visit else now),
+                           ("complete", due.complete_by, order.completed_at if visit else now)):
+        if done is None:
+            return {"kind": kind, "due_at": at, "breached": now > at}
+    return None
+
+
+def _order_card(order: Any, now: datetime, policy: Any, followed: dict[str, datetime]) -> dict[str, Any]:
+    return {
+        "id": order.id, "number": order.number, "status": order.status, "priority": order.priority,
+        "assignee_id": order.assignee_id, "customer_name": order.customer_name,
+        "category": order.category, "brand": order.brand, "model": order.model,
+        "service_address": order.service_address, "symptom": order.symptom,
+        "reported_at": order.reported_at, "appointment_start": order.appointment_start,
+        "appointment_end": order.appointment_end, "appointment_confirmed": order.appointment_confirmed,
+        "arrived_at": order.arrived_at, "completed_at": order.completed_at,
+        "flagged": order.flagged, "flag_reason": order.flag_reason,
+        "intake_issues": order.intake_issues, "version": order.version,
+        "clock": _clock(order, now, policy),
+        "breaches": breach_kinds(order, followed.get(order.id), now, policy),
+    }
+
+
+@blp.route("/board", methods=["GET"])
+@staff_only
+@blp.arguments(BoardArgs, location="query")
+def board(args: dict[str, Any]) -> Response:
+    """The unassigned queue and each engineer's day, orders in time order, with their clocks."""
+    now, policy = utcnow(), current_policy()
+    day: date = args["day"] or local_today(now)
+    day_start, day_end = local_day_bounds(day)
+    rows = db.session.execute(
+        select(SO, Customer.name.label("customer_name"), Unit.category, Unit.brand, Unit.model)
+        .join(Customer, Customer.id == SO.customer_id).join(Unit, Unit.id == SO.unit_id)
+        .where(SO.status.not_in(GONE),
+               or_(SO.completed_at.is_(None), SO.completed_at >= day_start))
+    ).all()
+    followed = dict(followed_up_times(db.session, [r[0].id for r in rows if r[0].completed_at]))
+
+    class Row:  # the order's attributes plus the joined columns, as one object
+        def __init__(self, row: Any) -> None:
+            self.__dict__.update({c.key: getattr(row[0], c.key) for c in SO.__table__.columns})
+            self.customer_name, self.category, self.brand, self.model = row[1:]
+
+    orders = [Row(r) for r in rows]
+    unassigned = [o for o in orders if o.assignee_id is None or o.status in UNASSIGNED]
+    engineers = db.session.scalars(
+        select(User).where(User.role == Role.ENGINEER, User.active.is_(True)).order_by(User.display_name)
+    ).all()
+    synced = dict(db.session.execute(
+        select(Device.user_id, func.max(Device.last_sync_at))
+        .where(Device.revoked_at.is_(None)).group_by(Device.user_id)).all())
+    pushes = dict(db.session.execute(
+        select(PushSubscription.user_id, func.count(PushSubscription.id))
+        .group_by(PushSubscription.user_id)).all())
+
+    def when(o: Any) -> tuple[int, datetime]:
+        return (0, o.appointment_start) if o.appointment_start else (1, o.reported_at)
+
+    columns = []
+    for engineer in engineers:
+        mine = [o for o in orders if o.assignee_id == engineer.id and o.status not in UNASSIGNED]
+        today = [o for o in mine if o.appointment_start is None or o.appointment_start < day_end]
+        columns.append({
+            "id": engineer.id, "name": engineer.display_name, "badge_no": engineer.badge_no,
+            "last_sync_at": synced.get(engineer.id), "push_subscriptions": pushes.get(engineer.id, 0),
+            "later": len(mine) - len(today),
+            "orders": [_order_card(o, now, policy, followed) for o in sorted(today, key=when)],
+        })
+    return _json({
+        "now": now, "day": day.isoformat(),
+        "unassigned": [_order_card(o, now, policy, followed)
+                       for o in sorted(unassigned, key=lambda o: o.reported_at)],
+        "engineers": columns,
+    })
+
+
+@blp.route("/people", methods=["GET"])
+@staff_only
+def people() -> Response:
+    """Everyone's id, name and role, to name who did what."""
+    users = db.session.execute(select(User.id, User.display_name, User.role).order_by(User.id)).all()
+    return _json([{"id": u.id, "name": u.display_name, "role": u.role} for u in users])
+
+
+@blp.route("/trends", methods=["GET"])
+@staff_only
+@blp.arguments(TrendArgs, location="query")
+def trends(args: dict[str, Any]) -> Response:
+    """The quality figures week by week (oldest first), for the console's charts."""
+    now = utcnow()
+    last = local_today(now)
+    weeks = []
+    for back in range(args["weeks"] - 1, -1, -1):
+        end = last - timedelta(days=7 * back)
+        weeks.append(figures(db.session, end - timedelta(days=6), end, now))
+    return _json({"weeks": weeks})
+
+
+@blp.route("/stamp", methods=["GET"])
+@staff_only
+def stamp() -> Response:
+    """A value that changes whenever anything the console shows changes: poll it, reload on change."""
+    parts = [
+        db.session.execute(select(func.max(model.updated_at), func.count(model.id))).one()
+        for model in (ServiceOrder, FollowUp, Complaint, Conflict)
+    ]
+    parts.append(db.session.execute(select(func.max(Device.last_sync_at), func.count(Device.id))).one())
+    parts.append(db.session.execute(select(func.max(PushSubscription.id), func.count(PushSubscription.id))
+                                    ).one())
+    value = "|".join(f"{a.isoformat() if hasattr(a, 'isoformat') else a}:{b}" for a, b in parts)
+    etag = hashlib.sha1(value.encode()).hexdigest()[:16]
+    if request.if_none_match and etag in request.if_none_match:
+        return Response(status=304, headers={"ETag": f'"{etag}"'})
+    response = _json({"stamp": etag})
+    response.headers["ETag"] = f'"{etag}"'
+    response.headers["Cache-Control"] = "no-cache"
+    return response
