@@ -75,8 +75,8 @@ class Site:
 
 
 def harness_fixtures() -> tuple[Any, Any]:
-    """Two fixtures for a test module: `forms_site` (built and served once) and `forms_page`
-    (a fresh phone-sized context on it, with CDN requests recorded in `page.cdn_requests`)."""
+    """Two fixtures for a test module: `forms_site` (built and served once) and `forms_page` (a fresh
+    phone-sized context on it; requests that leave the site are listed in `page.offsite_requests`)."""
     import pytest
 
     from tests.e2e.conftest import PHONE
@@ -92,11 +92,11 @@ def harness_fixtures() -> tuple[Any, Any]:
     def forms_page(browser: Any, forms_site: Site) -> Any:
         context = browser.new_context(base_url=forms_site.url, locale="en-US", **PHONE)
         page = context.new_page()
-        page.cdn_requests = []
+        page.offsite_requests = []
 
         def record(request: Any) -> None:
             if not request.url.startswith((forms_site.url, "blob:", "data:")):
-                page.cdn_requests.append(request.url)
+                page.offsite_requests.append(request.url)
 
         page.on("request", record)
         yield page
