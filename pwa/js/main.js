@@ -1,0 +1,157 @@
+// The composition root: wires the store, API, sync client and service-worker bridge to the
+// screens, routes by hash, and runs sync on start, reconnect, visibility, a timer and push.
+import * as api from "./api.js";
+import * as db from "./db.js";
+import * as bridge from "./sw-bridge.js";
+import * as outbox from "./outbox.js";
+import * as sync from "./sync.js";
+import * as i18n from "./i18n.js";
+import { h, replace, toast } from "./ui.js";
+import * as statusBar from "./views/status.js";
+import * as login from "./views/login.js";
+import * as list from "./views/list.js";
+import * as order from "./views/order.js";
+import * as charges from "./views/charges.js";
+import * as handoff from "./views/handoff.js";
+import * as receipt from "./views/receipt.js";
+import * as conflicts from "./views/conflicts.js";
+import * as settings from "./views/settings.js";
+
+const TIMER_MS = 60_000;
+const root = document.getElementById("app");
+const app = {
+  api, db, outbox, sync, bridge, user: null, deviceId: null, receiptPrefix: null, storage: null,
+  online: navigator.onLine, needsSignIn: false, updateReady: false,
+  go(hash) { if (location.hash === hash) render(); else location.hash = hash; },
+  render: () => render(),
+  syncNow: (reason) => runSync(reason),
+};
+Object.assign(app, i18n.bind(app));
+
+const ROUTES = [
+  [/^#\/order\/([^/]+)\/charges$/, charges],
+  [/^#\/order\/([^/]+)\/handoff$/, handoff],
+  [/^#\/order\/([^/]+)\/receipt$/, receipt],
+  [/^#\/order\/([^/]+)$/, order],
+  [/^#\/conflicts$/, conflicts],
+  [/^#\/settings$/, settings],
+];
+
+let cleanup = null;
+let renderSeq = 0;
+const main = h("main", { class: "screen" });
+const chrome = h("div", { class: "chrome" });
+
+async function render() {
+  const seq = ++renderSeq;
+  if (cleanup) { try { cleanup(); } catch { /* a view's teardown never blocks the next */ } cleanup = null; }
+  // Customer hand-off locks the device to one order until the engineer's PIN releases it.
+  const locked = await db.getMeta("handoff", null);
+  if (seq !== renderSeq) return;
+  document.documentElement.lang = app.lang;
+  if (locked) {
+    document.body.classList.add("customer-mode");
+    const target = `#/order/${locked}/handoff`;
+    if (location.hash !== target) history.replaceState(null, "", target);
+    replace(root, main);
+    cleanup = await handoff.render(main, app, [locked]);
+    return;
+  }
+  document.body.classList.remove("customer-mode");
+  if (!app.user) {
+    replace(root, main);
+    cleanup = await login.render(main, app);
+    return;
+  }
+  replace(root, chrome, main);
+  statusBar.render(chrome, app);
+  const hash = location.hash || "#/";
+  for (const [pattern, view] of ROUTES) {
+    const match = hash.match(pattern);
+    if (match) { cleanup = await view.render(main, app, match.slice(1).map(decodeURIComponent)); return; }
+  }
+  cleanup = await list.render(main, app);
+}
+
+async function runSync(reason) {
+  if (!app.user || !navigator.onLine) return;
+  try {
+    await sync.syncNow(reason);
+  } catch (error) {
+    if (error.status === 401 || error.status === 403) {
+      app.needsSignIn = error.code !== "device_revoked";
+      if (error.code === "csrf_failed" || error.code === "not_signed_in") await refreshSession();
+    } else if (!error.offline) {
+      toast(app.t("sync.failed", { code: error.code || String(error) }), "error");
+    }
+  }
+  statusBar.refresh(app);
+}
+
+async function refreshSession() {
+  try {
+    const s = await api.session();
+    app.needsSignIn = !s.user || s.user.username !== app.user?.username;
+  } catch { /* offline: keep working from the store */ }
+}
+
+async function start() {
+  await i18n.init(app);
+  const meta = await Promise.all(["user", "device_id", "receipt_prefix", "storage_persisted"].map((k) => db.getMeta(k)));
+  [app.user, app.deviceId, app.receiptPrefix, app.storage] = meta;
+  if (!app.deviceId) { app.deviceId = crypto.randomUUID(); await db.setMeta("device_id", app.deviceId); }
+  api.setDeviceId(app.deviceId);
+  outbox.onChange(() => statusBar.refresh(app));
+  sync.onProgress(() => statusBar.progress(app));
+  window.addEventListener("hashchange", render);
+  window.addEventListener("online", () => { app.online = true; statusBar.refresh(app); runSync("online"); });
+  window.addEventListener("offline", () => { app.online = false; statusBar.refresh(app); });
+  document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") runSync("visible"); });
+  setInterval(() => { if (document.visibilityState === "visible") runSync("timer"); }, TIMER_MS);
+  bridge.on("message", (message) => {
+    if (message.type === "SYNC_NOW") runSync("push");
+    if (message.type === "OPEN" && message.url) location.hash = message.url.split("#")[1] ? `#${message.url.split("#")[1]}` : "#/";
+  });
+  bridge.on("update", () => { app.updateReady = true; statusBar.refresh(app); });
+  await render();
+  document.documentElement.dataset.ready = "1";
+  bridge.register().catch(() => {});
+  askPersistence();
+  if (app.user) { await refreshSession(); runSync("start"); }
+}
+
+async function askPersistence() {
+  if (!navigator.storage || !navigator.storage.persist) { app.storage = "unsupported"; return; }
+  const already = await navigator.storage.persisted();
+  const granted = already || (await navigator.storage.persist().catch(() => false));
+  app.storage = granted ? "granted" : "denied";
+  await db.setMeta("storage_persisted", app.storage);
+  statusBar.refresh(app);
+}
+
+/** Sign-in finished: remember the user and this device's receipt prefix, then sync. */
+app.signedIn = async (user) => {
+  const device = await api.registerDevice(app.deviceId, navigator.userAgent.slice(0, 100));
+  app.user = { id: user.id, username: user.username, display_name: user.display_name, role: user.role,
+    badge_no: user.badge_no };
+  app.receiptPrefix = device.receipt_prefix;
+  app.needsSignIn = false;
+  await db.setMetaMany({ user: app.user, receipt_prefix: device.receipt_prefix });
+  await render();
+  await runSync("sign-in");
+};
+
+/** Sign out, refused while anything on this device has not reached the server. */
+app.signOut = async () => {
+  const unsynced = (await outbox.count()) + (await db.blobsPending()).length;
+  if (unsynced) { toast(app.t("logout.refused", { n: unsynced }), "error"); return false; }
+  await api.logout();
+  await db.clearRecords();
+  await db.setMetaMany({ user: null, receipt_prefix: null, scope_notices: [], handoff_pin: null });
+  app.user = null;
+  location.hash = "#/";
+  await render();
+  return true;
+};
+
+start();

@@ -1,0 +1,143 @@
+// Customer hand-off: the phone shows the customer only this order's summary, the rating and
+// signature forms and the receipt. No navigation; leaving needs the engineer's PIN.
+import { h, replace, button, field, toast } from "../ui.js";
+import { loadOrder, chargesOf } from "../orders.js";
+import { buildSummary, summaryHash, sha256Hex } from "../summary.js";
+import { chargeTable } from "./charges.js";
+import * as ratingForm from "../../forms/rating.js";
+import * as signatureForm from "../../forms/signature.js";
+import * as receiptForm from "../../forms/receipt.js";
+
+export async function pinHash(app, pin) {
+  return sha256Hex(new TextEncoder().encode(`${app.deviceId}:${pin}`));
+}
+
+export async function render(root, app, [id]) {
+  const locked = await app.db.getMeta("handoff", null);
+  if (!locked) return setup(root, app, id);
+  const bundle = await loadOrder(id);
+  if (!bundle) { await app.db.setMeta("handoff", null); app.go("#/"); return null; }
+  const mounted = [];
+  const stage = bundle.receipt.length ? "receipt" : bundle.rating.length ? "signature" : (await app.db.getMeta("handoff_stage", "summary"));
+  const host = h("div", { class: "handoff__body" });
+  const leave = button(app.t("handoff.return"), () => pinPad(root, app, id), "btn btn--small btn--quiet", { "data-testid": "leave-handoff" });
+  replace(root, h("section", { class: "handoff", "data-stage": stage },
+    h("header", { class: "handoff__head" }, h("h1", null, app.t("handoff.title")), leave), host));
+  const charges = chargesOf(bundle, app.policy);
+  const next = async (stageName) => { await app.db.setMeta("handoff_stage", stageName); app.render(); };
+
+  if (stage === "summary") {
+    const { order, part_used: parts } = bundle;
+    replace(host,
+      h("div", { class: "card" }, h("h2", null, bundle.customer?.name || ""),
+        h("p", { class: "muted" }, [bundle.unit?.brand, bundle.unit?.model].filter(Boolean).join(" ")),
+        h("h3", null, app.t("handoff.work")), h("p", { class: "prewrap" }, order.diagnosis || "—"),
+        parts.length ? [h("h3", null, app.t("parts.title")), h("ul", { class: "plain" }, parts.filter((p) => !p.removed)
+          .map((p) => h("li", null, `${app.partName(bundle.catalogue.parts.find((c) => c.code === p.part_code)) || p.part_code} × ${p.qty}`)))] : null),
+      charges.error ? h("p", { class: "error" }, app.t(`charges.${charges.error}`)) : h("div", { class: "card" },
+        h("h3", null, app.t("charges.title")), chargeTable(app, charges),
+        charges.waivers.map((w) => h("p", { class: "waiver-note", "data-waiver": w.code }, app.t(`waiver.${w.code}`, w.params, w.code)))),
+      h("div", { class: "actionbar" }, button(app.t("handoff.to_rating"), () => next("rating"), "btn btn--primary btn--block", { "data-testid": "primary" })));
+  } else if (stage === "rating") {
+    const form = ratingForm.mount(host, { t: app.t, lang: app.lang,
+      onSubmit: async (r) => {
+        await app.outbox.create("rating", { order_id: id, repair_quality: r.declined ? null : r.repairQuality,
+          service_attitude: r.declined ? null : r.serviceAttitude, comment: r.comment || "", declined: !!r.declined,
+          rated_at: app.outbox.nowIso() });
+        next("signature");
+      },
+      onCancel: () => next("summary") });
+    mounted.push(form);
+  } else if (stage === "signature") {
+    if (charges.error) { replace(host, h("p", { class: "error" }, app.t(`charges.${charges.error}`))); return null; }
+    const r = bundle.rating[0];
+    const signedAt = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
+    const summary = buildSummary({ order: bundle.order, customer: bundle.customer, unit: bundle.unit,
+      charges, rating: r && { repairQuality: r.repair_quality, serviceAttitude: r.service_attitude, declined: r.declined },
+      signedAt });
+    const hash = await summaryHash(summary);
+    const form = signatureForm.mount(host, { t: app.t, lang: app.lang, currency: app.currency, summary, summaryHash: hash,
+      signerName: bundle.customer?.name || "",
+      onSubmit: (result) => complete(app, bundle, charges, summary, hash, result).then(() => next("receipt"))
+        .catch((e) => toast(app.t(`error.${e.code || "save_failed"}`, {}, String(e.message || e)), "error")),
+      onCancel: () => next("rating") });
+    mounted.push(form);
+  } else {
+    const receipt = bundle.receipt[0];
+    const form = receiptForm.mount(host, { t: app.t, lang: app.lang, currency: receipt.currency,
+      receipt: { ...receipt, orderNumber: bundle.order.number, customer: bundle.customer?.name || "",
+        waivers: charges.error ? [] : charges.waivers, issuedAt: receipt.issued_at },
+      onSubmit: () => pinPad(root, app, id) });
+    mounted.push(form);
+  }
+  return () => mounted.forEach((f) => f.destroy());
+}
+
+/** The customer signed (or declined): charges, signature, receipt and completion in one commit. */
+async function complete(app, bundle, charges, summary, hash, result) {
+  const { outbox, db } = app;
+  const { order } = bundle;
+  const blobs = [];
+  let imageSha = null;
+  if (!result.declined && result.imagePng) {
+    imageSha = await sha256Hex(result.imagePng);
+    blobs.push({ sha256: imageSha, bytes: result.imagePng, mime: "image/png", size: result.imagePng.byteLength, order_id: order.id });
+  }
+  const counter = (await db.getMeta("receipt_counter", 0)) + 1;
+  await db.setMeta("receipt_counter", counter);
+  const number = `${app.receiptPrefix}-${String(counter).padStart(6, "0")}`;
+  const issuedAt = outbox.nowIso();
+  const receiptLines = charges.lines.map((l, i) => ({ position: i + 1, kind: l.kind, code: l.code,
+    description: app.lineLabel(l), qty: l.qty, unit_fen: l.unit_fen, amount_fen: l.amount_fen, reason: l.reason }));
+  await outbox.commit([
+    await outbox.updateMut("order", order.id, { charges: { lines: summary.charge_lines, subtotal_fen: charges.subtotal_fen,
+      waivers: charges.waivers, notes: charges.notes, currency: charges.currency, schedule_version: charges.schedule.version },
+    total_fen: charges.total_fen }),
+    outbox.createMut("signature", { order_id: order.id, signer_name: result.signerName || "", declined: !!result.declined,
+      strokes: result.strokes || [], image_sha256: imageSha, summary, summary_hash: hash, signed_at: summary.signed_at }),
+    outbox.createMut("receipt", { number, order_id: order.id, issued_at: issuedAt, currency: charges.currency,
+      total_fen: charges.total_fen, invoice_requested: !!order.invoice_requested, invoice_promised: !!order.invoice_promised,
+      void_reason: "", replaces_id: null, lines: receiptLines }),
+    await outbox.statusMut(order, "completed", { milestones: { completed_at: issuedAt } }),
+  ], blobs);
+  app.syncNow("handoff");
+}
+
+/** Before the phone goes to the customer: make sure the engineer has a PIN to take it back. */
+async function setup(root, app, id) {
+  const existing = await app.db.getMeta("handoff_pin", null);
+  const lock = async () => {
+    await app.db.setMetaMany({ handoff: id, handoff_stage: "summary" });
+    app.render();
+  };
+  if (existing) { await lock(); return null; }
+  const pin = h("input", { type: "password", inputmode: "numeric", name: "pin", minlength: 4, maxlength: 8, autocomplete: "off" });
+  const again = h("input", { type: "password", inputmode: "numeric", name: "pin_again", minlength: 4, maxlength: 8, autocomplete: "off" });
+  replace(root, h("section", { class: "pin-setup" }, h("h1", null, app.t("pin.setup_title")), h("p", null, app.t("pin.setup_hint")),
+    field(app.t("pin.pin"), pin), field(app.t("pin.again"), again)),
+  h("div", { class: "actionbar" }, h("a", { class: "btn", href: `#/order/${id}` }, app.t("common.cancel")),
+    button(app.t("pin.save_and_start"), async () => {
+      if (!/^\d{4,8}$/.test(pin.value) || pin.value !== again.value) { toast(app.t("pin.invalid"), "error"); return; }
+      await app.db.setMeta("handoff_pin", await pinHash(app, pin.value));
+      await lock();
+    }, "btn btn--primary", { "data-testid": "primary" })));
+  return null;
+}
+
+function pinPad(root, app, id) {
+  const pin = h("input", { type: "password", inputmode: "numeric", name: "pin", maxlength: 8, autocomplete: "off" });
+  const error = h("p", { class: "error", role: "alert" });
+  const dialog = h("div", { class: "pin-pad", role: "dialog", "aria-modal": "true" },
+    h("div", { class: "pin-pad__box" }, h("h2", null, app.t("pin.engineer_only")), field(app.t("pin.pin"), pin), error,
+      h("div", { class: "row" }, button(app.t("common.cancel"), () => dialog.remove(), "btn"),
+        button(app.t("pin.unlock"), async () => {
+          if ((await pinHash(app, pin.value)) !== (await app.db.getMeta("handoff_pin"))) {
+            error.textContent = app.t("pin.wrong"); pin.value = ""; return;
+          }
+          await app.db.setMetaMany({ handoff: null, handoff_stage: null });
+          app.go(`#/order/${id}`);
+          app.render();
+        }, "btn btn--primary", { "data-testid": "unlock" }))));
+  root.append(dialog);
+  pin.focus();
+}

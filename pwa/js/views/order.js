@@ -1,0 +1,393 @@
+// One order, one step at a time: the engineer sees the order's facts and only the legal next
+// moves of its status (states.js), with the primary action at the bottom of the screen.
+import { h, replace, button, field, toast, toLocalInput, fromLocalInput } from "../ui.js";
+import { loadOrder, chargesOf, lateMinutes } from "../orders.js";
+import { legalTargets } from "../states.js";
+import { lateness, decideWarranty } from "../rules.js";
+import * as checklistForm from "../../forms/checklist.js";
+import * as photosForm from "../../forms/photos.js";
+import { photoStrip } from "./photos.js";
+
+const CAUSES = ["manufacturing_fault", "misuse", "disaster", "unknown"];
+
+export async function render(root, app, [id]) {
+  const bundle = await loadOrder(id);
+  if (!bundle) {
+    replace(root, h("section", { class: "empty-state" }, h("h1", null, app.t("order.gone")),
+      h("p", null, app.t("order.gone_hint")), h("a", { class: "btn btn--primary", href: "#/" }, app.t("nav.back_list"))));
+    return null;
+  }
+  const view = new VisitView(root, app, bundle);
+  await view.draw();
+  return () => view.destroy();
+}
+
+class VisitView {
+  constructor(root, app, bundle) {
+    Object.assign(this, { root, app, bundle, mounted: [], sheet: null });
+    this.t = app.t;
+  }
+
+  destroy() { for (const form of this.mounted) form.destroy(); this.mounted = []; }
+
+  async act(mutations, blobs = [], next = null) {
+    await this.app.outbox.commit(mutations.filter(Boolean), blobs);
+    if (next) this.app.go(next); else this.app.render();
+    this.app.syncNow("change");
+  }
+
+  async move(target, { reason, milestones = {}, fields = null, extra = [] } = {}) {
+    const { outbox } = this.app;
+    const muts = [];
+    if (fields) muts.push(await outbox.updateMut("order", this.bundle.order.id, fields));
+    muts.push(...extra);
+    muts.push(await outbox.statusMut(this.bundle.order, target, { reason, milestones }));
+    await this.act(muts);
+  }
+
+  warranty(cause) {
+    const { order, unit, catalogue } = this.bundle;
+    const policy = catalogue.warrantyPolicies.find((p) => p.category === unit?.category);
+    return decideWarranty({ purchaseDate: unit?.purchase_date, manufactureDate: unit?.manufacture_date,
+      cause: cause || order.cause || "unknown", today: new Date().toISOString().slice(0, 10), policy });
+  }
+
+  async draw() {
+    this.destroy();
+    const { order } = this.bundle;
+    const step = this.sheet ? this.sheet() : this.step(order.status);
+    replace(this.root,
+      h("section", { class: "visit", "data-status": order.status },
+        this.header(), this.rejected(), h("div", { class: "step" }, step.body), this.facts()),
+      h("div", { class: "actionbar" }, step.actions));
+  }
+
+  header() {
+    const { order, customer, unit } = this.bundle;
+    const phone = order.contact_phone || customer?.phones?.[0] || "";
+    return h("div", { class: "order-head" },
+      h("div", { class: "order-head__top" }, h("a", { href: "#/", class: "back", "aria-label": this.t("nav.back_list") }, "‹"),
+        h("div", null, h("h1", null, customer?.name || order.number), h("small", { class: "muted" }, order.number)),
+        h("span", { class: `status status--${order.status}` }, this.t(`status.${order.status}`))),
+      h("dl", { class: "facts-grid" },
+        h("dt", null, this.t("order.address")), h("dd", null, order.service_address || customer?.address || "—"),
+        h("dt", null, this.t("order.unit")), h("dd", null, [unit?.brand, unit?.model, unit?.category && this.t(`category.${unit.category}`, {}, unit.category)].filter(Boolean).join(" · ") || "—"),
+        h("dt", null, this.t("order.symptom")), h("dd", null, order.symptom || "—"),
+        h("dt", null, this.t("order.appointment")), h("dd", null, order.appointment_start ? this.app.dateTime(order.appointment_start) : "—")),
+      phone ? h("a", { class: "btn btn--call", href: `tel:${phone.replace(/[^\d+]/g, "")}` }, "☎ ", this.t("order.call"), " ", phone) : null,
+      order.flagged ? h("p", { class: "notice notice--warn" }, this.t(`flag.${order.flag_reason}`, {}, order.flag_reason)) : null);
+  }
+
+  rejected() {
+    const rows = this.bundle.rejected;
+    if (!rows.length) return null;
+    return h("div", { class: "notice notice--error", "data-testid": "rejected" },
+      h("strong", null, this.t("rejected.title")),
+      ...rows.map((m) => h("div", { class: "rejected-row" },
+        h("span", null, this.t(`reason.${m.reason}`, m.params || {}, m.reason)),
+        button(this.t("rejected.discard"), () => this.app.outbox.discard(m.number).then(() => this.app.render()), "btn btn--small"))));
+  }
+
+  facts() {
+    const { order, part_used: parts, photo } = this.bundle;
+    const catalogue = new Map(this.bundle.catalogue.parts.map((p) => [p.code, p]));
+    return h("div", { class: "order-facts" },
+      parts.filter((p) => !p.removed).length ? h("div", { class: "card" }, h("h2", null, this.t("parts.title")),
+        h("ul", { class: "plain" }, parts.filter((p) => !p.removed).map((p) => h("li", null,
+          `${this.app.partName(catalogue.get(p.part_code)) || p.part_code} × ${p.qty}`,
+          p.trade_in ? h("span", { class: "tag" }, this.t("parts.trade_in")) : null)))) : null,
+      photo.length ? h("div", { class: "card" }, h("h2", null, this.t("photos.title", { n: photo.length })),
+        photoStrip(this.app, photo)) : null,
+      ["diagnosed", "awaiting_consent", "in_repair", "awaiting_part", "taken_back", "completed"].includes(order.status)
+        ? h("a", { class: "btn btn--ghost btn--block", href: `#/order/${order.id}/charges` }, this.t("charges.open")) : null);
+  }
+
+  // ---- one panel per status ------------------------------------------------------------
+  step(status) {
+    const fn = this[`step_${status}`];
+    if (fn) return fn.call(this);
+    return { body: h("p", { class: "muted" }, this.t(`status_hint.${status}`, {}, this.t("status_hint.none"))), actions: null };
+  }
+
+  reasonSheet(target, title, { agreed = false } = {}) {
+    this.sheet = () => {
+      const reason = h("textarea", { name: "reason", rows: 3, required: true });
+      const when = target === "scheduled" ? h("input", { type: "datetime-local", name: "new_start",
+        value: toLocalInput(this.bundle.order.appointment_start) }) : null;
+      const agree = agreed ? h("input", { type: "checkbox", name: "customer_agreed", checked: true }) : null;
+      const go = async () => {
+        if (!reason.value.trim()) { toast(this.t("reason.reason_required"), "error"); return; }
+        this.sheet = null;
+        if (target === "scheduled") await this.reschedule(reason.value.trim(), fromLocalInput(when.value), agree.checked);
+        else await this.move(target, { reason: reason.value.trim(),
+          fields: target === "returned_to_dispatch" ? { handback_reason: reason.value.trim() } : null });
+      };
+      return { body: h("div", { class: "card" }, h("h2", null, title), field(this.t("common.reason"), reason),
+        when ? field(this.t("appointment.new_time"), when) : null,
+        agree ? h("label", { class: "check" }, agree, this.t("appointment.customer_agreed")) : null),
+      actions: [button(this.t("common.cancel"), () => { this.sheet = null; this.draw(); }, "btn"),
+        button(this.t("common.confirm"), go, "btn btn--primary", { "data-testid": "confirm-reason" })] };
+    };
+    this.draw();
+  }
+
+  async reschedule(reason, newStart, agreed) {
+    const { order } = this.bundle;
+    const { outbox } = this.app;
+    const change = outbox.createMut("appointment_change", { order_id: order.id, kind: "reschedule",
+      old_start: order.appointment_start || null, new_start: newStart, new_end: null, reason, customer_agreed: agreed,
+      at: outbox.nowIso() });
+    if (!agreed) {
+      // The customer refused the new time: the order goes back to the dispatcher.
+      await this.act([change, await outbox.statusMut(order, "returned_to_dispatch", { reason })]);
+      return;
+    }
+    const muts = [change, await outbox.updateMut("order", order.id, { appointment_start: newStart, appointment_confirmed: true })];
+    if (order.status === "departed") muts.push(await outbox.statusMut(order, "scheduled", { reason }));
+    await this.act(muts);
+  }
+
+  handBack() { this.reasonSheet("returned_to_dispatch", this.t("handback.title")); }
+
+  step_assigned() {
+    return { body: h("div", { class: "card" }, h("h2", null, this.t("step.assigned")), h("p", null, this.t("step.assigned_hint"))),
+      actions: [button(this.t("action.hand_back"), () => this.handBack(), "btn"),
+        button(this.t("action.accept"), () => this.move("accepted", { milestones: { accepted_at: this.app.outbox.nowIso() } }),
+          "btn btn--primary", { "data-testid": "primary" })] };
+  }
+
+  step_accepted() {
+    const { order } = this.bundle;
+    const { outbox } = this.app;
+    const noAnswer = async () => this.act([await outbox.event(order.id, "call", { outcome: "no_answer" })]);
+    return { body: h("div", { class: "card" }, h("h2", null, this.t("step.accepted")), h("p", null, this.t("step.accepted_hint")),
+      button(this.t("call.no_answer"), noAnswer, "btn btn--block"),
+      button(this.t("call.guided"), () => this.guided(), "btn btn--block")),
+    actions: [button(this.t("action.hand_back"), () => this.handBack(), "btn"),
+      button(this.t("call.reached"), async () => this.act([await outbox.event(order.id, "call", { outcome: "reached" }),
+        await outbox.statusMut(order, "contacted", { milestones: { contacted_at: outbox.nowIso() } })]),
+      "btn btn--primary", { "data-testid": "primary" })] };
+  }
+
+  async guided() {
+    const { order } = this.bundle;
+    const { outbox } = this.app;
+    await this.act([await outbox.event(order.id, "phone_guidance", {}),
+      await outbox.statusMut(order, "guided_by_phone", { milestones: { contacted_at: order.contacted_at || outbox.nowIso() } })]);
+  }
+
+  step_contacted() {
+    const { order } = this.bundle;
+    const { outbox } = this.app;
+    const when = h("input", { type: "datetime-local", name: "appointment", required: true,
+      value: toLocalInput(order.appointment_start || order.requested_window_start) });
+    const confirm = async () => {
+      const start = fromLocalInput(when.value);
+      if (!start) { toast(this.t("appointment.pick_time"), "error"); return; }
+      const fields = { appointment_confirmed: true };
+      if (start !== order.appointment_start) fields.appointment_start = start;
+      await this.act([
+        outbox.createMut("appointment_change", { order_id: order.id, kind: "confirm", old_start: order.appointment_start || null,
+          new_start: start, new_end: order.appointment_end || null, reason: "", customer_agreed: true, at: outbox.nowIso() }),
+        await outbox.updateMut("order", order.id, fields),
+        await outbox.statusMut(order, "scheduled")]);
+    };
+    return { body: h("div", { class: "card" }, h("h2", null, this.t("step.contacted")),
+      field(this.t("appointment.time"), when, this.t("appointment.check_hint")),
+      button(this.t("call.guided"), () => this.guided(), "btn btn--block")),
+    actions: [button(this.t("action.hand_back"), () => this.handBack(), "btn"),
+      button(this.t("appointment.confirm"), confirm, "btn btn--primary", { "data-testid": "primary" })] };
+  }
+
+  step_guided_by_phone() {
+    const { order } = this.bundle;
+    return { body: h("div", { class: "card" }, h("h2", null, this.t("step.guided")), h("p", null, this.t("step.guided_hint"))),
+      actions: [button(this.t("guided.visit"), () => this.move("scheduled"), "btn"),
+        button(this.t("guided.solved"), () => this.move("completed", { milestones: { completed_at: this.app.outbox.nowIso() },
+          fields: { repair_outcome: "phone_guidance" } }), "btn btn--primary", { "data-testid": "primary" })],
+      order };
+  }
+
+  step_scheduled() {
+    const { order } = this.bundle;
+    const holder = h("div", { class: "form-host" });
+    let result = { items: order.checklist || {}, complete: false };
+    const form = checklistForm.mount(holder, { t: this.t, lang: this.app.lang, checked: order.checklist || {},
+      onSubmit: (r) => { result = r; depart(); } });
+    this.mounted.push(form);
+    const depart = async () => {
+      const { outbox } = this.app;
+      await this.act([await outbox.updateMut("order", order.id, { checklist: result.items }),
+        await outbox.event(order.id, "checklist", { items: result.items, complete: result.complete }),
+        await outbox.statusMut(order, "departed", { milestones: { departed_at: outbox.nowIso() } })]);
+    };
+    return { body: h("div", { class: "card" }, h("h2", null, this.t("step.scheduled")), holder),
+      actions: [button(this.t("action.reschedule"), () => this.reasonSheet("scheduled", this.t("appointment.reschedule"), { agreed: true }), "btn"),
+        button(this.t("action.hand_back"), () => this.handBack(), "btn")] };
+  }
+
+  step_departed() {
+    const { order } = this.bundle;
+    const { outbox } = this.app;
+    const now = new Date().toISOString();
+    const tier = order.appointment_start ? lateness(order.appointment_start, now, this.app.policy) : null;
+    const badge = h("input", { type: "checkbox", name: "badge_shown", checked: true });
+    const arrive = async () => {
+      const at = outbox.nowIso();
+      const late = order.appointment_start ? lateness(order.appointment_start, at, this.app.policy) : null;
+      await this.act([await outbox.event(order.id, "arrived", { lateness_minutes: late?.minutes ?? null, tier: late?.tier ?? null }),
+        await outbox.updateMut("order", order.id, { badge_shown: badge.checked }),
+        await outbox.statusMut(order, "on_site", { milestones: { arrived_at: at } })]);
+    };
+    return { body: h("div", { class: "card" }, h("h2", null, this.t("step.departed")),
+      tier ? this.latenessBox(tier) : null,
+      h("label", { class: "check" }, badge, this.t("arrive.badge"))),
+    actions: [button(this.t("action.delayed"), () => this.reasonSheet("scheduled", this.t("appointment.delay"), { agreed: true }), "btn"),
+      button(this.t("action.arrived"), arrive, "btn btn--primary", { "data-testid": "primary" })] };
+  }
+
+  latenessBox(tier) {
+    return h("div", { class: `lateness lateness--${tier.tier}`, "data-testid": "lateness" },
+      h("strong", null, this.t(`lateness.${tier.tier}`, { minutes: tier.minutes })),
+      h("p", null, this.t(`lateness.${tier.reason}`, { minutes: tier.minutes })));
+  }
+
+  step_on_site() {
+    const { order, unit, part_used: used, catalogue } = this.bundle;
+    const { outbox } = this.app;
+    const minutes = lateMinutes(order);
+    const tier = order.appointment_start && order.arrived_at ? lateness(order.appointment_start, order.arrived_at, this.app.policy) : null;
+    const cause = h("select", { name: "cause" }, CAUSES.map((c) => h("option", { value: c, selected: c === (order.cause || "unknown") }, this.t(`cause.${c}`))));
+    const diagnosis = h("textarea", { name: "diagnosis", rows: 3, value: order.diagnosis || "" });
+    const schedule = catalogue.schedules.find((s) => s.id === order.fee_schedule_id) || catalogue.schedules[0];
+    const jobs = (schedule?.items || []).filter((i) => i.kind === "labour" && (!unit || i.category === unit.category));
+    const job = h("select", { name: "job_code" }, h("option", { value: "" }, this.t("diagnosis.no_job")),
+      jobs.map((j) => h("option", { value: j.job, selected: j.job === order.job_code }, this.t(`job.${j.job}`, {}, j.job))));
+    const warrantyBox = h("div", { class: "warranty", "data-testid": "warranty" });
+    const showWarranty = () => {
+      const w = this.warranty(cause.value);
+      warrantyBox.className = `warranty warranty--${w.inWarranty ? "in" : "out"}`;
+      replace(warrantyBox, h("strong", null, this.t(w.inWarranty ? "warranty.in" : "warranty.out")),
+        h("span", null, this.t(`warranty.reason.${w.reason}`, { expires: w.expiresOn ? this.app.date(w.expiresOn) : "" }, w.reason)));
+      return w;
+    };
+    cause.addEventListener("change", showWarranty);
+    showWarranty();
+    const travel = h("input", { type: "checkbox", name: "travel_applies", checked: !!order.travel_applies });
+    // parts from the catalogue
+    const parts = catalogue.parts.filter((p) => !unit || !p.category || p.category === unit.category);
+    const partSel = h("select", { name: "part" }, h("option", { value: "" }, this.t("parts.pick")),
+      parts.map((p) => h("option", { value: p.code }, `${this.app.partName(p)} (${p.code})`)));
+    const qty = h("input", { type: "number", name: "qty", min: 1, max: 99, value: "1", inputmode: "numeric" });
+    const tradeIn = h("input", { type: "checkbox", name: "trade_in" });
+    const saveFields = () => ({ cause: cause.value, diagnosis: diagnosis.value.trim(), job_code: job.value,
+      travel_applies: travel.checked });
+    const addPart = async () => {
+      if (!partSel.value) { toast(this.t("parts.pick"), "error"); return; }
+      await this.act([await outbox.updateMut("order", order.id, saveFields()),
+        outbox.createMut("part_used", { order_id: order.id, part_code: partSel.value, qty: Math.max(1, parseInt(qty.value, 10) || 1),
+          trade_in: tradeIn.checked, old_part_returned: false, removed: false })]);
+    };
+    const photoHost = h("div", { class: "form-host" });
+    const openPhotos = () => {
+      if (photoHost.childElementCount) return;
+      const form = photosForm.mount(photoHost, { t: this.t, lang: this.app.lang,
+        parts: used.filter((p) => !p.removed).map((p) => ({ id: p.id, label: this.app.partName(catalogue.parts.find((c) => c.code === p.part_code)) || p.part_code, code: p.part_code })),
+        onSubmit: async (r) => {
+          await this.act([await outbox.updateMut("order", order.id, saveFields()),
+            outbox.createMut("photo", { order_id: order.id, part_used_id: r.partUsedId || null, sha256: r.sha256, mime: r.mime,
+              size: r.bytes.byteLength, width: r.width ?? null, height: r.height ?? null, taken_at: r.takenAt || outbox.nowIso(),
+              caption: r.caption || "" })],
+          [{ sha256: r.sha256, bytes: r.bytes, mime: r.mime, size: r.bytes.byteLength, order_id: order.id }]);
+        },
+        onCancel: () => { form.destroy(); photoHost.replaceChildren(); } });
+      this.mounted.push(form);
+    };
+    const done = async () => {
+      if (!diagnosis.value.trim()) { toast(this.t("diagnosis.required"), "error"); diagnosis.focus(); return; }
+      const w = showWarranty();
+      await this.move("diagnosed", { fields: { ...saveFields(), in_warranty: w.inWarranty, warranty_reason: w.reason } });
+    };
+    return { body: [
+      tier ? this.latenessBox(tier) : null,
+      minutes !== null && tier?.waiver ? h("p", { class: "muted" }, this.t("lateness.waiver_note")) : null,
+      h("div", { class: "card" }, h("h2", null, this.t("step.on_site")),
+        field(this.t("diagnosis.cause"), cause), warrantyBox,
+        field(this.t("diagnosis.text"), diagnosis), field(this.t("diagnosis.job"), job),
+        h("label", { class: "check" }, travel, this.t("diagnosis.travel"))),
+      h("div", { class: "card" }, h("h2", null, this.t("parts.add")), field(this.t("parts.part"), partSel),
+        h("div", { class: "row" }, field(this.t("parts.qty"), qty), h("label", { class: "check" }, tradeIn, this.t("parts.trade_in"))),
+        button(this.t("parts.add"), addPart, "btn btn--block", { "data-testid": "add-part" })),
+      h("div", { class: "card" }, h("h2", null, this.t("photos.add")),
+        button(this.t("photos.take"), openPhotos, "btn btn--block", { "data-testid": "open-photos" }), photoHost)],
+    actions: [button(this.t("diagnosis.done"), done, "btn btn--primary", { "data-testid": "primary" })] };
+  }
+
+  step_diagnosed() {
+    const { order } = this.bundle;
+    const inWarranty = order.in_warranty === true;
+    const charges = chargesOf(this.bundle, this.app.policy);
+    const body = h("div", { class: "card" }, h("h2", null, this.t("step.diagnosed")),
+      h("div", { class: `warranty warranty--${inWarranty ? "in" : "out"}` },
+        h("strong", null, this.t(inWarranty ? "warranty.in" : "warranty.out")),
+        h("span", null, this.t(`warranty.reason.${order.warranty_reason}`, {}, order.warranty_reason))),
+      charges.error ? h("p", { class: "error" }, this.t(`charges.${charges.error}`, {}, charges.error))
+        : h("p", { class: "total-line" }, this.t("charges.total"), " ", h("strong", null, this.app.money(charges.total_fen))),
+      button(this.t("repair.needs_part"), () => this.move("awaiting_part", { fields: { repair_outcome: "needs_part" } }), "btn btn--block"),
+      button(this.t("repair.take_back"), () => this.move("taken_back", { fields: { repair_outcome: "taken_back" } }), "btn btn--block"));
+    const primary = inWarranty
+      ? button(this.t("repair.start"), () => this.move("in_repair"), "btn btn--primary", { "data-testid": "primary" })
+      : button(this.t("consent.show"), () => this.move("awaiting_consent", { fields: { schedule_shown: true } }),
+        "btn btn--primary", { "data-testid": "primary" });
+    return { body, actions: [primary] };
+  }
+
+  step_awaiting_consent() {
+    const { outbox } = this.app;
+    const charges = chargesOf(this.bundle, this.app.policy);
+    return { body: h("div", { class: "card" }, h("h2", null, this.t("step.awaiting_consent")), h("p", null, this.t("consent.hint")),
+      charges.error ? null : h("p", { class: "total-line" }, this.t("charges.total"), " ", h("strong", null, this.app.money(charges.total_fen))),
+      h("a", { class: "btn btn--ghost btn--block", href: `#/order/${this.bundle.order.id}/charges` }, this.t("charges.open"))),
+    actions: [button(this.t("consent.declined"), () => this.reasonSheet("completed", this.t("consent.declined")), "btn"),
+      button(this.t("consent.agreed"), async () => this.move("in_repair", { fields: { consent_at: outbox.nowIso(), schedule_shown: true },
+        extra: [await outbox.event(this.bundle.order.id, "consent", { total_fen: charges.total_fen ?? null })] }),
+      "btn btn--primary", { "data-testid": "primary" })] };
+  }
+
+  step_in_repair() {
+    const { order } = this.bundle;
+    const { outbox } = this.app;
+    const tested = h("input", { type: "checkbox", name: "repair_certain", checked: order.repair_certain !== false });
+    if (order.repair_outcome === "fixed_on_site") {
+      return { body: h("div", { class: "card" }, h("h2", null, this.t("repair.fixed_title")), h("p", null, this.t("handoff.hint"))),
+        actions: [button(this.t("repair.change"), async () => this.act([await outbox.updateMut("order", order.id, { repair_outcome: "" })]), "btn"),
+          button(this.t("handoff.start"), () => this.app.go(`#/order/${order.id}/handoff`), "btn btn--primary", { "data-testid": "primary" })] };
+    }
+    return { body: h("div", { class: "card" }, h("h2", null, this.t("step.in_repair")),
+      h("label", { class: "check" }, tested, this.t("repair.tested")),
+      button(this.t("repair.needs_part"), () => this.move("awaiting_part", { fields: { repair_outcome: "needs_part" } }), "btn btn--block"),
+      button(this.t("repair.take_back"), () => this.move("taken_back", { fields: { repair_outcome: "taken_back" } }), "btn btn--block"),
+      button(this.t("repair.cannot_fix"), () => this.move("taken_back", { fields: { repair_outcome: "cannot_fix" } }), "btn btn--block")),
+    actions: [button(this.t("repair.fixed"), async () => this.act([await outbox.updateMut("order", order.id,
+      { repair_outcome: "fixed_on_site", repair_certain: tested.checked })]), "btn btn--primary", { "data-testid": "primary" })] };
+  }
+
+  step_awaiting_part() {
+    return { body: h("div", { class: "card" }, h("h2", null, this.t("step.awaiting_part"))),
+      actions: [button(this.t("action.reschedule"), () => this.move("scheduled"), "btn"),
+        button(this.t("repair.resume"), () => this.move("in_repair", { fields: { repair_outcome: "" } }), "btn btn--primary", { "data-testid": "primary" })] };
+  }
+
+  step_taken_back() { return this.step_awaiting_part.call(this); }
+
+  step_completed() {
+    const { order, receipt, signature, rating } = this.bundle;
+    const r = receipt[0];
+    return { body: h("div", { class: "card" }, h("h2", null, this.t("step.completed")),
+      r ? h("p", null, this.t("receipt.number"), " ", h("strong", { "data-testid": "receipt-number" }, r.number)) : null,
+      signature[0] ? h("p", null, this.t(`signature.status.${signature[0].status || "pending"}`, {}, signature[0].status)) : null,
+      rating[0] ? h("p", null, rating[0].declined ? this.t("rating.declined") : this.t("rating.line",
+        { q: rating[0].repair_quality, a: rating[0].service_attitude })) : null),
+    actions: [r ? h("a", { class: "btn btn--primary", href: `#/order/${order.id}/receipt` }, this.t("receipt.open")) : null] };
+  }
+}

@@ -1,0 +1,57 @@
+// The strip at the top of every engineer screen: connection, unsynced count, last sync time,
+// the progress bar of a running sync, and the "new version" and "sign in again" notices.
+import { h, replace, button } from "../ui.js";
+
+let host = null;
+
+export function render(chrome, app) {
+  host = chrome;
+  replace(chrome,
+    h("header", { class: "topbar" },
+      h("a", { class: "brand", href: "#/" }, "Onsite"),
+      h("div", { class: "sync-chip", id: "sync-chip", role: "status" }),
+      h("a", { class: "icon-link", href: "#/settings", "aria-label": app.t("nav.settings") }, "⚙")),
+    h("div", { class: "progress", id: "sync-progress", hidden: true },
+      h("div", { class: "progress__bar", id: "sync-progress-bar" })),
+    h("div", { id: "notices" }));
+  refresh(app);
+}
+
+export async function refresh(app) {
+  if (!host || !host.isConnected) return;
+  const chip = host.querySelector("#sync-chip");
+  const [pending, blobs, last] = await Promise.all([app.outbox.count(), app.db.blobsPending(),
+    app.db.getMeta("last_sync_at")]);
+  const unsynced = pending + blobs.length;
+  chip.dataset.unsynced = String(unsynced);
+  chip.className = `sync-chip ${navigator.onLine ? "" : "sync-chip--offline"} ${unsynced ? "sync-chip--dirty" : ""}`;
+  replace(chip,
+    h("span", { class: "dot" }),
+    h("span", { class: "sync-chip__state" }, navigator.onLine ? app.t("sync.online") : app.t("sync.offline")),
+    h("span", { class: "sync-chip__count", "data-testid": "unsynced" }, app.t("sync.unsynced", { n: unsynced })),
+    h("span", { class: "sync-chip__last", "data-testid": "last-sync" },
+      last ? app.t("sync.last", { time: app.time(last) }) : app.t("sync.never")));
+  chip.onclick = null;
+  const notices = host.querySelector("#notices");
+  replace(notices,
+    app.updateReady ? h("div", { class: "notice notice--update" },
+      h("span", null, unsynced ? app.t("update.ready_unsynced", { n: unsynced }) : app.t("update.ready")),
+      button(app.t("update.apply"), () => app.bridge.applyUpdate(), "btn btn--small")) : null,
+    app.needsSignIn ? h("div", { class: "notice notice--warn" }, app.t("sync.sign_in_again"),
+      button(app.t("login.submit"), () => { app.user = null; app.render(); }, "btn btn--small")) : null);
+  progress(app);
+}
+
+export function progress(app) {
+  if (!host || !host.isConnected) return;
+  const bar = host.querySelector("#sync-progress");
+  const s = app.sync.state;
+  bar.hidden = !s.running;
+  const fill = host.querySelector("#sync-progress-bar");
+  const share = s.total ? Math.min(1, s.done / s.total) : null;
+  fill.classList.toggle("progress__bar--busy", share === null);
+  fill.style.width = share === null ? "" : `${Math.round(share * 100)}%`;
+  bar.dataset.phase = s.phase;
+  bar.setAttribute("aria-label", app.t(`sync.phase.${s.phase}`));
+  document.dispatchEvent(new CustomEvent("onsite:progress", { detail: s }));
+}
