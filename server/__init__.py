@@ -47,6 +47,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     db_setup.init_app(app)
+    from server import sync
+
+    sync.init_app(app)  # numbers every change of a synced row (server/sync/sequence.py)
     migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
     api = Api(app)
     init_auth(app)

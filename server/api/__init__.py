@@ -24,3 +24,8 @@ def init_app(app: Flask, api: Api) -> None:
     for module in (orders, customers, catalogue, receipts, follow_ups, complaints, figures):
         api.register_blueprint(module.blp)
     app.register_blueprint(receipts.pages)
+
+    from server.api import blobs, conflicts, sync
+
+    for module in (sync, blobs, conflicts):
+        api.register_blueprint(module.blp)

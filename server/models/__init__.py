@@ -24,10 +24,21 @@ from server.models.security import (
     SignInFailure,
     WebAuthnChallenge,
 )
+from server.models.sync import (
+    AppliedMutation,
+    Blob,
+    BlobUpload,
+    RowVersion,
+    ScopeChange,
+    SyncState,
+)
 from server.models.visit import PartUsed, Payment, Photo, Rating, Receipt, ReceiptLine, Signature
 
 __all__ = [
+    "AppliedMutation",
     "AppointmentChange",
+    "Blob",
+    "BlobUpload",
     "AuditLog",
     "Complaint",
     "Conflict",
@@ -51,8 +62,11 @@ __all__ = [
     "Receipt",
     "ReceiptLine",
     "Role",
+    "RowVersion",
+    "ScopeChange",
     "ServiceOrder",
     "Signature",
+    "SyncState",
     "SignInFailure",
     "TimelineEvent",
     "Tracked",

@@ -1,0 +1,107 @@
+"""Sync endpoints: pull the changes after a cursor, push a batch of mutations (PROTOCOL.md)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import orjson
+from flask import Response, current_app, request
+from flask_login import current_user
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from server.api.errors import ApiError
+from server.auth.devices import current_device
+from server.auth.roles import is_staff, signed_in
+from server.extensions import db
+from server.models import Device, utcnow
+from server.sync import clocks
+from server.sync.entities import FieldError, parse_time
+from server.sync.pull import MAX_LIMIT, ResetRequired, pull
+from server.sync.push import push
+
+blp = Blueprint("sync", __name__, url_prefix="/api/sync", description="Offline sync")
+JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
+
+
+def json_response(body: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(body, option=JSON_OPTIONS), status=status,
+                    mimetype="application/json")
+
+
+class PullArgs(Schema):
+    since = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**53 - 1))
+    limit = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_LIMIT))
+    device_time = fields.String(load_default=None, validate=validate.Length(max=40))
+
+
+class PushBody(Schema):
+    device_time = fields.String(load_default=None, allow_none=True,
+                                validate=validate.Length(max=40))
+    mutations = fields.List(fields.Raw(), required=True)
+
+
+def _device_time(value: str | None) -> Any:
+    if value is None:
+        return None
+    try:
+        return parse_time(value, "device_time")
+    except FieldError as error:
+        raise ApiError(422, "invalid", "device_time: not an ISO-8601 time with a zone.",
+                       field="device_time") from error
+
+
+@blp.route("/pull", methods=["GET"])
+@blp.arguments(PullArgs, location="query", as_kwargs=True)
+@signed_in
+def pull_changes(since: int, limit: int | None, device_time: str | None) -> Response:
+    """The changes in the caller's scope after `since`, one page (PROTOCOL.md section 2)."""
+    device = current_device()
+    assert device is not None
+    now = utcnow()
+    offset = clocks.offset_ms(_device_time(device_time), now)
+    page_size = limit or int(current_app.config["PULL_PAGE_SIZE"])
+    try:
+        page = pull(db.session, user_id=current_user.id, staff=is_staff(), since=since,
+                    limit=page_size)
+    except ResetRequired as reset:
+        raise ApiError(410, "reset_required",
+                       "This cursor is older than the retained history: pull again from 0.",
+                       field="since", details={"horizon": reset.horizon}) from None
+    db.session.execute(
+        db.update(Device).where(Device.id == device.id).values(
+            last_sync_at=now, last_pull_cursor=page["cursor"],
+            **({"clock_offset_ms": offset} if offset is not None else {}))
+    )
+    db.session.commit()
+    page["server_time"] = now
+    page["clock_offset_ms"] = offset
+    return json_response(page)
+
+
+@blp.route("/push", methods=["POST"])
+@signed_in
+def push_mutations() -> Response:
+    """Apply a batch of mutations and answer each one's outcome (PROTOCOL.md section 3)."""
+    device = current_device()
+    assert device is not None
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(422, "invalid", "Send a JSON object with `mutations`.", field="mutations")
+    if isinstance(body.get("mutations"), list) and \
+            len(body["mutations"]) > int(current_app.config["MAX_PUSH_BATCH"]):
+        raise ApiError(413, "too_large",
+                       f"At most {current_app.config['MAX_PUSH_BATCH']} mutations per push.",
+                       field="mutations")
+    data = PushBody().load(body)
+    now = utcnow()
+    answer = push(
+        db.session, device_id=device.id, user=current_user._get_current_object(),
+        staff=is_staff(), mutations=data["mutations"],
+        device_time=_device_time(data["device_time"]), now=now,
+        commit_every=int(current_app.config.get("SYNC_PUSH_COMMIT_EVERY", 200)),
+        pause_seconds=float(os.environ.get("ONSITE_SYNC_TEST_PAUSE", "0") or 0),
+    )
+    answer["server_time"] = now
+    return json_response(answer)

@@ -1,0 +1,474 @@
+"""Apply one mutation inside its savepoint: scope, merge, state machine, facts, receipts, signatures."""
+
+from __future__ import annotations
+
+from collections.abc import Container, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from server.domain import receipts as receipt_rules
+from server.domain.signature import CanonicalFormError, summary_hash
+from server.models import (
+    Blob,
+    Conflict,
+    Customer,
+    Device,
+    LoanerIssue,
+    Photo,
+    Receipt,
+    ReceiptLine,
+    Role,
+    RowVersion,
+    ServiceOrder,
+    Signature,
+    Unit,
+    User,
+)
+from server.push.outbox import enqueue
+from server.sync import clocks, scope
+from server.sync.entities import (
+    SPECS,
+    EntitySpec,
+    json_ready,
+    parse_fields,
+    record_of,
+    required_fields,
+    row_values,
+)
+from server.sync.merge import Delta, FieldConflict, decide_create, decide_status, three_way
+
+TIME_FIELDS = frozenset({"at", "taken_at", "signed_at", "rated_at", "paid_at", "issued_at",
+                         "done_at", "accepted_at", "contacted_at", "departed_at", "arrived_at",
+                         "completed_at", "consent_at"})
+ORDER_MILESTONES = frozenset({"accepted_at", "contacted_at", "departed_at", "arrived_at",
+                              "completed_at", "consent_at"})
+LINE_FIELDS = {"position": int, "kind": str, "code": str, "description": str, "qty": int,
+               "unit_fen": int, "amount_fen": int, "reason": str}
+LINE_LIMITS = {"kind": 16, "code": 40, "description": 200, "reason": 60}
+MAX_LINES = 100
+
+
+class Rejected(Exception):
+    """A mutation that cannot be stored: its reason code and parameters (P20)."""
+
+    def __init__(self, reason: str, **params: Any) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.params = params
+
+
+@dataclass
+class PushContext:
+    """Who pushes, from which device, and when the request arrived."""
+
+    session: Session
+    device: Device
+    user: User
+    now: datetime
+    offset_ms: int | None
+    staff: bool
+    dispatcher_ids: list[int] | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def role(self) -> str:
+        return "dispatcher" if self.staff else "engineer"
+
+
+def _result(spec: EntitySpec, entity_id: str, outcome: str, reason: str | None,
+            record: dict[str, Any] | None, conflict_ids: list[str] | None = None,
+            time_suspect: bool = False, **params: Any) -> dict[str, Any]:
+    return {"entity": spec.name, "entity_id": entity_id, "outcome": outcome, "reason": reason,
+            "params": json_ready(params), "conflict_ids": conflict_ids or [],
+            "time_suspect": time_suspect, "record": record}
+
+
+def record(session: Session, spec: EntitySpec, obj: Any) -> dict[str, Any]:
+    """The authoritative record after the change, as pull would send it."""
+    extra: dict[str, Any] = {}
+    if spec.name == "photo":
+        extra["pending"] = session.get(Blob, obj.sha256) is None
+    return json_ready(record_of(spec, obj, extra))  # type: ignore[no-any-return]
+
+
+def visible_record(ctx: PushContext, raw: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The current record of a rejected mutation's target, when the caller may see it."""
+    spec = SPECS.get(str(raw.get("entity")))
+    entity_id = raw.get("entity_id")
+    if spec is None or not isinstance(entity_id, str) or len(entity_id) > 64:
+        return None
+    try:
+        key: Any = int(entity_id) if spec.pk == "id" and spec.name in (
+            "fee_schedule", "warranty_policy") else entity_id
+    except ValueError:
+        return None
+    obj = ctx.session.get(spec.model, key)
+    if obj is None:
+        return None
+    order = _order_of(ctx.session, spec, obj)
+    if order is not None and scope.order_access(ctx.session, ctx.user.id, ctx.staff,
+                                                order) != scope.OWN:
+        return None
+    if order is None and spec.name in ("customer", "unit") and _reference_access(
+            ctx, spec, entity_id) != scope.OWN:
+        return None
+    return record(ctx.session, spec, obj)
+
+
+def _order_of(session: Session, spec: EntitySpec, obj: Any) -> ServiceOrder | None:
+    if spec.name == "order":
+        return obj  # type: ignore[no-any-return]
+    if spec.order_child and getattr(obj, "order_id", None):
+        return session.get(ServiceOrder, obj.order_id)
+    return None
+
+
+def _reference_access(ctx: PushContext, spec: EntitySpec, key: str) -> str:
+    column = ServiceOrder.customer_id if spec.name == "customer" else ServiceOrder.unit_id
+    return scope.reference_access(ctx.session, ctx.user.id, ctx.staff, column, key)
+
+
+def _dispatchers(ctx: PushContext) -> list[int]:
+    if ctx.dispatcher_ids is None:
+        ctx.dispatcher_ids = list(ctx.session.scalars(
+            select(User.id).where(User.role == Role.DISPATCHER, User.active.is_(True))))
+    return ctx.dispatcher_ids
+
+
+def _notify(ctx: PushContext, order: ServiceOrder | None, kind: str, title: str,
+            users: list[int], data: dict[str, Any]) -> None:
+    for user_id in dict.fromkeys(u for u in users if u is not None):
+        enqueue(ctx.session, user_id, kind, order.id if order else None, title, data)
+
+
+def _flag(order: ServiceOrder, reason: str) -> None:
+    if not (order.flagged and order.flag_reason == reason):
+        order.flagged = True
+        order.flag_reason = reason
+
+
+def _suspect(ctx: PushContext, moments: list[datetime], order: ServiceOrder | None) -> bool:
+    not_before = None
+    if order is not None:
+        not_before = min(t for t in (order.reported_at, order.created_at) if t is not None) \
+            if (order.reported_at or order.created_at) else None
+    return any(clocks.time_suspect(m, offset=ctx.offset_ms, now=ctx.now, not_before=not_before)
+               for m in moments)
+
+
+def apply_mutation(ctx: PushContext, raw: Mapping[str, Any],
+                   device_time: datetime | None) -> dict[str, Any]:
+    """Apply one processed mutation; raises Rejected / FieldError to roll its savepoint back."""
+    spec = SPECS.get(raw.get("entity"))  # type: ignore[arg-type]
+    if spec is None:
+        raise Rejected("unknown_entity", field="entity")
+    op = raw.get("op")
+    if op not in ("create", "update"):
+        raise Rejected("malformed", field="op")
+    if op not in spec.ops:
+        raise Rejected("immutable" if spec.immutable and op == "update" else "op_not_allowed",
+                       field="op")
+    entity_id = raw.get("entity_id")
+    if not isinstance(entity_id, str) or not 1 <= len(entity_id) <= 36:
+        raise Rejected("malformed", field="entity_id")
+    sent = raw.get("fields")
+    if not isinstance(sent, Mapping):
+        raise Rejected("malformed", field="fields")
+    sent = dict(sent)
+    extras = {k: sent.pop(k) for k in ("transition_reason", "follow_up_outcome", "lines")
+              if k in sent}
+    if "lines" in extras and spec.name != "receipt":
+        raise Rejected("unknown_field", field="lines")
+    if spec.name != "order" and (set(extras) - {"lines"}):
+        raise Rejected("unknown_field", field=sorted(set(extras) - {"lines"})[0])
+    fields = parse_fields(spec, sent, ctx.role, op)
+    if op == "create":
+        return _create(ctx, spec, entity_id, fields, extras, device_time)
+    base_version = raw.get("base_version")
+    if not isinstance(base_version, int) or isinstance(base_version, bool) or base_version < 0:
+        raise Rejected("malformed", field="base_version")
+    return _update(ctx, spec, entity_id, fields, extras, base_version, device_time)
+
+
+# --- create: append-only facts, unions by id -------------------------------------------------
+
+def _create(ctx: PushContext, spec: EntitySpec, entity_id: str, fields: dict[str, Any],
+            extras: dict[str, Any], device_time: datetime | None) -> dict[str, Any]:
+    session = ctx.session
+    missing = [name for name in required_fields(spec) if name not in fields]
+    if missing:
+        raise Rejected("invalid_value", field=missing[0], problem="missing")
+    order = session.get(ServiceOrder, fields["order_id"])
+    if order is None:
+        raise Rejected("not_found", field="order_id")
+    access = scope.order_access(session, ctx.user.id, ctx.staff, order)
+    if access == scope.NONE:
+        raise Rejected("out_of_scope", field="order_id")
+    existing = session.get(spec.model, entity_id)
+    if existing is not None:
+        outcome, reason = decide_create(
+            json_ready({k: getattr(existing, k) for k in fields}), json_ready(fields))
+        if outcome == "rejected":
+            raise Rejected(reason or "already_exists", field="entity_id")
+        return _result(spec, entity_id, outcome, reason, record(session, spec, existing))
+    moments = [v for k, v in fields.items() if k in TIME_FIELDS and isinstance(v, datetime)]
+    if device_time is not None:
+        moments.append(device_time)
+    suspect = _suspect(ctx, moments, order)
+    obj = spec.model(id=entity_id, **fields)
+    if spec.name == "timeline_event":
+        obj.received_at = ctx.now
+        obj.clock_offset_ms = ctx.offset_ms
+        obj.time_suspect = suspect
+    elif spec.name == "rating":
+        for name in ("repair_quality", "service_attitude"):
+            value = fields.get(name)
+            if value is not None and not 1 <= value <= 5:
+                raise Rejected("invalid_value", field=name)
+    elif spec.name == "receipt":
+        _receipt(ctx, obj, fields, extras.get("lines"), order)
+    elif spec.name == "signature":
+        obj.status, obj.status_reason = _binding(fields, order)
+    elif spec.name == "photo" and len(fields["sha256"]) != 64:
+        raise Rejected("invalid_value", field="sha256")
+    session.add(obj)
+    conflict_ids: list[str] = []
+    reason: str | None = None
+    if access == scope.REASSIGNED:
+        conflict_ids = _reassigned_work(ctx, order, spec, entity_id, fields, "fact")
+        reason = "reassigned_work_kept"
+    elif access == scope.CANCELLED:
+        reason = "order_cancelled_work_kept"
+    session.flush()
+    return _result(spec, entity_id, "applied", reason, record(session, spec, obj), conflict_ids,
+                   suspect)
+
+
+class _UsedNumbers(Container[str]):
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def __contains__(self, number: object) -> bool:
+        return bool(self.session.scalar(select(exists().where(Receipt.number == number))))
+
+
+def _receipt(ctx: PushContext, obj: Receipt, fields: dict[str, Any], lines: Any,
+             order: ServiceOrder) -> None:
+    decision = receipt_rules.check_receipt_number(
+        fields["number"], ctx.device.receipt_prefix, _UsedNumbers(ctx.session))
+    if not decision.allowed:
+        raise Rejected(decision.reason, field="number", **dict(decision.params))
+    obj.device_id = ctx.device.id
+    if lines is None:
+        lines = []
+    if not isinstance(lines, list) or len(lines) > MAX_LINES:
+        raise Rejected("invalid_value", field="lines")
+    for index, line in enumerate(lines):
+        if not isinstance(line, Mapping) or set(line) - set(LINE_FIELDS):
+            raise Rejected("invalid_value", field=f"lines[{index}]")
+        values: dict[str, Any] = {}
+        for name, kind in LINE_FIELDS.items():
+            value = line.get(name)
+            if value is None and name in ("code", "description", "reason"):
+                value = ""
+            if value is None and name in ("qty",):
+                value = 1
+            if value is None and name == "unit_fen":
+                value = 0
+            if not isinstance(value, kind) or isinstance(value, bool) or (
+                    isinstance(value, str) and len(value) > LINE_LIMITS[name]) or (
+                    isinstance(value, int) and abs(value) > 2**31 - 1):
+                raise Rejected("invalid_value", field=f"lines[{index}].{name}")
+            values[name] = value
+        obj.lines.append(ReceiptLine(**values))
+    replaces = fields.get("replaces_id")
+    if replaces is not None:
+        old = ctx.session.get(Receipt, replaces)
+        if old is None or old.order_id != order.id:
+            raise Rejected("not_found", field="replaces_id")
+        if old.voided_at is not None:
+            raise Rejected("already_voided", field="replaces_id")
+        old.voided_at = fields["issued_at"]
+        old.void_reason = fields.get("void_reason") or "reissued"
+
+
+def _binding(fields: dict[str, Any], order: ServiceOrder) -> tuple[str, str]:
+    """Recompute the signed summary's hash and compare its charges with the order's (P22)."""
+    if fields.get("declined"):
+        return "declined", ""
+    summary = fields.get("summary") or {}
+    try:
+        recomputed = summary_hash(summary)
+    except CanonicalFormError as error:
+        return "invalid", f"summary_{error.code}"[:60]
+    if recomputed != str(fields.get("summary_hash", "")).lower():
+        return "invalid", "hash_mismatch"
+    if summary.get("order_id") not in (order.id, order.number):
+        return "invalid", "wrong_order"
+    if summary.get("total_fen") != order.total_fen:
+        return "invalid", "charges_differ"
+    lines = order.charges.get("lines") if isinstance(order.charges, dict) else None
+    if lines is not None and json_ready(lines) != summary.get("charge_lines"):
+        return "invalid", "charges_differ"
+    return "verified", ""
+
+
+# --- update: per-field three-way merge ------------------------------------------------------
+
+def _history(session: Session, spec: EntitySpec, entity_id: str) -> list[Delta]:
+    rows = session.execute(
+        select(RowVersion.version, RowVersion.changes, RowVersion.device_id, RowVersion.user_id)
+        .where(RowVersion.table_name == spec.table, RowVersion.row_id == entity_id)
+    ).all()
+    return [Delta(r.version, r.changes, r.device_id, r.user_id) for r in rows]
+
+
+def _update(ctx: PushContext, spec: EntitySpec, entity_id: str, fields: dict[str, Any],
+            extras: dict[str, Any], base_version: int,
+            device_time: datetime | None) -> dict[str, Any]:
+    session = ctx.session
+    row = session.get(spec.model, entity_id, with_for_update=True, populate_existing=True)
+    if row is None:
+        raise Rejected("not_found", field="entity_id")
+    order = _order_of(session, spec, row)
+    if order is not None:
+        access = scope.order_access(session, ctx.user.id, ctx.staff, order)
+    else:
+        access = _reference_access(ctx, spec, entity_id)
+    if access == scope.NONE:
+        raise Rejected("out_of_scope", field="entity_id")
+    if base_version > row.version:
+        raise Rejected("base_version_ahead", field="base_version", version=row.version)
+    moments = [v for k, v in fields.items() if k in TIME_FIELDS and isinstance(v, datetime)]
+    suspect = _suspect(ctx, moments + ([device_time] if device_time else []), order)
+    if access == scope.REASSIGNED:
+        work_order = order if order is not None else _referencing_order(ctx, spec, entity_id)
+        ids = _reassigned_work(ctx, work_order, spec, entity_id, {**fields, **{
+            k: v for k, v in extras.items() if k != "lines"}}, "fields", row)
+        return _result(spec, entity_id, "conflict", "order_reassigned"
+                       if "status" in fields else "reassigned_work_kept",
+                       record(session, spec, row), ids, suspect)
+
+    status_changed = False
+    if spec.name == "order" and "status" in fields:
+        status_changed = _status(ctx, row, fields, extras)
+    merge = three_way(
+        device_fields=json_ready(fields),
+        current=json_ready({k: getattr(row, k) for k in fields}),
+        current_version=row.version,
+        base_version=base_version,
+        history=_history(session, spec, entity_id),
+        device_id=ctx.device.id,
+        device_owned=spec.device_owned,
+    )
+    for name in merge.apply:
+        setattr(row, name, fields[name])
+    conflict_ids = [_field_conflict(ctx, spec, entity_id, order, c, fields[c.field], device_time)
+                    for c in merge.conflicts]
+    if spec.name == "order" and suspect and ORDER_MILESTONES & set(merge.apply):
+        _flag(row, "time_suspect")
+    session.flush()
+    outcome, reason = merge.outcome, merge.reason
+    if status_changed and outcome == "applied":
+        reason = None
+    if access == scope.CANCELLED and outcome != "conflict":
+        reason = "order_cancelled_work_kept"
+    if conflict_ids:
+        _notify(ctx, order, "conflict", "conflict", [*_dispatchers(ctx)] + (
+            [order.assignee_id] if order is not None and order.assignee_id else []),
+            {"conflict_ids": conflict_ids})
+    return _result(spec, entity_id, outcome, reason, record(session, spec, row), conflict_ids,
+                   suspect, **({"fields": [c.field for c in merge.conflicts]}
+                               if merge.conflicts else {}))
+
+
+def _status(ctx: PushContext, row: ServiceOrder, fields: dict[str, Any],
+            extras: dict[str, Any]) -> bool:
+    """Move the order's status by the state machine from the server's current status (P15)."""
+    target = fields.pop("status")
+    reason = extras.get("transition_reason")
+    if reason is not None and (not isinstance(reason, str) or len(reason) > 300):
+        raise Rejected("invalid_value", field="transition_reason")
+    outcome = extras.get("follow_up_outcome")
+    if outcome is not None and not isinstance(outcome, str):
+        raise Rejected("invalid_value", field="follow_up_outcome")
+    reason = reason or fields.get("handback_reason") or fields.get("cancel_reason")
+    in_warranty = fields.get("in_warranty", row.in_warranty)
+    consent = fields.get("consent_at", row.consent_at)
+    loaner_out = bool(ctx.session.scalar(select(exists().where(
+        LoanerIssue.order_id == row.id, LoanerIssue.returned_at.is_(None)))))
+    decision = decide_status(row.status, target, role=ctx.role, context={
+        "reason": reason, "in_warranty": in_warranty, "consent_given": consent is not None,
+        "loaner_out": loaner_out, "follow_up_outcome": outcome,
+    })
+    if not decision.allowed:
+        raise Rejected(decision.reason, field="status", **dict(decision.params))
+    if decision.reason == "no_change":
+        return False
+    row.status = target
+    if target == "returned_to_dispatch" and reason and "handback_reason" not in fields:
+        row.handback_reason = reason[:300]
+    if target == "cancelled" and reason and "cancel_reason" not in fields:
+        row.cancel_reason = reason[:300]
+    return True
+
+
+def _field_conflict(ctx: PushContext, spec: EntitySpec, entity_id: str,
+                    order: ServiceOrder | None, c: FieldConflict, device_value: Any,
+                    device_time: datetime | None) -> str:
+    conflict = Conflict(
+        kind="field", entity=spec.name, entity_id=entity_id,
+        order_id=order.id if order is not None else None, field=c.field,
+        base_value=c.base, server_value=c.server, device_value=c.device,
+        server_changed_by_id=c.server_user_id, server_changed_at=ctx.now,
+        device_id=ctx.device.id, device_user_id=ctx.user.id, device_changed_at=device_time,
+        provisional_winner=c.winner, reason="changed_on_both_sides", detected_at=ctx.now,
+    )
+    ctx.session.add(conflict)
+    ctx.session.flush()
+    return str(conflict.id)
+
+
+def _referencing_order(ctx: PushContext, spec: EntitySpec, key: str) -> ServiceOrder | None:
+    column = ServiceOrder.customer_id if spec.name == "customer" else ServiceOrder.unit_id
+    for order in ctx.session.scalars(select(ServiceOrder).where(column == key)):
+        if scope.had_order(ctx.session, ctx.user.id, order.id):
+            return order
+    return None
+
+
+def _reassigned_work(ctx: PushContext, order: ServiceOrder | None, spec: EntitySpec,
+                     entity_id: str, fields: dict[str, Any], what: str,
+                     row: Any = None) -> list[str]:
+    """Keep work pushed for an order no longer the caller's: a conflict, a flag, notices (P19)."""
+    session = ctx.session
+    server_value = None
+    if row is not None:
+        server_value = json_ready({k: getattr(row, k, None) for k in fields})
+    already = order is not None and session.scalar(select(exists().where(
+        Conflict.kind == "reassigned", Conflict.order_id == order.id,
+        Conflict.device_user_id == ctx.user.id, Conflict.resolved_at.is_(None))))
+    conflict = Conflict(
+        kind="reassigned", entity=spec.name, entity_id=entity_id,
+        order_id=order.id if order is not None else None, field="*",
+        base_value=None, server_value=server_value, device_value=json_ready(fields),
+        device_id=ctx.device.id, device_user_id=ctx.user.id, device_changed_at=ctx.now,
+        provisional_winner="server", reason=f"reassigned_{what}", detected_at=ctx.now,
+    )
+    session.add(conflict)
+    if order is not None:
+        _flag(order, "reassigned_work")
+    session.flush()
+    if not already:
+        _notify(ctx, order, "reassigned_work_flagged", "reassigned_work",
+                [ctx.user.id, *([order.assignee_id] if order and order.assignee_id else []),
+                 *_dispatchers(ctx)], {"conflict_id": conflict.id})
+    return [str(conflict.id)]
+
+
+__all__ = ["Customer", "Photo", "PushContext", "Rejected", "Signature", "Unit", "apply_mutation",
+           "row_values", "visible_record"]

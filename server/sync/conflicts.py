@@ -1,0 +1,84 @@
+"""Resolving a conflict: the chosen value becomes an ordinary change, and who chose is kept (P30)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from server.models import Conflict, ServiceOrder
+from server.sync.entities import SPECS, FieldError, coerce, json_ready, record_of
+from server.sync.sequence import ACTOR_KEY
+
+CHOICES = ("server", "device", "value")
+
+
+class ResolveError(Exception):
+    """A resolution refused: HTTP status and code."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+def may_resolve(session: Session, conflict: Conflict, *, user_id: int, staff: bool) -> bool:
+    """Dispatchers resolve any conflict; an engineer on-site field conflicts on their own orders."""
+    if staff:
+        return True
+    spec = SPECS.get(conflict.entity)
+    if conflict.kind != "field" or spec is None or not spec.device_owned(conflict.field):
+        return False
+    order = session.get(ServiceOrder, conflict.order_id) if conflict.order_id else None
+    return order is not None and order.assignee_id == user_id
+
+
+def resolve(session: Session, conflict: Conflict, *, user_id: int, staff: bool, choice: str,
+            value: Any, now: datetime, device_id: str | None = None) -> dict[str, Any] | None:
+    """Record the choice and write the chosen value; returns the entity's record after it."""
+    if conflict.resolved_at is not None:
+        raise ResolveError(409, "already_resolved", "This conflict was resolved already.")
+    if choice not in CHOICES or (choice == "value" and conflict.kind != "field"):
+        raise ResolveError(422, "invalid", "Choose server, device or value.", "choice")
+    if not may_resolve(session, conflict, user_id=user_id, staff=staff):
+        raise ResolveError(403, "forbidden", "Only a dispatcher may resolve this conflict.")
+    spec = SPECS.get(conflict.entity)
+    row = session.get(spec.model, conflict.entity_id) if spec else None
+    columns = {c.key: c for c in spec.columns()} if spec else {}
+    session.info[ACTOR_KEY] = (user_id, device_id)
+    try:
+        chosen: Any
+        if conflict.kind == "field":
+            chosen = {"server": conflict.server_value, "device": conflict.device_value}.get(
+                choice, value)
+            if row is not None and conflict.field in columns:
+                try:
+                    stored = coerce(columns[conflict.field], chosen)
+                except FieldError as error:
+                    raise ResolveError(422, "invalid_value", "This value does not fit the field.",
+                                       "value") from error
+                if json_ready(getattr(row, conflict.field)) != json_ready(stored):
+                    setattr(row, conflict.field, stored)
+        else:
+            chosen = conflict.device_value if choice == "device" else None
+            if choice == "device" and row is not None and isinstance(chosen, dict):
+                for name, raw in chosen.items():
+                    if name in columns and name != "status" and spec is not None and \
+                            name in spec.writable("dispatcher", "update"):
+                        try:
+                            setattr(row, name, coerce(columns[name], raw))
+                        except FieldError:
+                            continue
+        conflict.resolved_at = now
+        conflict.resolved_by_id = user_id
+        conflict.resolution = choice
+        conflict.resolved_value = json_ready(chosen)
+        session.flush()
+        conflict.resolution_version = row.version if row is not None else None
+        session.flush()
+    finally:
+        session.info.pop(ACTOR_KEY, None)
+    return record_of(spec, row) if spec is not None and row is not None else None

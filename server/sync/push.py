@@ -1,0 +1,159 @@
+"""Apply a device's push batch: idempotent by mutation id, in device order, each mutation atomic.
+
+The entry point `push()` reads like PROTOCOL.md section 3: take the locks, then for each mutation
+answer a replay with its first result, stop at a gap, and apply the rest one savepoint each.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm import Session
+
+from server.models import AppliedMutation, Device, User
+from server.sync import apply as applying
+from server.sync import clocks
+from server.sync.apply import PushContext, Rejected
+from server.sync.entities import FieldError, parse_time
+from server.sync.sequence import ACTOR_KEY, take_lock
+
+
+def _lock_device(session: Session, device_id: str) -> Device:
+    """Take the change counter's lock, then the device row: one push per device at a time."""
+    take_lock(session)
+    device = session.execute(
+        select(Device).where(Device.id == device_id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    return device
+
+
+def _envelope(raw: object) -> tuple[str, int] | None:
+    if not isinstance(raw, Mapping):
+        return None
+    mid, number = raw.get("id"), raw.get("number")
+    if not isinstance(mid, str) or not isinstance(number, int) or isinstance(number, bool):
+        return None
+    try:
+        uuid.UUID(mid)
+    except ValueError:
+        return None
+    if number < 1 or number > 2**53 - 1 or len(mid) != 36:
+        return None
+    return mid, number
+
+
+def _short(raw: object, outcome: str, reason: str | None, **params: Any) -> dict[str, Any]:
+    source = raw if isinstance(raw, Mapping) else {}
+    return {
+        "id": source.get("id") if isinstance(source.get("id"), str) else None,
+        "number": source.get("number") if isinstance(source.get("number"), int) else None,
+        "entity": source.get("entity") if isinstance(source.get("entity"), str) else None,
+        "entity_id": source.get("entity_id") if isinstance(source.get("entity_id"), str) else None,
+        "outcome": outcome, "reason": reason, "params": params, "conflict_ids": [],
+        "time_suspect": False, "record": None,
+    }
+
+
+def push(
+    session: Session,
+    *,
+    device_id: str,
+    user: User,
+    staff: bool,
+    mutations: list[Any],
+    device_time: datetime | None,
+    now: datetime,
+    commit_every: int = 200,
+    pause_seconds: float = 0.0,
+) -> dict[str, Any]:
+    """Apply a batch and answer every mutation's outcome, in request order (P12-P14)."""
+    offset = clocks.offset_ms(device_time, now)
+    session.info[ACTOR_KEY] = (user.id, device_id)
+    try:
+        device = _lock_device(session, device_id)
+        device.clock_offset_ms = offset
+        device.last_sync_at = now
+        ctx = PushContext(session, device, user, now, offset, staff)
+        results: list[dict[str, Any]] = []
+        blocked = False
+        since_commit = 0
+        for raw in mutations:
+            if blocked:
+                results.append(_short(raw, "not_processed", "after_gap"))
+                continue
+            result, processed = _one(ctx, raw)
+            results.append(result)
+            if result["outcome"] == "gap":
+                blocked = True
+            if processed:
+                since_commit += 1
+                if since_commit >= commit_every:
+                    session.commit()
+                    since_commit = 0
+                    if pause_seconds:
+                        time.sleep(pause_seconds)  # test hook: a crash lands between mutations
+                    ctx.device = _lock_device(session, device_id)
+        last = ctx.device.last_mutation_number
+        session.commit()
+    finally:
+        session.info.pop(ACTOR_KEY, None)
+    return {"clock_offset_ms": offset, "last_applied_number": last, "results": results}
+
+
+def _one(ctx: PushContext, raw: object) -> tuple[dict[str, Any], bool]:
+    """One mutation's result, and whether it was processed (stored in the mutation log)."""
+    envelope = _envelope(raw)
+    if envelope is None:
+        return _short(raw, "rejected", "malformed", field="id"), False
+    mid, number = envelope
+    session = ctx.session
+    prior = session.get(AppliedMutation, mid)
+    if prior is not None:
+        first = dict(prior.result)
+        answer = _short(raw, "duplicate", first.get("reason"))
+        answer.update(id=mid, number=prior.number, entity=prior.entity,
+                      entity_id=prior.entity_id, first=first, record=first.get("record"),
+                      conflict_ids=first.get("conflict_ids", []))
+        return answer, False
+    expected = ctx.device.last_mutation_number + 1
+    if number < expected:
+        return _short(raw, "rejected", "number_reused", expected=expected), False
+    if number > expected:
+        return _short(raw, "gap", "gap", expected=expected), False
+    assert isinstance(raw, Mapping)
+    device_time: datetime | None = None
+    result = _short(raw, "rejected", None)
+    savepoint = session.begin_nested()
+    try:
+        if raw.get("device_time") is not None:
+            device_time = parse_time(raw.get("device_time"), "device_time")
+        result = applying.apply_mutation(ctx, raw, device_time)
+        session.flush()
+        savepoint.commit()
+    except Rejected as refusal:
+        savepoint.rollback()
+        result = _short(raw, "rejected", refusal.reason, **refusal.params)
+        result["record"] = applying.visible_record(ctx, raw)
+    except FieldError as error:
+        savepoint.rollback()
+        result = _short(raw, "rejected", error.code, field=error.field)
+    except (IntegrityError, DataError) as error:
+        savepoint.rollback()
+        result = _short(raw, "rejected", "constraint_violated",
+                        detail=type(error.orig).__name__ if error.orig else "")
+    result.update(id=mid, number=number)
+    session.add(AppliedMutation(
+        id=mid, device_id=ctx.device.id, user_id=ctx.user.id, number=number,
+        entity=str(result.get("entity") or "")[:40], entity_id=str(result.get("entity_id") or "")[:64],
+        outcome=result["outcome"], reason=result.get("reason"), result=result,
+        device_time=device_time, received_at=ctx.now, time_suspect=bool(result["time_suspect"]),
+    ))
+    ctx.device.last_mutation_number = number
+    return result, True
