@@ -306,11 +306,18 @@ async function build() {
   return screen;
 }
 
-async function render() {
+let rendering = Promise.resolve();
+function render() {
+  rendering = rendering.then(draw, draw);
+  return rendering;
+}
+
+async function draw() {
   if (lock.locked && !lock.screen) {
-    lock.screen = await build();
-    if (!lock.locked) { lock.screen = null; return; }
-    document.body.append(lock.screen);
+    const screen = await build();
+    if (!lock.locked) return;
+    lock.screen = screen;
+    document.body.append(screen);
     if (lock.app) { lock.app.inert = true; lock.app.setAttribute("aria-hidden", "true"); }
   } else if (!lock.locked && lock.screen) {
     lock.screen.remove();
