@@ -20,16 +20,21 @@ export function chargeList(lines, { t, money, labels = {} }) {
     const amount = field(line, "amount_fen", "amountFen", "amount");
     const reason = field(line, "reason");
     const kindText = known(t, `forms.charge.kind.${kind}`, kind);
-    const description = field(line, "description") || (code != null && labels[code]) || null;
+    const name = field(line, "description") || (code != null && labels[code]) || null;
+    const codeText = code && code !== kind && kind !== "waiver" ? code : null;
+    // Labour and parts are named by what was done or fitted; credits, fees and waivers by their kind.
+    const named = kind === "labour" || kind === "part";
+    const label = named ? name || kindText : kindText;
     const details = [];
-    if (description && kind !== "waiver") details.push(kindText);
-    else if (code && kind !== "waiver") details.push(code);
+    if (named) details.push(name ? kindText : codeText);
+    else details.push(name || codeText);
     if (qty !== 1 && unit != null) details.push(`${money(unit)} ${t("forms.charge.qty", { qty })}`);
     if (reason) details.push(known(t, `forms.charge.reason.${reason}`, reason));
+    const detailText = details.filter(Boolean).join(" · ");
     return h("li", { class: `of-line of-line--${kind}` },
       h("span", { class: "of-line__what" },
-        h("span", { class: "of-line__label" }, description || kindText),
-        details.length ? h("span", { class: "of-line__detail" }, details.join(" · ")) : null),
+        h("span", { class: "of-line__label" }, label),
+        detailText ? h("span", { class: "of-line__detail" }, detailText) : null),
       h("span", { class: "of-line__amount" }, money(amount)));
   }));
 }

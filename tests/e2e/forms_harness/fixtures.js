@@ -24,8 +24,8 @@ export const RECEIPT = {
   orderNumber: "SO-2026-000042",
   customer: "王芳",
   lines: [
-    { kind: "labour", code: "replace_drain_pump", description: "Replace drain pump", qty: 1, unit_fen: 6000, amount_fen: 6000, reason: "schedule_price" },
-    { kind: "part", code: "DRAIN-PUMP-01", description: "Drain pump", qty: 1, unit_fen: 8500, amount_fen: 8500, reason: "lower_of_two_schedules" },
+    { kind: "labour", code: "replace_drain_pump", qty: 1, unit_fen: 6000, amount_fen: 6000, reason: "schedule_price" },
+    { kind: "part", code: "DRAIN-PUMP-01", qty: 1, unit_fen: 8500, amount_fen: 8500, reason: "lower_of_two_schedules" },
     { kind: "trade_in", code: "DRAIN-PUMP-01", qty: 1, unit_fen: -1000, amount_fen: -1000, reason: "trade_in_credit" },
     { kind: "travel", code: "travel", qty: 2, unit_fen: 1500, amount_fen: 3000, reason: "schedule_price" },
     { kind: "waiver", code: "late_arrival", qty: 1, unit_fen: -9000, amount_fen: -9000, reason: "late_arrival" },
