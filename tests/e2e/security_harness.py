@@ -26,7 +26,8 @@ def virtual_authenticator(context: Any, page: Any) -> tuple[Any, str]:
 def build_harness(out_dir: Path) -> Path:
     """Bundle the security modules (with their real imports) the way the app's build does."""
     out = out_dir / "security_modules.js"
-    subprocess.run([str(ROOT / "node_modules/.bin/esbuild"), str(Path(__file__).parent / "harness/security_modules.js"),
+    entry = Path(__file__).parent / "harness/security_modules.js"
+    subprocess.run([str(ROOT / "node_modules/.bin/esbuild"), str(entry),
                     "--bundle", "--format=esm", f"--outfile={out}", "--log-level=warning"],
                    check=True, cwd=ROOT)
     return out

@@ -33,7 +33,8 @@ def engineer_page(browser, live_server, live_app, harness):
     open_harness(page, base, harness)
     page.evaluate("onsite.api.login('eng1', 'pw')")
     passkey = page.evaluate("onsite.passkeys.register('Work phone')")
-    yield {"page": page, "context": context, "cdp": cdp, "authenticator": authenticator_id, "passkey": passkey}
+    yield {"page": page, "context": context, "cdp": cdp, "authenticator": authenticator_id,
+           "passkey": passkey}
     context.close()
 
 
@@ -139,7 +140,8 @@ def test_a_wrong_assertion_does_not_unlock(engineer_page):
     page.evaluate("onsite.lock.initLock()")
     page.evaluate("onsite.lock.lockNow('manual')")
     page.click("#unlock-passkey")
-    page.wait_for_function("() => document.querySelector('.lock-error').textContent.includes('bad_signature')")
+    page.wait_for_function(
+        "() => document.querySelector('.lock-error').textContent.includes('bad_signature')")
     assert page.evaluate("onsite.lock.isLocked()") is True
 
 
