@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import String, event, inspect, select, text, update
+from sqlalchemy import event, inspect, select, text, update
 from sqlalchemy.orm import Session
 
 from server.models import (
@@ -26,7 +26,6 @@ from server.models import (
     Signature,
     SyncState,
     Tracked,
-    new_id,
 )
 from server.sync.entities import BY_TABLE, MERGEABLE_TABLES, json_ready, row_values
 
@@ -102,6 +101,19 @@ def _delta(obj: Any, new: bool) -> dict[str, Any]:
     return json_ready(out)  # type: ignore[no-any-return]
 
 
+def _materialise_defaults(obj: Any) -> None:
+    """Fill column defaults now, so scope records and the first history entry see them."""
+    for column in obj.__table__.columns:
+        default = column.default
+        if default is None or getattr(obj, column.key) is not None or column.key in (
+                "version", "change_seq"):
+            continue
+        if default.is_scalar:
+            setattr(obj, column.key, default.arg)
+        elif default.is_callable:
+            setattr(obj, column.key, default.arg(None))
+
+
 def _parents_of_children(session: Session, objs: Iterable[Any]) -> list[Any]:
     """Receipt lines and fee schedule items are not synced alone: their change is the parent's."""
     parents = []
@@ -166,9 +178,8 @@ def before_flush(session: Session, _context: Any, _instances: Any) -> None:
                 _invalidate_signatures(session, obj)
 
         new_rows = [obj for obj in session.new if isinstance(obj, Tracked)]
-        for obj in new_rows:  # ids made by the column default are needed now, for scope records
-            if getattr(obj, "id", 0) is None and isinstance(obj.__table__.c.id.type, String):
-                obj.id = new_id()
+        for obj in new_rows:
+            _materialise_defaults(obj)
         dirty_rows = [
             obj for obj in session.dirty
             if isinstance(obj, Tracked) and session.is_modified(obj, include_collections=False)

@@ -1,0 +1,288 @@
+"""Push: idempotence, device order, per-field merge, conflicts, state machine, clocks (P12-P25)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+
+from server.extensions import db
+from server.models import (
+    AppliedMutation,
+    Conflict,
+    Device as DeviceRow,
+    Notification,
+    Receipt,
+    ServiceOrder,
+    Signature,
+    TimelineEvent,
+    utcnow,
+)
+from server.domain.signature import summary_hash
+from tests.conftest import sign_in
+from tests.sync.helpers import Device, iso, make_order, update_order
+
+
+def engineer(app: Flask, name: str = "eng1", device_id: str | None = None) -> Device:
+    device = Device(sign_in(app, name, device_id=device_id or f"{name}-phone-0001"))
+    device.pull()
+    return device
+
+
+def outcome(results: list[dict[str, Any]], index: int = 0) -> tuple[str, str | None]:
+    return results[index]["outcome"], results[index]["reason"]
+
+
+def test_replayed_mutation_answers_its_first_result_and_changes_nothing_P12(app, users):
+    order_id = make_order(app, users["eng1"])
+    phone = engineer(app)
+    phone.mutate("order", order_id, {"diagnosis": "pump blocked"})
+    batch = list(phone.outbox)
+    first = phone.push(batch).get_json()["results"][0]
+    assert first["outcome"] == "applied"
+    again = phone.push(batch).get_json()["results"][0]
+    assert again["outcome"] == "duplicate"
+    assert again["first"]["outcome"] == "applied"
+    assert again["record"]["version"] == first["record"]["version"]
+    with app.app_context():
+        order = db.session.get(ServiceOrder, order_id)
+        assert order.version == first["record"]["version"]
+        assert db.session.query(AppliedMutation).count() == 1
+
+
+def test_gap_stops_the_batch_and_nothing_after_it_is_applied_P13(app, users):
+    order_id = make_order(app, users["eng1"])
+    phone = engineer(app)
+    phone.mutate("order", order_id, {"diagnosis": "one"})
+    lost = phone.mutate("order", order_id, {"cause": "misuse"})
+    phone.mutate("order", order_id, {"job_code": "J3"})
+    batch = [m for m in phone.outbox if m is not lost]
+    results = phone.push(batch).get_json()
+    assert [r["outcome"] for r in results["results"]] == ["applied", "gap"]
+    assert results["results"][1]["params"] == {"expected": 2}
+    assert results["last_applied_number"] == 1
+    with app.app_context():
+        order = db.session.get(ServiceOrder, order_id)
+        assert order.job_code == "" and order.diagnosis == "one"
+    # the device resends from the expected number: everything lands once, in order
+    results = phone.settle(phone.push())
+    assert [r["outcome"] for r in results] == ["duplicate", "merged", "applied"] or \
+        [r["outcome"] for r in results] == ["duplicate", "applied", "applied"]
+    with app.app_context():
+        order = db.session.get(ServiceOrder, order_id)
+        assert (order.cause, order.job_code) == ("misuse", "J3")
+
+
+def test_a_gap_mid_batch_marks_the_rest_not_processed_P13(app, users):
+    order_id = make_order(app, users["eng1"])
+    phone = engineer(app)
+    for i in range(4):
+        phone.mutate("order", order_id, {"diagnosis": f"d{i}"})
+    batch = [phone.outbox[0], phone.outbox[2], phone.outbox[3]]
+    results = phone.push(batch).get_json()["results"]
+    assert [r["outcome"] for r in results] == ["applied", "gap", "not_processed"]
+
+
+def test_disjoint_fields_merge_and_the_dispatchers_change_stays_P16(app, users):
+    order_id = make_order(app, users["eng1"])
+    phone = engineer(app)
+    update_order(app, order_id, priority="urgent")
+    phone.mutate("order", order_id, {"diagnosis": "belt worn"})
+    result = phone.sync_push()[0]
+    assert (result["outcome"], result["reason"]) == ("merged", "fields_merged")
+    assert result["record"]["priority"] == "urgent"
+    assert result["record"]["diagnosis"] == "belt worn"
+
+
+def test_same_field_both_sides_is_a_conflict_with_both_values_device_wins_onsite_P17(app, users):
+    order_id = make_order(app, users["eng1"])
+    phone = engineer(app)
+    update_order(app, order_id, diagnosis="from the phone call")
+    phone.mutate("order", order_id, {"diagnosis": "seen on site"})
+    result = phone.sync_push()[0]
+    assert result["outcome"] == "conflict"
+    assert result["params"]["fields"] == ["diagnosis"]
+    assert result["record"]["diagnosis"] == "seen on site"
+    with app.app_context():
+        conflict = db.session.get(Conflict, result["conflict_ids"][0])
+        assert (conflict.server_value, conflict.device_value) == ("from the phone call",
+                                                                  "seen on site")
+        assert conflict.base_value == ""
+        assert conflict.provisional_winner == "device"
+        assert conflict.device_user_id == users["eng1"]
+        kinds = {n.kind for n in db.session.query(Notification)}
+        assert "conflict" in kinds
+
+
+def test_dispatcher_owned_field_keeps_the_servers_value_provisionally_P17(app, users):
+    order_id = make_order(app, users["eng1"])
+    boss = Device(sign_in(app, "dispatcher", device_id="desk-0000001"))
+    boss.pull()
+    update_order(app, order_id, priority="urgent")
+    boss.mutate("order", order_id, {"priority": "low"})
+    result = boss.sync_push()[0]
+    assert result["outcome"] == "conflict"
+    assert result["record"]["priority"] == "urgent"
+    with app.app_context():
+        conflict = db.session.get(Conflict, result["conflict_ids"][0])
+        assert conflict.provisional_winner == "server"
+        assert conflict.device_value == "low"
+
+
+def test_own_successive_edits_of_a_field_never_conflict_with_themselves(app, users):
+    order_id = make_order(app, users["eng1"])
+    phone = engineer(app)
+    phone.mutate("order", order_id, {"diagnosis": "first"})
+    phone.mutate("order", order_id, {"diagnosis": "second"})
+    results = phone.sync_push()
+    assert [r["outcome"] for r in results] == ["applied", "applied"]
+    assert results[1]["record"]["diagnosis"] == "second"
+
+
+def test_status_follows_the_state_machine_and_an_impossible_move_is_rejected_P15(app, users):
+    order_id = make_order(app, users["eng1"])
+    phone = engineer(app)
+    phone.mutate("order", order_id, {"status": "on_site"})
+    phone.mutate("order", order_id, {"status": "accepted"})
+    results = phone.sync_push()
+    assert outcome(results, 0) == ("rejected", "illegal_transition")
+    assert results[0]["params"]["current"] == "assigned"
+    assert results[0]["record"]["status"] == "assigned"
+    assert results[1]["outcome"] == "applied"
+    assert results[1]["record"]["status"] == "accepted"
+
+
+def test_engineer_may_not_write_dispatcher_owned_fields(app, users):
+    order_id = make_order(app, users["eng1"])
+    phone = engineer(app)
+    phone.mutate("order", order_id, {"assignee_id": users["eng2"]})
+    assert outcome(phone.sync_push()) == ("rejected", "read_only_field")
+
+
+def test_facts_are_unions_by_id_and_immutable_P18(app, users):
+    order_id = make_order(app, users["eng1"])
+    phone = engineer(app)
+    event_id = str(uuid.uuid4())
+    fields = {"order_id": order_id, "kind": "note", "at": iso(utcnow()), "data": {"t": "x"}}
+    phone.mutate("timeline_event", event_id, fields, op="create")
+    phone.mutate("timeline_event", event_id, fields, op="create")
+    phone.mutate("timeline_event", event_id, {"kind": "changed"}, op="update", base_version=1)
+    results = phone.sync_push()
+    assert outcome(results, 0) == ("applied", None)
+    assert outcome(results, 1) == ("merged", "already_present")
+    assert outcome(results, 2) == ("rejected", "immutable")
+
+
+def test_work_on_an_order_reassigned_away_is_kept_flagged_and_told_P19(app, users):
+    order_id = make_order(app, users["eng1"])
+    phone = engineer(app)
+    update_order(app, order_id, assignee_id=users["eng2"])
+    phone.mutate("order", order_id, {"diagnosis": "done offline"})
+    phone.mutate("timeline_event", str(uuid.uuid4()),
+                 {"order_id": order_id, "kind": "arrived", "at": iso(utcnow())}, op="create")
+    results = phone.sync_push()
+    assert outcome(results, 0) == ("conflict", "reassigned_work_kept")
+    assert outcome(results, 1) == ("applied", "reassigned_work_kept")
+    with app.app_context():
+        order = db.session.get(ServiceOrder, order_id)
+        assert order.flagged and order.flag_reason == "reassigned_work"
+        assert order.diagnosis == ""  # the new engineer's order is not overwritten
+        kept = db.session.get(Conflict, results[0]["conflict_ids"][0])
+        assert kept.kind == "reassigned" and kept.device_value == {"diagnosis": "done offline"}
+        assert db.session.query(TimelineEvent).filter_by(order_id=order_id).count() == 1
+        told = {(n.user_id, n.kind) for n in db.session.query(Notification)}
+        for who in ("eng1", "eng2", "dispatcher"):
+            assert (users[who], "reassigned_work_flagged") in told
+
+
+def test_order_never_assigned_is_out_of_scope(app, users):
+    order_id = make_order(app, users["eng2"])
+    phone = engineer(app)
+    phone.mutate("order", order_id, {"diagnosis": "x"}, base_version=1)
+    assert outcome(phone.sync_push()) == ("rejected", "out_of_scope")
+
+
+def test_device_clock_offset_is_measured_and_future_times_flagged_P24_P25(app, users):
+    order_id = make_order(app, users["eng1"])
+    phone = engineer(app)
+    phone.skew = timedelta(hours=20)
+    phone.mutate("timeline_event", str(uuid.uuid4()),
+                 {"order_id": order_id, "kind": "arrived", "at": iso(phone.now())}, op="create")
+    phone.mutate("timeline_event", str(uuid.uuid4()),
+                 {"order_id": order_id, "kind": "note",
+                  "at": iso(phone.now() + timedelta(hours=1))}, op="create")
+    phone.mutate("timeline_event", str(uuid.uuid4()),
+                 {"order_id": order_id, "kind": "note",
+                  "at": iso(phone.now() - timedelta(days=2))}, op="create")
+    resp = phone.push()
+    body = resp.get_json()
+    assert abs(body["clock_offset_ms"] - 20 * 3600 * 1000) < 60_000
+    assert [r["time_suspect"] for r in body["results"]] == [False, True, True]
+    with app.app_context():
+        row = db.session.get(DeviceRow, "eng1-phone-0001")
+        assert abs(row.clock_offset_ms - 20 * 3600 * 1000) < 60_000
+        assert row.last_sync_at is not None
+        events = db.session.query(TimelineEvent).order_by(TimelineEvent.at).all()
+        assert [e.time_suspect for e in events] == [True, False, True]
+        assert all(e.clock_offset_ms for e in events)
+
+
+def _receipt(order_id: str, number: str) -> dict[str, Any]:
+    return {"order_id": order_id, "number": number, "issued_at": iso(utcnow()),
+            "total_fen": 100,
+            "lines": [{"position": 1, "kind": "labour", "amount_fen": 100}]}
+
+
+def test_receipts_keep_offline_numbers_and_refuse_foreign_or_reused_ones_P21(app, users):
+    order_id = make_order(app, users["eng1"])
+    phone = engineer(app)
+    prefix = "AB7K"
+    with app.app_context():
+        db.session.get(DeviceRow, "eng1-phone-0001").receipt_prefix = prefix
+        db.session.commit()
+    phone.mutate("receipt", str(uuid.uuid4()), _receipt(order_id, f"{prefix}-000001"), "create")
+    phone.mutate("receipt", str(uuid.uuid4()), _receipt(order_id, f"{prefix}-000001"), "create")
+    phone.mutate("receipt", str(uuid.uuid4()), _receipt(order_id, "ZZZZ-000002"), "create")
+    phone.mutate("receipt", str(uuid.uuid4()), _receipt(order_id, f"{prefix}-2"), "create")
+    results = phone.sync_push()
+    assert results[0]["outcome"] == "applied", results[0]
+    assert results[0]["record"]["number"] == f"{prefix}-000001"
+    assert results[0]["record"]["lines"][0]["amount_fen"] == 100
+    assert [r["reason"] for r in results[1:]] == [
+        "receipt_number_reused", "wrong_device_prefix", "malformed_receipt_number"]
+    with app.app_context():
+        assert db.session.query(Receipt).count() == 1
+
+
+def _summary(order_id: str, total: int) -> dict[str, Any]:
+    return {"order_id": order_id, "customer_name": "王芳", "unit": {"model": "MG100"},
+            "work_done": "pump", "parts": [], "charge_lines": [], "total_fen": total,
+            "ratings": None, "signed_at": iso(utcnow())}
+
+
+def test_signature_binding_is_verified_and_a_later_charge_change_invalidates_it_P22(app, users):
+    order_id = make_order(app, users["eng1"], total_fen=13500)
+    phone = engineer(app)
+    good, forged = _summary(order_id, 13500), _summary(order_id, 13500)
+    phone.mutate("signature", str(uuid.uuid4()),
+                 {"order_id": order_id, "summary": good, "summary_hash": summary_hash(good),
+                  "signed_at": good["signed_at"], "strokes": [[1, 2]]}, "create")
+    phone.mutate("signature", str(uuid.uuid4()),
+                 {"order_id": order_id, "summary": forged, "summary_hash": "0" * 64,
+                  "signed_at": good["signed_at"]}, "create")
+    cheap = _summary(order_id, 100)
+    phone.mutate("signature", str(uuid.uuid4()),
+                 {"order_id": order_id, "summary": cheap, "summary_hash": summary_hash(cheap),
+                  "signed_at": good["signed_at"]}, "create")
+    results = phone.sync_push()
+    assert [(r["record"]["status"], r["record"]["status_reason"]) for r in results] == [
+        ("verified", ""), ("invalid", "hash_mismatch"), ("invalid", "charges_differ")]
+    update_order(app, order_id, total_fen=20000)
+    with app.app_context():
+        signature = db.session.get(Signature, results[0]["entity_id"])
+        assert (signature.status, signature.status_reason) == ("invalid", "charges_changed")
+    changes = phone.pull()
+    assert any(c["entity"] == "signature" and c["record"]["status"] == "invalid"
+               for c in changes)
