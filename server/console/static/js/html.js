@@ -1,0 +1,66 @@
+// Building DOM nodes without innerHTML, and the console's ways of showing times and durations.
+import { currentLang, t } from "./i18n.js";
+
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === "class") el.className = value;
+    else if (key === "dataset") Object.assign(el.dataset, value);
+    else if (key.startsWith("on") && typeof value === "function") el.addEventListener(key.slice(2), value);
+    else if (value === true) el.setAttribute(key, "");
+    else el.setAttribute(key, value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+export function replace(el, ...children) {
+  el.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+}
+
+export function time(iso) {
+  if (!iso) return "";
+  return new Date(iso).toLocaleTimeString(currentLang(), { hour: "2-digit", minute: "2-digit" });
+}
+
+export function dateTime(iso) {
+  if (!iso) return "";
+  return new Date(iso).toLocaleString(currentLang(), {
+    month: "short", day: "numeric", hour: "2-digit", minute: "2-digit",
+  });
+}
+
+export function duration(ms) {
+  const minutes = Math.max(0, Math.round(Math.abs(ms) / 60000));
+  if (minutes < 60) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours}h ${String(minutes % 60).padStart(2, "0")}m`;
+  return `${Math.floor(hours / 24)}d ${hours % 24}h`;
+}
+
+export function ago(iso, now = Date.now()) {
+  if (!iso) return t("common.never");
+  const minutes = Math.floor((now - new Date(iso).getTime()) / 60000);
+  if (minutes < 1) return t("ago.now");
+  if (minutes < 60) return t("ago.min", { n: minutes });
+  if (minutes < 48 * 60) return t("ago.hour", { n: Math.floor(minutes / 60) });
+  return t("ago.day", { n: Math.floor(minutes / 1440) });
+}
+
+export function toast(message, kind = "ok") {
+  const el = document.getElementById("toast");
+  if (!el) return;
+  el.textContent = message;
+  el.dataset.kind = kind;
+  el.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { el.hidden = true; }, 4000);
+}
+
+export function label(prefix, value) {
+  return t(`${prefix}.${value}`);
+}

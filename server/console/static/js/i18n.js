@@ -1,0 +1,170 @@
+// The console's two languages: a flat dictionary per locale, applied to [data-i18n] elements.
+const en = {
+  "app.name": "Onsite Dispatch", "app.sign_out": "Sign out",
+  "nav.board": "Board", "nav.intake": "New order", "nav.follow_ups": "Follow-up calls",
+  "nav.complaints": "Complaints", "nav.conflicts": "Conflicts", "nav.figures": "Quality figures",
+  "common.cancel": "Cancel", "common.save": "Save", "common.never": "never",
+  "live.on": "Live · updated {time}", "live.off": "Connection lost · retrying", "live.loading": "Loading…",
+  "board.unassigned": "Unassigned", "board.stat_unassigned": "Waiting for an engineer",
+  "board.stat_breached": "Clocks missed", "board.stat_soon": "Due within 2 h",
+  "board.stat_synced": "Phones synced in the last hour", "board.stat_flagged": "Flagged orders",
+  "board.no_orders": "No visits this day", "board.queue_empty": "Every order has an engineer",
+  "board.later": "+{n} on later days", "board.synced": "synced {ago}", "board.never_synced": "never synced",
+  "board.push_on": "Push on", "board.push_off": "No push", "board.assign": "Assign", "board.reassign": "Reassign",
+  "board.not_scheduled": "Not scheduled", "board.flagged": "Flagged", "board.intake_issues": "Intake: {list}",
+  "assign.title_assign": "Assign {number}", "assign.title_reassign": "Reassign {number}",
+  "assign.engineer": "Engineer", "assign.reason": "Reason", "assign.submit": "Assign",
+  "assign.reason_needed": "A reason is needed to reassign.", "assign.done": "{number} → {name}",
+  "clock.contact": "Contact", "clock.on_site": "On site", "clock.complete": "Done",
+  "clock.left": "{label} in {d}", "clock.over": "{label} overdue {d}",
+  "breach.contact": "Contact 2 h", "breach.on_site": "On site 48 h", "breach.complete": "Done 72 h",
+  "breach.follow_up": "Follow-up 72 h", "breach.complaint_first_response": "Complaint 24 h",
+  "breach.complaint_formal_answer": "Complaint 5 days",
+  "status.received": "Received", "status.assigned": "Assigned", "status.accepted": "Accepted",
+  "status.contacted": "Contacted", "status.scheduled": "Scheduled", "status.guided_by_phone": "Phone guidance",
+  "status.departed": "On the way", "status.on_site": "On site", "status.diagnosed": "Diagnosed",
+  "status.awaiting_consent": "Awaiting consent", "status.in_repair": "In repair",
+  "status.awaiting_part": "Awaiting part", "status.taken_back": "Taken back", "status.completed": "Completed",
+  "status.follow_up_done": "Followed up", "status.closed": "Closed", "status.reopened": "Reopened",
+  "status.cancelled": "Cancelled", "status.returned_to_dispatch": "Handed back",
+  "prio.low": "Low", "prio.normal": "Normal", "prio.high": "High", "prio.urgent": "Urgent",
+  "cat.washing_machine": "Washing machine", "cat.air_conditioner": "Air conditioner",
+  "cat.refrigerator": "Refrigerator", "cat.water_heater": "Water heater", "cat.office_printer": "Office printer",
+  "cat.air_compressor": "Air compressor", "cat.other": "Other",
+  "follow.tab_open": "Open", "follow.tab_overdue": "Overdue", "follow.tab_done": "Done",
+  "follow.order": "Order", "follow.kind": "Call", "follow.due": "Due", "follow.clock": "Clock",
+  "follow.outcome": "Outcome", "follow.none": "No calls here.", "follow.notes": "Notes from the call",
+  "follow.kind.phone_guidance": "After phone guidance (2 h)", "follow.kind.repair_not_tested": "Untested repair (2–3 h)",
+  "follow.kind.completed": "After completion (72 h)",
+  "follow.satisfied": "Satisfied", "follow.dissatisfied": "Dissatisfied", "follow.unreachable": "Unreachable",
+  "follow.recorded": "{number}: {outcome} recorded", "follow.reopened": "{number} reopened for another visit",
+  "follow.closed": "{number} closed",
+  "complaint.tab_open": "Open", "complaint.tab_overdue": "Overdue", "complaint.tab_closed": "Answered",
+  "complaint.none": "No complaints here.", "complaint.first": "First response (24 h)",
+  "complaint.formal": "Formal answer (5 working days)", "complaint.respond": "Record first response",
+  "complaint.answer": "Send formal answer", "complaint.answer_placeholder": "The formal answer to the customer",
+  "complaint.note_placeholder": "What was said", "complaint.done_at": "done {time}",
+  "complaint.order": "Order {number}", "complaint.opened": "Opened {time}",
+  "conflict.tab_open": "To resolve", "conflict.tab_all": "All", "conflict.none": "Nothing to resolve.",
+  "conflict.server": "Server", "conflict.device": "Phone", "conflict.base": "Before both",
+  "conflict.provisional": "Provisional winner", "conflict.keep_server": "Keep server value",
+  "conflict.keep_device": "Keep phone value", "conflict.resolved": "Resolved: {choice}",
+  "conflict.by": "{name} · {time}", "conflict.kind.field": "Same field changed on both sides",
+  "conflict.kind.reassigned": "Work arrived after reassignment", "conflict.done": "Conflict resolved",
+  "fig.satisfaction": "Customer satisfaction by week (of 5)", "fig.rates": "On-time arrival and first-visit fix",
+  "fig.breaches": "Service-level breaches by week", "fig.repair_quality": "Repair quality",
+  "fig.service_attitude": "Service attitude", "fig.target": "Target {value}", "fig.on_time": "On-time arrival",
+  "fig.first_visit": "First-visit fix", "fig.tile_quality": "Repair quality (30 days)",
+  "fig.tile_attitude": "Service attitude (30 days)", "fig.tile_on_time": "On-time arrival (30 days)",
+  "fig.tile_fix": "First-visit fix (30 days)", "fig.tile_breaches": "Breaches (30 days)",
+  "fig.tile_follow_ups": "Follow-ups open / overdue", "fig.rated": "{n} rated", "fig.week": "wk of {date}",
+  "intake.customer": "Customer", "intake.name": "Name", "intake.phone": "Phone", "intake.address": "Address",
+  "intake.unit": "Appliance", "intake.category": "Category", "intake.brand": "Brand", "intake.model": "Model",
+  "intake.serial": "Serial", "intake.purchase_date": "Purchase date", "intake.fault": "Fault",
+  "intake.symptom": "Symptom as reported", "intake.requests": "Customer's requests", "intake.priority": "Priority",
+  "intake.assignee": "Assign to", "intake.nobody": "Nobody yet", "intake.submit": "Create order",
+  "intake.created": "Order {number} created", "intake.refused": "The order was not created: fix the fields marked",
+  "intake.warnings": "Created with warnings to check with the customer:",
+  "issue.missing": "missing", "issue.vague": "too vague", "issue.invalid": "not valid",
+  "login.username": "Username", "login.password": "Password", "login.submit": "Sign in",
+  "login.staff_only": "This console is for dispatchers.",
+  "ago.now": "just now", "ago.min": "{n} min ago", "ago.hour": "{n} h ago", "ago.day": "{n} d ago",
+};
+
+const zh = {
+  "app.name": "Onsite 调度台", "app.sign_out": "退出登录",
+  "nav.board": "调度看板", "nav.intake": "新建工单", "nav.follow_ups": "回访", "nav.complaints": "投诉",
+  "nav.conflicts": "同步冲突", "nav.figures": "质量指标",
+  "common.cancel": "取消", "common.save": "保存", "common.never": "从未",
+  "live.on": "实时 · 更新于 {time}", "live.off": "连接中断 · 正在重试", "live.loading": "加载中…",
+  "board.unassigned": "待派工", "board.stat_unassigned": "等待派工", "board.stat_breached": "已超时",
+  "board.stat_soon": "2 小时内到期", "board.stat_synced": "1 小时内同步的手机", "board.stat_flagged": "已标记工单",
+  "board.no_orders": "当天没有上门", "board.queue_empty": "所有工单均已派工",
+  "board.later": "另有 {n} 单在之后几天", "board.synced": "{ago}同步", "board.never_synced": "从未同步",
+  "board.push_on": "推送已开", "board.push_off": "未开推送", "board.assign": "派工", "board.reassign": "改派",
+  "board.not_scheduled": "未预约", "board.flagged": "已标记", "board.intake_issues": "受理信息：{list}",
+  "assign.title_assign": "派工 {number}", "assign.title_reassign": "改派 {number}",
+  "assign.engineer": "工程师", "assign.reason": "原因", "assign.submit": "确认派工",
+  "assign.reason_needed": "改派需要填写原因。", "assign.done": "{number} → {name}",
+  "clock.contact": "联系", "clock.on_site": "上门", "clock.complete": "完工",
+  "clock.left": "{label}剩 {d}", "clock.over": "{label}超时 {d}",
+  "breach.contact": "2 小时联系", "breach.on_site": "48 小时上门", "breach.complete": "72 小时完工",
+  "breach.follow_up": "72 小时回访", "breach.complaint_first_response": "投诉 24 小时",
+  "breach.complaint_formal_answer": "投诉 5 个工作日",
+  "status.received": "已受理", "status.assigned": "已派工", "status.accepted": "已接单", "status.contacted": "已联系",
+  "status.scheduled": "已预约", "status.guided_by_phone": "电话指导", "status.departed": "在途",
+  "status.on_site": "已上门", "status.diagnosed": "已诊断", "status.awaiting_consent": "待用户确认",
+  "status.in_repair": "维修中", "status.awaiting_part": "待配件", "status.taken_back": "拉修",
+  "status.completed": "已完工", "status.follow_up_done": "已回访", "status.closed": "已关闭",
+  "status.reopened": "已重开", "status.cancelled": "已取消", "status.returned_to_dispatch": "已退回",
+  "prio.low": "低", "prio.normal": "普通", "prio.high": "高", "prio.urgent": "紧急",
+  "cat.washing_machine": "洗衣机", "cat.air_conditioner": "空调", "cat.refrigerator": "冰箱",
+  "cat.water_heater": "热水器", "cat.office_printer": "办公打印机", "cat.air_compressor": "空压机", "cat.other": "其他",
+  "follow.tab_open": "待回访", "follow.tab_overdue": "已超时", "follow.tab_done": "已完成",
+  "follow.order": "工单", "follow.kind": "回访类型", "follow.due": "应回访时间", "follow.clock": "时限",
+  "follow.outcome": "结果", "follow.none": "暂无回访。", "follow.notes": "回访记录",
+  "follow.kind.phone_guidance": "电话指导后（2 小时）", "follow.kind.repair_not_tested": "未试机维修（2–3 小时）",
+  "follow.kind.completed": "完工后（72 小时）",
+  "follow.satisfied": "满意", "follow.dissatisfied": "不满意", "follow.unreachable": "联系不上",
+  "follow.recorded": "{number}：已记录{outcome}", "follow.reopened": "{number} 已重开，需再次上门",
+  "follow.closed": "{number} 已关闭",
+  "complaint.tab_open": "处理中", "complaint.tab_overdue": "已超时", "complaint.tab_closed": "已答复",
+  "complaint.none": "暂无投诉。", "complaint.first": "首次响应（24 小时）", "complaint.formal": "正式答复（5 个工作日）",
+  "complaint.respond": "记录首次响应", "complaint.answer": "发送正式答复",
+  "complaint.answer_placeholder": "给用户的正式答复", "complaint.note_placeholder": "沟通内容",
+  "complaint.done_at": "已于 {time} 完成", "complaint.order": "工单 {number}", "complaint.opened": "{time} 受理",
+  "conflict.tab_open": "待处理", "conflict.tab_all": "全部", "conflict.none": "没有待处理的冲突。",
+  "conflict.server": "服务器", "conflict.device": "手机", "conflict.base": "修改前",
+  "conflict.provisional": "暂定采用", "conflict.keep_server": "采用服务器的值", "conflict.keep_device": "采用手机的值",
+  "conflict.resolved": "已处理：{choice}", "conflict.by": "{name} · {time}",
+  "conflict.kind.field": "同一字段两边都改了", "conflict.kind.reassigned": "改派后收到原工程师的工作",
+  "conflict.done": "冲突已处理",
+  "fig.satisfaction": "用户满意度（按周，满分 5）", "fig.rates": "准时上门率与一次修复率",
+  "fig.breaches": "服务时限超时（按周）", "fig.repair_quality": "维修质量", "fig.service_attitude": "服务态度",
+  "fig.target": "目标 {value}", "fig.on_time": "准时上门", "fig.first_visit": "一次修复",
+  "fig.tile_quality": "维修质量（30 天）", "fig.tile_attitude": "服务态度（30 天）",
+  "fig.tile_on_time": "准时上门率（30 天）", "fig.tile_fix": "一次修复率（30 天）",
+  "fig.tile_breaches": "超时次数（30 天）", "fig.tile_follow_ups": "待回访 / 已超时", "fig.rated": "{n} 次评价",
+  "fig.week": "{date} 周",
+  "intake.customer": "用户", "intake.name": "姓名", "intake.phone": "电话", "intake.address": "地址",
+  "intake.unit": "产品", "intake.category": "品类", "intake.brand": "品牌", "intake.model": "型号",
+  "intake.serial": "机号", "intake.purchase_date": "购买日期", "intake.fault": "故障",
+  "intake.symptom": "故障现象", "intake.requests": "用户要求", "intake.priority": "优先级",
+  "intake.assignee": "派给", "intake.nobody": "暂不派工", "intake.submit": "创建工单",
+  "intake.created": "已创建工单 {number}", "intake.refused": "工单未创建：请修改标出的字段",
+  "intake.warnings": "已创建，以下信息需与用户核实：",
+  "issue.missing": "缺失", "issue.vague": "不够具体", "issue.invalid": "无效",
+  "login.username": "用户名", "login.password": "密码", "login.submit": "登录", "login.staff_only": "调度台仅供调度员使用。",
+  "ago.now": "刚刚", "ago.min": "{n} 分钟前", "ago.hour": "{n} 小时前", "ago.day": "{n} 天前",
+};
+
+const DICTS = { en, "zh-CN": zh };
+const KEY = "onsite.console.lang";
+
+export function currentLang() {
+  const saved = localStorage.getItem(KEY);
+  if (saved && DICTS[saved]) return saved;
+  return (navigator.language || "").toLowerCase().startsWith("zh") ? "zh-CN" : "en";
+}
+
+export function setLang(lang) {
+  localStorage.setItem(KEY, DICTS[lang] ? lang : "en");
+}
+
+export function t(key, params = {}) {
+  const text = DICTS[currentLang()][key] ?? en[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
+}
+
+export function has(key) {
+  return key in en;
+}
+
+export function applyTranslations(root = document) {
+  document.documentElement.lang = currentLang();
+  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll("[data-i18n-placeholder]")) el.placeholder = t(el.dataset.i18nPlaceholder);
+  for (const button of root.querySelectorAll("[data-lang]")) {
+    button.classList.toggle("active", button.dataset.lang === currentLang());
+  }
+}

@@ -1,0 +1,37 @@
+// Live updates by short polling: a cheap change stamp every few seconds, a reload of the page's data on change.
+import { request } from "./api.js";
+import { t } from "./i18n.js";
+import { time } from "./html.js";
+
+export function startLive(refresh, { interval = 3000 } = {}) {
+  const badge = document.getElementById("live");
+  const text = document.getElementById("live-text");
+  let etag = null;
+  let stopped = false;
+
+  function show(state) {
+    if (!badge) return;
+    badge.dataset.state = state;
+    text.textContent = state === "on" ? t("live.on", { time: time(new Date().toISOString()) }) : t("live.off");
+  }
+
+  async function tick() {
+    if (stopped) return;
+    try {
+      const headers = etag ? { "If-None-Match": etag } : {};
+      const result = await request("GET", "/api/dispatch/stamp", undefined, headers);
+      if (!result.notModified) {
+        const changed = etag !== null && etag !== `"${result.stamp}"`;
+        etag = `"${result.stamp}"`;
+        if (changed) await refresh();
+      }
+      show("on");
+    } catch {
+      show("off");
+    }
+    setTimeout(tick, document.visibilityState === "visible" ? interval : interval * 5);
+  }
+
+  tick();
+  return () => { stopped = true; };
+}

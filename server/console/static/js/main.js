@@ -1,0 +1,38 @@
+// The console's composition root: translations, the page's module, live refresh, sign-out.
+import { post } from "./api.js";
+import * as board from "./board.js";
+import * as complaints from "./complaints.js";
+import * as conflicts from "./conflicts.js";
+import * as figures from "./figures.js";
+import * as followUps from "./follow_ups.js";
+import { toast } from "./html.js";
+import { applyTranslations, setLang } from "./i18n.js";
+import * as intake from "./intake.js";
+import { startLive } from "./live.js";
+
+const PAGES = { board, intake, "follow-ups": followUps, complaints, conflicts, figures };
+
+async function start() {
+  const page = PAGES[document.body.dataset.page];
+  applyTranslations();
+  for (const button of document.querySelectorAll("[data-lang]")) {
+    button.addEventListener("click", async () => {
+      setLang(button.dataset.lang);
+      applyTranslations();
+      await page.refresh();
+    });
+  }
+  document.getElementById("sign-out").addEventListener("click", async () => {
+    await post("/api/auth/logout");
+    location.reload();
+  });
+  try {
+    await page.mount();
+  } catch (e) {
+    toast(e.message, "error");
+  }
+  document.body.dataset.ready = "true";
+  if (page !== intake) startLive(() => page.refresh().catch((e) => toast(e.message, "error")));
+}
+
+start();
