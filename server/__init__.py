@@ -63,7 +63,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     web.init_app(app)
     cli.init_app(app)
-    from server import push
+    from server import console, push
 
     push.init_app(app)
+    console.init_app(app)
     return app
