@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
 from server.sync import sequence
 
@@ -24,6 +25,7 @@ def _current_actor() -> tuple[int | None, str | None]:
 
 
 @click.command("sync-compact")
+@with_appcontext
 @click.option("--days", default=30, show_default=True, help="Keep removals newer than this.")
 def compact_command(days: int) -> None:
     """Delete old removal records; cursors older than the new horizon must resync."""
