@@ -111,11 +111,18 @@ def html_pages(app, users):
     for method, url in concrete_urls(app):
         if method != "GET":
             continue
-        if "/receipts/" in url and "<" not in url:
-            url = re.sub(r"/receipts/x$", "/receipts/A7K-000001", url)
-        with api.get(url) as resp:
+        url = re.sub(r"^/receipts/x$", "/receipts/A7K-000001", url)
+        with api.get(url, follow_redirects=True) as resp:
             if resp.status_code == 200 and resp.mimetype == "text/html":
                 pages[url] = resp.get_data(as_text=True)
+    from server.console import PAGES
+
+    for name in PAGES:  # every console page, as staff and as the signed-out sign-in form
+        for client in (api.client, app.test_client()):
+            with client.get(f"/console/{name}") as resp:
+                assert resp.status_code == 200, name
+                pages[f"/console/{name} ({'staff' if client is api.client else 'signed out'})"] = (
+                    resp.get_data(as_text=True))
     return pages
 
 
@@ -123,6 +130,7 @@ def test_no_page_has_inline_script(app, users):
     pages = html_pages(app, users)
     assert "/" in pages, sorted(pages)
     assert "/receipts/A7K-000001" in pages, sorted(pages)
+    assert "/console/board (staff)" in pages and "/console/board (signed out)" in pages
     for url, html in pages.items():
         finder = InlineScriptFinder()
         finder.feed(html)

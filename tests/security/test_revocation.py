@@ -165,3 +165,14 @@ def test_role_changes_need_an_admin_and_cannot_demote_oneself(app, users):
                      json={"role": "engineer"}).status_code == 409
     assert admin.put(f"/api/admin/users/{users['eng1']}/role",
                      json={"role": "boss"}).get_json()["error"]["field"] == "role"
+def test_sync_of_a_revoked_phone_answers_device_revoked(app, users):
+    rules = {r.rule for r in app.url_map.iter_rules()}
+    assert "/api/sync/push" in rules and "/api/sync/pull" in rules
+    phone = sign_in(app, "eng1", device_id=PHONE)
+    revoke(sign_in(app, "admin"))
+    push = phone.post("/api/sync/push", json={"mutations": outbox_for(make_order(app, users["eng1"]))})
+    assert push.status_code == 403 and push.get_json()["error"]["code"] == "device_revoked"
+    pull = phone.get("/api/sync/pull?since=0")
+    assert pull.status_code == 403 and pull.get_json()["error"]["code"] == "device_revoked"
+
+
