@@ -146,3 +146,20 @@ def test_a_file_that_is_not_a_picture_is_refused_with_a_message(forms_page: Any)
     assert "could not be read" in page.locator(".of-status").inner_text()
     assert page.get_by_role("button", name="Attach photo").is_hidden()
     assert page.evaluate("window.__results.length") == 0
+
+
+def test_metadata_stripping_removes_exif_and_keeps_the_picture(forms_page: Any, camera_jpeg: Path) -> None:
+    page = forms_page
+    open_form(page, "photos")
+    original = camera_jpeg.read_bytes()
+    assert 0xE1 in jpeg_segments(original)
+    stripped = base64.b64decode(page.evaluate(
+        "(b) => window.__base64(window.__modules.photos.stripJpegMetadata(window.__fromBase64(b)))",
+        base64.b64encode(original).decode()))
+    assert 0xE1 not in jpeg_segments(stripped)
+    assert b"PhoneMaker" not in stripped
+    assert len(stripped) < len(original)
+    with Image.open(io.BytesIO(stripped)) as clean, Image.open(io.BytesIO(original)) as raw:
+        assert not clean.getexif()
+        assert clean.size == raw.size
+        assert clean.crop((0, 0, 64, 64)).tobytes() == raw.crop((0, 0, 64, 64)).tobytes()

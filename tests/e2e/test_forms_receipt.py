@@ -30,6 +30,7 @@ def test_receipt_shows_lines_waiver_total_and_a_qr_to_the_server_copy(
 ) -> None:
     page = forms_page
     open_form(page, "receipt")
+    screenshot(page, "forms-receipt")
     assert page.locator(".of-receipt__number strong").inner_text() == NUMBER
     assert page.locator(".of-line__label").all_inner_texts() == [
         "Replace drain pump", "Drain pump", "Old part traded in", "Travel", "Waived"]
@@ -43,7 +44,6 @@ def test_receipt_shows_lines_waiver_total_and_a_qr_to_the_server_copy(
     # No Web Share API in this browser: no share button to tap in vain.
     assert page.evaluate("typeof navigator.share") == "undefined"
     assert page.get_by_role("button", name="Share").is_hidden()
-    screenshot(page, "forms-receipt")
     page.locator(".of-receipt__qr").scroll_into_view_if_needed()
     screenshot(page, "forms-receipt-qr")
 

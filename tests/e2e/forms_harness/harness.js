@@ -52,6 +52,9 @@ window.__lastResult = () => {
   return out;
 };
 window.__fixtures = fixtures;
+window.__modules = modules;
+window.__fromBase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+window.__base64 = base64;
 window.__summary = {
   hash: (summary) => summaryHash(summary),
   bytes: (summary) => base64(canonicalBytes(summary)),
