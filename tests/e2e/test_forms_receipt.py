@@ -75,6 +75,7 @@ def test_printing_shows_the_receipt_alone(forms_page: Any) -> None:
     assert page.get_by_role("button", name="Done").is_hidden()
     assert page.locator(".of-total__amount").is_visible()
     assert page.locator(".of-qr").is_visible()
+    screenshot(page, "forms-receipt-print")
     ARTIFACTS.mkdir(exist_ok=True)
     pdf = page.pdf(path=str(ARTIFACTS / "forms-receipt.pdf"), format="A5")
     assert pdf.startswith(b"%PDF")
