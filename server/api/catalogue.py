@@ -22,6 +22,7 @@ from server.api.schemas.catalogue import (
 from server.auth.roles import signed_in, staff_only
 from server.extensions import db
 from server.models import FeeSchedule, FeeScheduleItem, Part, WarrantyPolicy, utcnow
+from server.security import require_recent_auth
 
 blp = Blueprint(
     "catalogue", __name__, url_prefix="/api", description="Fee schedules, parts and warranty policies"
@@ -45,6 +46,7 @@ class FeeSchedulesView(MethodView):
         return list(db.session.scalars(select(FeeSchedule).order_by(FeeSchedule.version.desc())))
 
     @staff_only
+    @require_recent_auth
     @blp.arguments(FeeScheduleInSchema)
     @blp.response(201, FeeScheduleDetailSchema)
     def post(self, body: dict[str, Any]) -> FeeSchedule:

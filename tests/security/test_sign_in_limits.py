@@ -154,3 +154,16 @@ def test_adding_or_removing_a_passkey_needs_a_recent_sign_in(app, users, monkeyp
     monkeypatch.setattr("server.security.time.time", lambda: later)
     assert api.post("/api/passkeys/register/options").get_json()["error"]["code"] == "reauth_required"
     assert api.delete(f"/api/passkeys/{passkey['id']}").status_code == 401
+
+
+def test_publishing_a_fee_schedule_needs_a_recent_sign_in(app, users, monkeypatch):
+    dispatcher = sign_in(app, "dispatcher")
+    schedule = {"name": "2026", "effective_from": "2026-01-01", "travel_fen": 3000,
+                "items": [{"kind": "part", "part_code": "WM-PUMP", "amount_fen": 7000}]}
+    later = time.time() + app.config["REAUTH_SECONDS"] + 5
+    monkeypatch.setattr("server.security.time.time", lambda: later)
+    stale = dispatcher.post("/api/fee-schedules", json=schedule)
+    assert stale.status_code == 401 and stale.get_json()["error"]["code"] == "reauth_required"
+    assert dispatcher.get("/api/fee-schedules").get_json() == []
+    assert dispatcher.post("/api/reauth/password", json={"password": "pw"}).status_code == 200
+    assert dispatcher.post("/api/fee-schedules", json=schedule).status_code == 201
