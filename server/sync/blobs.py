@@ -131,6 +131,7 @@ def put_chunk(session: Session, store: BlobStore, *, sha256: str, start: int, to
         upload = BlobUpload(sha256=sha256, total=total, received=0, user_id=user_id,
                             started_at=now, updated_at=now)
         session.add(upload)
+        session.flush()
         state = UploadState(sha256, total, 0, False)
     elif upload.total != total:
         raise UploadError(409, "size_mismatch", "The upload started with another size.",

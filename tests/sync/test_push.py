@@ -8,11 +8,11 @@ from typing import Any
 
 from flask import Flask
 
+from server.domain.signature import summary_hash
 from server.extensions import db
 from server.models import (
     AppliedMutation,
     Conflict,
-    Device as DeviceRow,
     Notification,
     Receipt,
     ServiceOrder,
@@ -20,7 +20,9 @@ from server.models import (
     TimelineEvent,
     utcnow,
 )
-from server.domain.signature import summary_hash
+from server.models import (
+    Device as DeviceRow,
+)
 from tests.conftest import sign_in
 from tests.sync.helpers import Device, iso, make_order, update_order
 

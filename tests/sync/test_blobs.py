@@ -1,0 +1,114 @@
+"""Blobs: resumable chunked upload by SHA-256, verified, stored once, size-limited (P26-P29)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from pathlib import Path
+
+from server.extensions import db
+from server.models import Blob, utcnow
+from server.sync.blobs import pending_photos
+from tests.conftest import sign_in
+from tests.sync.helpers import Device, iso, make_order
+
+CHUNK = 64 * 1024
+
+
+def put(api, sha, data, start, total):
+    end = start + len(data) - 1
+    return api.put(f"/api/blobs/{sha}", data=data,
+                   headers={"Content-Range": f"bytes {start}-{end}/{total}",
+                            "Content-Type": "application/octet-stream"})
+
+
+def test_upload_interrupted_at_70_percent_resumes_there_and_is_verified_P26_P27(app, users):
+    api = sign_in(app, "eng1", device_id="eng1-phone-0001")
+    data = os.urandom(10 * CHUNK)
+    sha = hashlib.sha256(data).hexdigest()
+    for start in range(0, 7 * CHUNK, CHUNK):
+        resp = put(api, sha, data[start:start + CHUNK], start, len(data))
+        assert resp.status_code == 200 and resp.get_json()["complete"] is False
+    # signal lost; the phone asks where to go on from
+    status = api.get(f"/api/blobs/{sha}/status").get_json()
+    assert status == {"sha256": sha, "size": len(data), "received": 7 * CHUNK, "complete": False}
+    head = api.client.head(f"/api/blobs/{sha}")
+    assert head.headers["Upload-Offset"] == str(7 * CHUNK)
+    wrong = put(api, sha, data[:CHUNK], 0, len(data))
+    assert wrong.status_code == 409
+    assert wrong.get_json()["error"]["details"]["received"] == 7 * CHUNK
+    for start in range(7 * CHUNK, len(data), CHUNK):
+        resp = put(api, sha, data[start:start + CHUNK], start, len(data))
+    assert resp.status_code == 201 and resp.get_json()["complete"] is True
+    got = api.get(f"/api/blobs/{sha}")
+    assert got.status_code == 404  # no order of this engineer refers to it yet
+    desk = sign_in(app, "dispatcher")
+    assert desk.get(f"/api/blobs/{sha}").data == data
+
+
+def test_bytes_that_do_not_match_their_name_are_rejected_and_discarded_P26(app, users):
+    api = sign_in(app, "eng1")
+    data = os.urandom(3 * CHUNK)
+    sha = hashlib.sha256(b"something else").hexdigest()
+    put(api, sha, data[:CHUNK], 0, len(data))
+    put(api, sha, data[CHUNK:2 * CHUNK], CHUNK, len(data))
+    resp = put(api, sha, data[2 * CHUNK:], 2 * CHUNK, len(data))
+    assert resp.status_code == 422
+    assert resp.get_json()["error"]["code"] == "hash_mismatch"
+    assert api.get(f"/api/blobs/{sha}/status").get_json()["received"] == 0
+    blob_dir = Path(app.config["BLOB_DIR"])
+    assert not [p for p in blob_dir.rglob("*") if p.is_file()]
+
+
+def test_identical_bytes_are_stored_once_P28(app, users):
+    api = sign_in(app, "eng1")
+    data = b"photo bytes" * 1000
+    sha = hashlib.sha256(data).hexdigest()
+    assert put(api, sha, data, 0, len(data)).status_code == 201
+    again = put(api, sha, data, 0, len(data))
+    assert again.status_code == 200 and again.get_json()["complete"] is True
+    with app.app_context():
+        assert db.session.query(Blob).count() == 1
+    files = [p for p in Path(app.config["BLOB_DIR"]).rglob("*") if p.is_file()]
+    assert len(files) == 1
+
+
+def test_blob_over_the_size_limit_is_refused_with_413_P28(app, users):
+    app.config["MAX_BLOB_BYTES"] = 1000
+    api = sign_in(app, "eng1")
+    resp = put(api, "a" * 64, b"x" * 10, 0, 5000)
+    assert resp.status_code == 413
+    assert resp.get_json()["error"]["code"] == "too_large"
+
+
+def test_photo_syncs_before_its_bytes_and_shows_pending_until_they_arrive_P29(app, users):
+    order_id = make_order(app, users["eng1"])
+    phone = Device(sign_in(app, "eng1", device_id="eng1-phone-0001"))
+    phone.pull()
+    data = os.urandom(2 * CHUNK)
+    sha = hashlib.sha256(data).hexdigest()
+    photo_id = str(uuid.uuid4())
+    phone.mutate("photo", photo_id, {"order_id": order_id, "sha256": sha,
+                                     "taken_at": iso(utcnow()), "size": len(data)}, op="create")
+    result = phone.sync_push()[0]
+    assert result["outcome"] == "applied" and result["record"]["pending"] is True
+    with app.app_context():
+        assert pending_photos(db.session, order_id) == [photo_id]
+    put(phone.api, sha, data, 0, len(data))
+    changes = phone.pull()
+    photo = next(c for c in changes if c["entity"] == "photo")
+    assert photo["record"]["pending"] is False
+    with app.app_context():
+        assert pending_photos(db.session, order_id) == []
+    assert phone.api.get(f"/api/blobs/{sha}").data == data
+
+
+def test_malformed_upload_requests_answer_4xx(app, users):
+    api = sign_in(app, "eng1")
+    assert api.put("/api/blobs/NOTAHASH", data=b"x").status_code == 404
+    sha = "b" * 64
+    resp = api.put(f"/api/blobs/{sha}", data=b"abc", headers={"Content-Range": "bytes 0-9/3"})
+    assert resp.status_code == 422
+    resp = api.put(f"/api/blobs/{sha}", data=b"abc", headers={"Content-Range": "nonsense"})
+    assert resp.status_code == 422
