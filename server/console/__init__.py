@@ -20,6 +20,7 @@ PAGES = {
     "complaints": "nav.complaints",
     "conflicts": "nav.conflicts",
     "figures": "nav.figures",
+    "devices": "nav.devices",
 }
 
 

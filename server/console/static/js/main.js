@@ -3,6 +3,7 @@ import { post } from "./api.js";
 import * as board from "./board.js";
 import * as complaints from "./complaints.js";
 import * as conflicts from "./conflicts.js";
+import * as devices from "./devices.js";
 import * as figures from "./figures.js";
 import * as followUps from "./follow_ups.js";
 import { toast } from "./html.js";
@@ -10,15 +11,17 @@ import { applyTranslations, setLang } from "./i18n.js";
 import * as intake from "./intake.js";
 import { startLive } from "./live.js";
 
-const PAGES = { board, intake, "follow-ups": followUps, complaints, conflicts, figures };
+const PAGES = { board, intake, "follow-ups": followUps, complaints, conflicts, figures, devices };
 
 async function start() {
   const page = PAGES[document.body.dataset.page];
   applyTranslations();
+  devices.translate();
   for (const button of document.querySelectorAll("[data-lang]")) {
     button.addEventListener("click", async () => {
       setLang(button.dataset.lang);
       applyTranslations();
+      devices.translate();
       await page.refresh();
     });
   }
