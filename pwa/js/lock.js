@@ -262,7 +262,8 @@ async function build() {
   screen.append(el("h1", { id: "lock-title", text: say("lock.title") }),
     el("p", { class: "lock-reason", text: say(`lock.${lock.reason || "manual"}`) }));
   if ((await localKeys()).length) {
-    const button = el("button", { type: "button", id: "unlock-passkey", class: "primary", text: say("lock.passkey") });
+    const button = el("button", { type: "button", id: "unlock-passkey", class: "btn btn--primary btn--block",
+      text: say("lock.passkey") });
     button.addEventListener("click", async () => {
       button.disabled = true;
       const result = await unlockWithPasskey();
@@ -276,7 +277,7 @@ async function build() {
     const input = el("input", { id: "lock-pin", type: "password", inputmode: "numeric", autocomplete: "off",
       "aria-label": say("lock.pin"), placeholder: say("lock.pin"), maxlength: "12" });
     const form = el("form", { id: "unlock-pin", class: "lock-form" }, input,
-      el("button", { type: "submit", text: say("lock.pin_submit") }));
+      el("button", { type: "submit", class: "btn btn--block", text: say("lock.pin_submit") }));
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const result = await unlockWithPin(input.value);
@@ -290,7 +291,7 @@ async function build() {
   const password = el("input", { id: "lock-password", type: "password", autocomplete: "current-password",
     "aria-label": say("lock.password"), placeholder: say("lock.password") });
   const online = el("form", { id: "unlock-password", class: "lock-form" }, password,
-    el("button", { type: "submit", text: say("lock.password_submit") }));
+    el("button", { type: "submit", class: "btn btn--block", text: say("lock.password_submit") }));
   online.addEventListener("submit", async (event) => {
     event.preventDefault();
     try {

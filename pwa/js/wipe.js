@@ -7,7 +7,10 @@ import * as db from "./db.js";
 export const REVOKED_FLAG = "onsite.revoked"; // localStorage: when this phone was wiped
 
 export const isRevocation = (error) => !!error && error.status === 403 && error.code === "device_revoked";
-export const wasWiped = () => localStorage.getItem(REVOKED_FLAG);
+/** The last wipe, {at, handedOver}, or null. */
+export function wasWiped() {
+  try { return JSON.parse(localStorage.getItem(REVOKED_FLAG) || "null"); } catch { return null; }
+}
 export const forgetWipe = () => localStorage.removeItem(REVOKED_FLAG);
 
 let running = null;
@@ -33,12 +36,12 @@ async function run() {
       return { wiped: false, reason: error.code || "failed", count: outbox.length };
     }
   }
-  await wipe();
+  await wipe(outbox.length);
   return { wiped: true, handedOver: outbox.length };
 }
 
 /** Erase the store (records, outbox, photos, keys, PIN), runtime caches and web storage; sign out. */
-export async function wipe() {
+export async function wipe(handedOver = 0) {
   try { await api.logout(); } catch { /* the session may be gone already */ }
   await db.destroy();
   if (globalThis.caches) {
@@ -46,7 +49,7 @@ export async function wipe() {
     for (const name of await caches.keys()) if (!name.includes("precache")) await caches.delete(name);
   }
   try { sessionStorage.clear(); localStorage.clear(); } catch { /* storage may be unavailable */ }
-  localStorage.setItem(REVOKED_FLAG, new Date().toISOString());
+  localStorage.setItem(REVOKED_FLAG, JSON.stringify({ at: new Date().toISOString(), handedOver }));
 }
 
 export const STRINGS = {
