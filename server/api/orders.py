@@ -122,19 +122,21 @@ class OrdersView(MethodView):
         page, per_page = args["page"], args["per_page"]
         now, policy = utcnow(), current_policy()
         want_breach = args.get("breach")
+        # Plain Core rows on the session's connection: no ORM row processing for a long list.
+        connection = db.session.connection()
         if want_breach is None:
-            total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-            rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+            total = connection.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+            rows = connection.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
         else:
-            rows = db.session.execute(
+            rows = connection.execute(
                 query.where(SO.status.not_in(CLOSED_STATUSES)) if want_breach else query
             ).all()
-        done_ids = [r.id for r in rows if r.completed_at is not None]
+        done_ids = [r.id for r in rows if r.completed_at is not None and r.status not in CLOSED_STATUSES]
         followed = followed_up_times(db.session, done_ids)
         items = []
         for row in rows:
             item = dict(zip(ROW_KEYS, row, strict=False))
-            item["breaches"] = breach_kinds(row, followed.get(row.id), now, policy)
+            item["breaches"] = breach_kinds(row, followed.get(row.id), now, policy, live_only=True)
             items.append(item)
         if want_breach is not None:
             items = [i for i in items if bool(i["breaches"]) == want_breach]

@@ -37,10 +37,18 @@ def facts_of(row: Any, followed_up_at: datetime | None) -> OrderFacts:
 
 
 def breach_kinds(
-    row: Any, followed_up_at: datetime | None, now: datetime, policy: ServicePolicy
+    row: Any,
+    followed_up_at: datetime | None,
+    now: datetime,
+    policy: ServicePolicy,
+    live_only: bool = False,
 ) -> list[str]:
-    """The service levels an order has missed by `now` (none for a cancelled order)."""
-    if row.status in NO_CLOCKS:
+    """The service levels an order has missed by `now` (none for a cancelled order).
+
+    live_only: also none for a closed order, whose clocks have all stopped (queues and lists
+    watch live orders; an order's own page shows what a closed order missed).
+    """
+    if row.status in NO_CLOCKS or (live_only and row.status == S.CLOSED):
         return []
     return [b.kind.value for b in breaches(facts_of(row, followed_up_at), now, policy)]
 
