@@ -34,7 +34,7 @@ const { count, size, warnings } = await injectManifest({
   globIgnores: ["dist/sw.src.js", "dist/service-worker.js"],
   modifyURLPrefix: { "": "/" },
   manifestTransforms: [async (entries) => ({
-    manifest: entries.map((e) => (e.url === "/index.html" ? { ...e, url: "/" } : e)),
+    manifest: entries.map((e) => ({ ...e, url: e.url === "/index.html" ? "/" : e.url === "/blank.html" ? "/blank" : e.url })),
   })],
 });
 await rm(path.join(dist, "sw.src.js"));

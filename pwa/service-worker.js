@@ -11,7 +11,7 @@ cleanupOutdatedCaches();
 registerRoute(new NavigationRoute(createHandlerBoundToURL("/"), {
   denylist: [/^\/api\//, /^\/receipts\//, /^\/blank$/],
 }));
-registerRoute(({ url }) => url.pathname === "/blank", createHandlerBoundToURL("/blank.html"));
+registerRoute(({ url }) => url.pathname === "/blank", createHandlerBoundToURL("/blank"));
 
 // No skipWaiting on install: an update takes over only when the engineer asks (see sw-bridge.js).
 self.addEventListener("message", (event) => {

@@ -77,6 +77,7 @@ async function runSync(reason) {
   if (!app.user || !navigator.onLine) return;
   try {
     await sync.syncNow(reason);
+    if (sync.state.pulled && !(await busy())) await render();
   } catch (error) {
     if (error.status === 401 || error.status === 403) {
       app.needsSignIn = error.code !== "device_revoked";
@@ -86,6 +87,14 @@ async function runSync(reason) {
     }
   }
   statusBar.refresh(app);
+}
+
+/** Is the engineer in the middle of something a re-render would throw away? */
+async function busy() {
+  if (await db.getMeta("handoff", null)) return true;
+  const active = document.activeElement;
+  if (active && main.contains(active) && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName)) return true;
+  return !!main.querySelector(".form-host > *, .pin-pad, canvas");
 }
 
 async function refreshSession() {

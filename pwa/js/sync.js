@@ -39,7 +39,7 @@ export function syncNow(reason = "manual") {
 }
 
 async function runOnce() {
-  report({ running: true, phase: "push", done: 0, total: 0, error: null });
+  report({ running: true, phase: "push", done: 0, total: 0, error: null, pulled: 0 });
   await pushOutbox();
   report({ phase: "pull", done: 0, total: 0 });
   await pullAll();
@@ -75,7 +75,7 @@ export async function pushOutbox() {
       if (ACKED.has(result.outcome)) {
         drop.push(m.number);
         const rec = result.record || (result.first && result.first.record);
-        if (rec) upserts.push(wrap(result.entity || m.entity, rec));
+        if (rec) upserts.push(wrap(result.entity || m.entity, rec, result.entity_id || m.entity_id));
       } else if (result.outcome === "rejected") {
         keep.push({ ...m, state: "rejected", reason: result.reason, params: result.params || {} });
       } else if (result.outcome === "gap" && gapAt === null) {
@@ -101,9 +101,9 @@ async function renumberAfter(last) {
 }
 
 // ---- pull ---------------------------------------------------------------------------------
-export function wrap(entity, record) {
-  const orderId = entity === "order" ? record.id : record.order_id ?? null;
-  return { key: db.recordKey(entity, record.id), entity, id: String(record.id), order_id: orderId, record };
+export function wrap(entity, record, id = record.id ?? record.code) {
+  const orderId = entity === "order" ? String(id) : record.order_id ?? null;
+  return { key: db.recordKey(entity, id), entity, id: String(id), order_id: orderId, record };
 }
 
 export async function pullAll({ limit = 500 } = {}) {
@@ -118,6 +118,7 @@ export async function pullAll({ limit = 500 } = {}) {
       throw error;
     }
     await applyPage(page);
+    state.pulled = (state.pulled || 0) + page.changes.length;
     since = page.cursor;
     pages += 1;
     report({ done: state.done + page.changes.length, total: page.has_more ? 0 : state.done + page.changes.length });
@@ -135,7 +136,7 @@ async function applyPage(page) {
       if (change.entity === "order") gone.push(change);
       else removals.push(db.recordKey(change.entity, change.id));
     } else {
-      upserts.push(wrap(change.entity, change.record));
+      upserts.push(wrap(change.entity, change.record, change.id));
     }
   }
   await db.applyServerPage({ upserts, removals, meta: { cursor: page.cursor, server_offset_ms: page.clock_offset_ms ?? null } });
