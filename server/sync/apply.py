@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Container, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -72,7 +72,7 @@ class PushContext:
     offset_ms: int | None
     staff: bool
     dispatcher_ids: list[int] | None = None
-    notes: list[str] = field(default_factory=list)
+    mutation_id: str | None = None
 
     @property
     def role(self) -> str:
@@ -427,6 +427,7 @@ def _field_conflict(ctx: PushContext, spec: EntitySpec, entity_id: str,
         server_changed_by_id=c.server_user_id, server_changed_at=ctx.now,
         device_id=ctx.device.id, device_user_id=ctx.user.id, device_changed_at=device_time,
         provisional_winner=c.winner, reason="changed_on_both_sides", detected_at=ctx.now,
+        mutation_id=ctx.mutation_id,
     )
     ctx.session.add(conflict)
     ctx.session.flush()
@@ -458,6 +459,7 @@ def _reassigned_work(ctx: PushContext, order: ServiceOrder | None, spec: EntityS
         base_value=None, server_value=server_value, device_value=json_ready(fields),
         device_id=ctx.device.id, device_user_id=ctx.user.id, device_changed_at=ctx.now,
         provisional_winner="server", reason=f"reassigned_{what}", detected_at=ctx.now,
+        mutation_id=ctx.mutation_id,
     )
     session.add(conflict)
     if order is not None:

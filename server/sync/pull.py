@@ -185,7 +185,7 @@ def pull(session: Session, *, user_id: int, staff: bool, since: int,
             if one.kind == "removal":
                 changes.append({"entity": one.entity, "id": one.key, "seq": one.seq,
                                 "removed": True, "reason": one.payload})
-                seen.discard((one.entity, one.key))
+                seen.clear()  # what follows a removal is sent again, never deduplicated away
                 continue
             if (one.entity, one.key) in seen:
                 continue

@@ -130,6 +130,7 @@ def _one(ctx: PushContext, raw: object) -> tuple[dict[str, Any], bool]:
     assert isinstance(raw, Mapping)
     device_time: datetime | None = None
     result = _short(raw, "rejected", None)
+    ctx.mutation_id = mid
     savepoint = session.begin_nested()
     try:
         if raw.get("device_time") is not None:

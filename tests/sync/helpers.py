@@ -71,6 +71,7 @@ class Device:
         self.number = 0
         self.skew = clock_skew
         self.acked: dict[str, dict[str, Any]] = {}
+        self.made: dict[str, dict[str, Any]] = {}
 
     def now(self) -> datetime:
         return utcnow() + self.skew
@@ -86,6 +87,7 @@ class Device:
                     "base_version": base_version if op == "update" else None,
                     "fields": fields, "device_time": iso(self.now())}
         self.outbox.append(mutation)
+        self.made[mutation["id"]] = mutation
         return mutation
 
     def push(self, mutations: list[dict[str, Any]] | None = None) -> Any:
@@ -132,14 +134,22 @@ class Device:
                 if change.get("removed"):
                     self.rows.pop(key, None)
                     if change["entity"] == "order":
-                        for other in [k for k, r in self.rows.items()
-                                      if r.get("order_id") == change["id"]]:
-                            self.rows.pop(other)
+                        self._drop_order(change["id"])
                 else:
                     self.rows[key] = change["record"]
             self.cursor = page["cursor"]
             if not page["has_more"]:
                 return seen
+
+    def _drop_order(self, order_id: str) -> None:
+        """An order left the scope: its facts go, and customers and units no order refers to."""
+        for key in [k for k, r in self.rows.items() if r.get("order_id") == order_id]:
+            self.rows.pop(key)
+        orders = [r for k, r in self.rows.items() if k[0] == "order"]
+        for entity, column in (("customer", "customer_id"), ("unit", "unit_id")):
+            used = {o[column] for o in orders}
+            for key in [k for k in self.rows if k[0] == entity and k[1] not in used]:
+                self.rows.pop(key)
 
     def orders(self) -> dict[str, dict[str, Any]]:
         return {k[1]: r for k, r in self.rows.items() if k[0] == "order"}
