@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from server.auth import csrf_token
 from server.auth.roles import is_staff
+from server.services.policy import local_zone
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -38,7 +39,7 @@ def page(name: str) -> str | tuple[str, int]:
         signed_in_as = current_user.display_name if current_user.is_authenticated else ""
         return render_template("console/login.html", signed_in_as=signed_in_as, page_name=name)
     return render_template(f"console/{name}.html", page_name=name, pages=PAGES,
-                           csrf=csrf_token(), user=current_user)
+                           csrf=csrf_token(), user=current_user, zone=local_zone().key)
 
 
 def init_app(app: Flask) -> None:

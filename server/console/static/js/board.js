@@ -1,7 +1,7 @@
 // The board: the unassigned queue, each engineer's day in time order, clocks, assign and reassign.
 import { get, post } from "./api.js";
 import { ago, duration, h, label, replace, time, toast } from "./html.js";
-import { t } from "./i18n.js";
+import { issueText, t } from "./i18n.js";
 
 const SOON_MS = 2 * 3600 * 1000;
 let state = { board: null, day: "" };
@@ -16,7 +16,7 @@ function clockView(clock, now) {
 }
 
 function issuesText(issues) {
-  return issues.map((i) => `${t(`intake.${i.field.split(".").pop()}`)} ${t(`issue.${i.code}`)}`).join(", ");
+  return issues.map(issueText).join(", ");
 }
 
 function card(order, now, { assigned }) {
@@ -106,7 +106,7 @@ function openAssign(order, reassign) {
     .map((e) => h("option", { value: e.id }, `${e.name} (${e.orders.length})`)));
   const reason = document.getElementById("assign-reason");
   reason.value = "";
-  reason.required = reassign;
+  reason.placeholder = reassign ? t("assign.reason_needed") : "";
   document.getElementById("assign-error").textContent = "";
   dialog.showModal();
 }

@@ -22,15 +22,18 @@ export function replace(el, ...children) {
   el.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
 }
 
+// Times are shown in the service centre's zone (the server's), whatever the desk computer is set to.
+const zone = () => document.body.dataset.zone || undefined;
+
 export function time(iso) {
   if (!iso) return "";
-  return new Date(iso).toLocaleTimeString(currentLang(), { hour: "2-digit", minute: "2-digit" });
+  return new Date(iso).toLocaleTimeString(currentLang(), { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone() });
 }
 
 export function dateTime(iso) {
   if (!iso) return "";
   return new Date(iso).toLocaleString(currentLang(), {
-    month: "short", day: "numeric", hour: "2-digit", minute: "2-digit",
+    month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone(),
   });
 }
 

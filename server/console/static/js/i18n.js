@@ -168,3 +168,17 @@ export function applyTranslations(root = document) {
     button.classList.toggle("active", button.dataset.lang === currentLang());
   }
 }
+
+// Intake issues name API fields (customer.phones.0, unit.model, service_address): say them as the form does.
+const FIELD_KEYS = {
+  customer_id: "name", name: "name", contact_phone: "phone", phones: "phone", service_address: "address",
+  address: "address", model: "model", brand: "brand", serial: "serial", purchase_date: "purchase_date",
+  manufacture_date: "purchase_date", symptom: "symptom", category: "category",
+};
+
+export function issueText(issue) {
+  const last = issue.field.split(".").filter((p) => !/^\d+$/.test(p)).pop();
+  const field = FIELD_KEYS[last] ? t(`intake.${FIELD_KEYS[last]}`) : last;
+  const code = has(`issue.${issue.code}`) ? t(`issue.${issue.code}`) : issue.code.replaceAll("_", " ");
+  return `${field} ${code}`;
+}

@@ -1,13 +1,7 @@
 // Order intake: the report as the customer gave it; the server's completeness check flags what is missing.
 import { get, post } from "./api.js";
 import { h, replace, toast } from "./html.js";
-import { t } from "./i18n.js";
-
-function issueText(issue) {
-  const field = issue.field.split(".").pop().replace("customer_id", "name").replace("contact_phone", "phone")
-    .replace("phones", "phone").replace("service_address", "address");
-  return `${t(`intake.${field}`)}: ${t(`issue.${issue.code}`) === `issue.${issue.code}` ? issue.code : t(`issue.${issue.code}`)}`;
-}
+import { issueText, t } from "./i18n.js";
 
 function mark(form, issues) {
   for (const input of form.querySelectorAll("[name]")) input.classList.remove("invalid", "warning");
