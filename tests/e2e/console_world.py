@@ -1,4 +1,4 @@
-"""A believable day at a service centre, written straight into the database for the console's browser tests."""
+"""A believable day at a service centre, written straight into the database for the console tests."""
 
 from __future__ import annotations
 
@@ -43,7 +43,8 @@ CUSTOMERS = [
 ]
 UNITS = [("washing_machine", "Haier", "EG100HB129G"), ("air_conditioner", "Midea", "KFR-35GW/N8MJA3"),
          ("refrigerator", "Haier", "BCD-470WGHFD"), ("water_heater", "Midea", "F6032-JE5(HEY)"),
-         ("air_conditioner", "Gree", "KFR-26GW/NhGd1B"), ("washing_machine", "Little Swan", "TG100V88WMUIADY5"),
+         ("air_conditioner", "Gree", "KFR-26GW/NhGd1B"),
+         ("washing_machine", "Little Swan", "TG100V88WMUIADY5"),
          ("office_printer", "Ricoh", "IM C3000"), ("air_compressor", "Atlas Copco", "GA 11 VSD+")]
 SYMPTOMS = ["不制冷，外机不启动", "脱水时异响，门锁报 E2", "冷藏室结霜，不停机", "出热水不稳定，显示 E4",
             "遥控无反应，内机滴水", "进水慢，程序中断", "卡纸，定影单元报错", "排气温度高，自动停机"]
@@ -120,11 +121,12 @@ def build(app: Any) -> dict[str, Any]:
                 start = (now + shift + timedelta(hours=hours)).replace(second=0, microsecond=0)
                 start = start.replace(minute=start.minute - start.minute % 15)
                 # New assignments came in within the hour; the rest were reported yesterday.
-                reported = now - timedelta(minutes=50) if status == "assigned" else start - timedelta(hours=22)
+                fresh = status == "assigned"
+                reported = now - timedelta(minutes=50) if fresh else start - timedelta(hours=22)
                 row = order(k, status=status, assignee_id=engineers[index].id, reported_at=reported,
                             contacted_at=None if status == "assigned" else reported + timedelta(minutes=40),
                             appointment_start=start, appointment_end=start + timedelta(hours=1),
-                            appointment_confirmed=status != "assigned", assigned_at=reported + timedelta(minutes=15),
+                            appointment_confirmed=not fresh, assigned_at=reported + timedelta(minutes=15),
                             arrived_at=start + timedelta(minutes=late) if late is not None else None,
                             completed_at=start + timedelta(minutes=50) if status == "completed" else None,
                             priority="high" if k in (6, 11) else "normal")
@@ -179,7 +181,8 @@ def build(app: Any) -> dict[str, Any]:
         # Complaints with their clocks: one missed its first response, one answered late is pending.
         complaints = [
             Complaint(order_id=day_orders[2][0].id, customer_id=day_orders[2][0].customer_id,
-                      opened_at=now - timedelta(hours=30), text="师傅说配件要等一周，已经第三次改约，希望尽快处理。",
+                      opened_at=now - timedelta(hours=30),
+                      text="师傅说配件要等一周，已经第三次改约，希望尽快处理。",
                       first_response_due=now - timedelta(hours=6), formal_answer_due=now + timedelta(days=4)),
             Complaint(order_id=day_orders[1][1].id, customer_id=day_orders[1][1].customer_id,
                       opened_at=now - timedelta(hours=5), text="上门时间比约定晚了 40 分钟，没有提前打电话。",

@@ -50,7 +50,8 @@ def test_the_board_shows_the_queue_and_each_engineers_day_in_time_order(console,
     page = console
     queue = page.locator("#queue .card")
     assert queue.count() == 4
-    assert "Contact overdue" in page.locator(f"#queue [data-number='{world['queue_numbers'][1]}']").inner_text()
+    late = page.locator(f"#queue [data-number='{world['queue_numbers'][1]}']")
+    assert "Contact overdue" in late.inner_text()
     issues = page.locator(f"#queue [data-number='{world['queue_numbers'][2]}'] .card-issues").inner_text()
     assert "Model missing" in issues and "Address too vague" in issues
 
