@@ -97,8 +97,9 @@ def push(
                 if since_commit >= commit_every:
                     session.commit()
                     since_commit = 0
-                    if pause_seconds:
-                        time.sleep(pause_seconds)  # test hook: a crash lands between mutations
+                if pause_seconds:
+                    time.sleep(pause_seconds)  # test hook: a crash lands between mutations
+                if since_commit == 0:
                     ctx.device = _lock_device(session, device_id)
         last = ctx.device.last_mutation_number
         session.commit()
