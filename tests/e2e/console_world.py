@@ -144,12 +144,13 @@ def build(app: Any) -> dict[str, Any]:
             for j in range(6):
                 done_day = day_start - timedelta(days=7 * week + j + 1)
                 start = done_day + timedelta(hours=10)
-                late = [0, 5, 20, 0, 35, 0][(j + week) % 6]
+                late = [0, 0, 12, 0, 0, 25, 0, 3][(j * 3 + week * 5) % 8] if (j + week) % 3 else 0
+                slow = j == 0 and week % 3 == 1  # an order left too long before anyone came
                 row = order(k, status="closed", assignee_id=engineers[(j + week) % 4].id,
-                            reported_at=start - timedelta(hours=30 if j % 4 else 60),
-                            contacted_at=start - timedelta(hours=29 if (j + week) % 7 else 26),
-                            appointment_start=start, arrived_at=start + timedelta(minutes=late),
-                            completed_at=start + timedelta(hours=2 if j % 5 else 80),
+                            reported_at=start - timedelta(hours=60 if slow else 26),
+                            contacted_at=start - timedelta(hours=59 if slow else 25 - (week % 4 == 2) * 3),
+                            appointment_start=start, arrived_at=start + timedelta(minutes=late - 5),
+                            completed_at=start + timedelta(hours=80 if slow and week == 4 else 2),
                             closed_at=start + timedelta(days=2), reopen_count=1 if (j * week) % 9 == 4 else 0)
                 db.session.add(TimelineEvent(order_id=row.id, kind="arrived", at=row.arrived_at))
                 db.session.add(Rating(order_id=row.id, rated_at=row.completed_at,

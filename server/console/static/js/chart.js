@@ -1,6 +1,6 @@
 // Small SVG charts for the figures page: lines over weeks, and stacked bars. No library needed.
 const NS = "http://www.w3.org/2000/svg";
-const W = 640;
+let W = 640;
 const H = 260;
 const PAD = { top: 16, right: 16, bottom: 40, left: 44 };
 
@@ -68,7 +68,8 @@ export function lineChart(container, { labels, series, yMin, yMax, ticks = 4, fo
   container.replaceChildren(svg, legend(items));
 }
 
-export function stackedBars(container, { labels, series, ticks = 4 }) {
+export function stackedBars(container, { labels, series, ticks = 4, width = 1280 }) {
+  W = width;
   const totals = labels.map((_, i) => series.reduce((sum, part) => sum + (part.values[i] || 0), 0));
   const yMax = Math.max(4, Math.ceil(Math.max(...totals) / ticks) * ticks);
   const { svg, y } = frame(labels, 0, yMax, ticks, (v) => String(Math.round(v)));
@@ -89,4 +90,5 @@ export function stackedBars(container, { labels, series, ticks = 4 }) {
     if (totals[i]) svg.append(s("text", { x: x(i) + slot * 0.3, y: y(totals[i]) - 6, class: "bar-total", "text-anchor": "middle" }, String(totals[i])));
   });
   container.replaceChildren(svg, legend(series.map((p) => ({ name: p.name, color: p.color }))));
+  W = 640;
 }

@@ -16,7 +16,7 @@ function clockBar(title, opened, due, doneAt, now) {
   const bar = h("div", { class: "bar" }, h("div", { class: `bar-fill bar-${kind}` }));
   bar.firstChild.style.width = `${Math.round(share * 100)}%`;
   const text = doneAt ? t("complaint.done_at", { time: dateTime(doneAt) })
-    : late ? t("clock.over", { label: "", d: duration(now - end) }).trim() : t("clock.left", { label: "", d: duration(end - now) }).trim();
+    : late ? t("clock.overdue", { d: duration(now - end) }) : t("clock.due_in", { d: duration(end - now) });
   return h("div", { class: `clock-bar clock-${kind}` }, h("div", { class: "clock-bar-head" }, h("span", {}, title), h("span", {}, text)), bar);
 }
 

@@ -9,9 +9,9 @@ function clock(call, now) {
   if (call.done_at) return h("span", { class: "clock clock-ok" }, dateTime(call.done_at));
   const last = new Date(call.window_end || call.due_at).getTime();
   const due = new Date(call.due_at).getTime();
-  if (now > last) return h("span", { class: "clock clock-over" }, t("clock.over", { label: "", d: duration(now - last) }).trim());
-  if (now >= due) return h("span", { class: "clock clock-soon" }, t("clock.left", { label: "", d: duration(last - now) }).trim());
-  return h("span", { class: "clock clock-ok" }, t("clock.left", { label: "", d: duration(due - now) }).trim());
+  if (now > last) return h("span", { class: "clock clock-over" }, t("clock.overdue", { d: duration(now - last) }));
+  if (now >= due) return h("span", { class: "clock clock-soon" }, t("clock.call_within", { d: duration(last - now) }));
+  return h("span", { class: "clock clock-ok" }, t("clock.due_in", { d: duration(due - now) }));
 }
 
 async function record(call, outcome, notesInput) {
@@ -40,7 +40,7 @@ function row(call, now) {
   return h("tr", { class: call.overdue ? "overdue" : "", dataset: { followUpId: call.id, number: call.order_number } },
     h("td", {}, h("strong", {}, call.order_number)),
     h("td", {}, t(`follow.kind.${call.kind}`)),
-    h("td", {}, dateTime(call.due_at), call.window_end ? h("span", { class: "muted" }, ` – ${dateTime(call.window_end)}`) : null),
+    h("td", {}, dateTime(call.due_at), call.window_end ? h("div", { class: "muted small" }, `→ ${dateTime(call.window_end)}`) : null),
     h("td", {}, clock(call, now)),
     h("td", {}, outcome));
 }
