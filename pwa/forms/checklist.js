@@ -2,7 +2,7 @@
  * The pre-departure checklist (tools, parts or loaner, forms, receipts, fee schedule, service card,
  * badge, floor cloth, shoe covers). Leaving with items unchecked needs an explicit "leave anyway".
  */
-import { h, listeners } from "./dom.js";
+import { answerOnce, h, listeners } from "./dom.js";
 import { translator } from "./strings.js";
 
 /** The standard list, in the order the engineer packs it. */
@@ -56,6 +56,11 @@ export function mount(root, opts = {}) {
     form.classList.toggle("of-checklist-form--complete", done === ids.length);
   };
   const result = () => ({ items: { ...checked }, complete: missing().length === 0 });
+  const answerOnceOnly = answerOnce(form, opts.onSubmit); // departing happens once
+  const answer = () => {
+    confirm.hidden = true;
+    answerOnceOnly(result());
+  };
 
   boxes.forEach((box, i) => on(box, "change", () => {
     checked[ids[i]] = box.checked;
@@ -64,9 +69,10 @@ export function mount(root, opts = {}) {
   }));
   on(form, "submit", (event) => {
     event.preventDefault();
+    if (answerOnceOnly.done()) return;
     const left = missing();
     if (!left.length) {
-      opts.onSubmit?.(result());
+      answer();
       return;
     }
     missingTitle.textContent = t("forms.checklist.incomplete_title", { n: left.length });
@@ -76,8 +82,7 @@ export function mount(root, opts = {}) {
   });
   on(backBtn, "click", () => { confirm.hidden = true; });
   on(leaveBtn, "click", () => {
-    confirm.hidden = true;
-    opts.onSubmit?.(result());
+    answer();
   });
   if (cancelBtn) on(cancelBtn, "click", () => opts.onCancel());
   refresh();

@@ -46,3 +46,39 @@ export function listeners() {
   on.off = () => controller.abort();
   return on;
 }
+
+/** Disable every control in `el`; returns a function that puts each back as it was. */
+export function disableAll(el) {
+  const controls = [...el.querySelectorAll("button, input, select, textarea")];
+  const before = controls.map((control) => control.disabled);
+  for (const control of controls) control.disabled = true;
+  el.setAttribute("aria-disabled", "true");
+  return () => {
+    controls.forEach((control, i) => { control.disabled = before[i]; });
+    el.removeAttribute("aria-disabled");
+  };
+}
+
+/**
+ * Give a form's answer once: the form is disabled while `onSubmit` runs and stays so after. If
+ * `onSubmit` throws or returns a promise that rejects (the answer could not be kept), the form is
+ * usable again so the person can retry. `onReopen` runs then.
+ */
+export function answerOnce(form, onSubmit, onReopen) {
+  let answered = false;
+  const answer = async (value) => {
+    if (answered) return;
+    answered = true;
+    const restore = disableAll(form);
+    try {
+      await onSubmit?.(value);
+    } catch (error) {
+      console.warn("the answer was not kept; the form is open again", error);
+      answered = false;
+      restore();
+      onReopen?.();
+    }
+  };
+  answer.done = () => answered;
+  return answer;
+}

@@ -2,7 +2,7 @@
  * The customer's satisfaction rating: repair quality and service attitude, 1 to 5 stars each, an
  * optional comment, or "declines to rate" (recorded, never forced).
  */
-import { h, listeners, svg } from "./dom.js";
+import { answerOnce, h, listeners, svg } from "./dom.js";
 import { translator } from "./strings.js";
 
 export const COMMENT_MAX = 500;
@@ -66,6 +66,7 @@ export function mount(root, opts = {}) {
     declinePanel);
   root.replaceChildren(form);
 
+  const answer = answerOnce(form, opts.onSubmit, () => refresh()); // one answer per mount
   const refresh = () => {
     for (const [key, scale] of Object.entries(scales)) scale.show(values[key]);
     submitBtn.disabled = !(values.repairQuality && values.serviceAttitude);
@@ -73,9 +74,20 @@ export function mount(root, opts = {}) {
   };
   for (const [key, scale] of Object.entries(scales)) {
     scale.buttons.forEach((button, i) => on(button, "click", () => {
+      if (answer.done()) return;
       values[key] = i + 1;
       refresh();
     }));
+    // Radio-group keys: arrows move the rating (and the focus) one star.
+    on(scale.buttons[0].parentElement, "keydown", (event) => {
+      const step = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1 }[event.key];
+      if (!step || answer.done()) return;
+      event.preventDefault();
+      const current = values[key] || scale.buttons.indexOf(document.activeElement) + 1;
+      values[key] = Math.min(5, Math.max(1, current + step));
+      scale.buttons[values[key] - 1].focus();
+      refresh();
+    });
   }
   on(comment, "input", refresh);
   on(declineBtn, "click", () => {
@@ -86,12 +98,12 @@ export function mount(root, opts = {}) {
   if (cancelBtn) on(cancelBtn, "click", () => opts.onCancel());
   on(declineConfirm, "click", () => {
     declinePanel.hidden = true;
-    opts.onSubmit?.({ repairQuality: null, serviceAttitude: null, comment: "", declined: true });
+    answer({ repairQuality: null, serviceAttitude: null, comment: "", declined: true });
   });
   on(form, "submit", (event) => {
     event.preventDefault();
-    if (!(values.repairQuality && values.serviceAttitude)) return;
-    opts.onSubmit?.({ repairQuality: values.repairQuality, serviceAttitude: values.serviceAttitude,
+    if (answer.done() || !(values.repairQuality && values.serviceAttitude)) return;
+    answer({ repairQuality: values.repairQuality, serviceAttitude: values.serviceAttitude,
       comment: comment.value.trim().slice(0, COMMENT_MAX), declined: false });
   });
   refresh();

@@ -4,7 +4,7 @@
  */
 import SignaturePad from "signature_pad";
 import { chargeList } from "./charge-lines.js";
-import { h, listeners } from "./dom.js";
+import { answerOnce, h, listeners } from "./dom.js";
 import { field, moneyFormatter } from "./money.js";
 import { translator } from "./strings.js";
 
@@ -89,7 +89,18 @@ export function mount(root, opts = {}) {
   let strokes = [];
   let busy = false;
 
+  // One answer per mount (a signature is never given twice); the pad stops taking ink meanwhile.
+  const answer = answerOnce(form, async (value) => {
+    pad.off();
+    try {
+      await opts.onSubmit?.(value);
+    } catch (error) {
+      pad.on();
+      throw error;
+    }
+  }, () => refresh());
   const refresh = () => {
+    if (answer.done()) return;
     const empty = strokes.length === 0;
     submitBtn.disabled = empty || busy;
     hint.hidden = !empty;
@@ -138,16 +149,16 @@ export function mount(root, opts = {}) {
   });
   on(declineConfirm, "click", () => {
     declinePanel.hidden = true;
-    opts.onSubmit?.(result(true, null));
+    answer(result(true, null));
   });
   on(form, "submit", async (event) => {
     event.preventDefault();
-    if (!strokes.length || busy) return;
+    if (!strokes.length || busy || answer.done()) return;
     busy = true;
     refresh();
     try {
       const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
-      opts.onSubmit?.(result(false, await blob.arrayBuffer()));
+      await answer(result(false, await blob.arrayBuffer()));
     } finally {
       busy = false;
       refresh();

@@ -67,3 +67,41 @@ def test_customer_declining_to_rate_is_recorded(forms_page: Any) -> None:
     page.get_by_role("alertdialog").get_by_role("button", name="记录不评价").tap()
     assert last_result(page) == {"repairQuality": None, "serviceAttitude": None, "comment": "",
                                  "declined": True}
+
+
+def test_rating_is_given_once_and_open_again_if_it_could_not_be_kept(forms_page: Any) -> None:
+    page = forms_page
+    open_form(page, "rating")
+    stars(page, "Repair quality").nth(3).tap()
+    stars(page, "Service attitude").nth(4).tap()
+    submit = page.get_by_role("button", name="Submit rating")
+
+    page.evaluate("window.__rejectNext = true")
+    submit.tap()
+    page.wait_for_function("() => !window.__rejectNext")
+    assert page.evaluate("window.__results.length") == 0
+    assert submit.is_enabled()  # the customer can try again
+
+    submit.dblclick()  # an impatient double tap gives one answer
+    page.wait_for_selector("body[data-results='1']")
+    assert submit.is_disabled()
+    stars(page, "Repair quality").nth(0).click(force=True)
+    page.wait_for_timeout(100)
+    assert page.evaluate("window.__results.length") == 1
+    assert last_result(page)["repairQuality"] == 4
+
+
+def test_stars_follow_the_arrow_keys(forms_page: Any) -> None:
+    page = forms_page
+    open_form(page, "rating")
+    stars(page, "Repair quality").nth(2).focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")  # stops at 5
+    assert stars(page, "Repair quality").nth(4).get_attribute("aria-checked") == "true"
+    stars(page, "Service attitude").nth(0).focus()
+    page.keyboard.press("ArrowLeft")  # at least 1
+    page.keyboard.press("ArrowRight")
+    assert stars(page, "Service attitude").nth(1).get_attribute("aria-checked") == "true"
+    page.get_by_role("button", name="Submit rating").click()
+    assert (last_result(page)["repairQuality"], last_result(page)["serviceAttitude"]) == (5, 2)

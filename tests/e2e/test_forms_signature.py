@@ -138,6 +138,21 @@ def test_customer_signs_with_a_finger(forms_page: Any) -> None:
     assert png_ink(base64.b64decode(result["imagePng"]["base64"]))[1] > 200
 
 
+def test_a_signature_is_given_once(forms_page: Any) -> None:
+    page = forms_page
+    open_form(page, "signature")
+    draw(page, NAME)
+    page.locator(SUBMIT).dblclick()
+    page.wait_for_selector("body[data-results='1']")
+    page.wait_for_timeout(200)
+    assert page.evaluate("window.__results.length") == 1
+    assert page.locator(SUBMIT).is_disabled()
+    assert page.get_by_role("button", name="Customer declines to sign").is_disabled()
+    ink = page.evaluate(INK)
+    draw(page, [[(0.1, 0.9), (0.9, 0.9)]])  # the pad takes no more ink
+    assert page.evaluate(INK) == ink
+
+
 def test_clear_empties_the_pad_and_disables_confirm(forms_page: Any) -> None:
     page = forms_page
     open_form(page, "signature")

@@ -35,6 +35,11 @@ window.__mount = (name, extra = {}) => {
   mounted = modules[name].mount(root, {
     ...fixtures[name], labels: LABELS[lang], lang, t, ...extra,
     onSubmit: (result) => {
+      // A test can make the next answer fail to be kept, as a full disk would.
+      if (window.__rejectNext) {
+        window.__rejectNext = false;
+        return Promise.reject(new Error("could not store the answer"));
+      }
       window.__results.push(result);
       document.body.dataset.results = String(window.__results.length);
     },
