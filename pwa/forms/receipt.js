@@ -43,7 +43,7 @@ function waiverText(waiver, t) {
 /**
  * mount(root, {receipt, labels?: {code: name}, currency?, origin?, lang, t, onSubmit?, onCancel?})
  * receipt: {number, issuedAt, orderNumber, customer, lines, waivers, total_fen, currency?,
- *           invoiceRequested, invoicePromised} (snake_case names accepted too; money in fen)
+ *           invoiceRequested, invoicePromised, voidedAt?, voidReason?} (snake_case accepted too; money in fen)
  * onSubmit({number, printed, shared}) when the engineer taps Done.
  */
 export function mount(root, opts = {}) {
@@ -61,6 +61,8 @@ export function mount(root, opts = {}) {
   const waivers = field(r, "waivers") || [];
   const requested = Boolean(field(r, "invoiceRequested", "invoice_requested"));
   const promised = Boolean(field(r, "invoicePromised", "invoice_promised"));
+  const voided = Boolean(field(r, "voidedAt", "voided_at") || field(r, "voidReason", "void_reason"));
+  const voidReason = field(r, "voidReason", "void_reason");
   const url = receiptUrl(opts.origin || globalThis.location?.origin || "", number);
   let printed = false;
   let shared = false;
@@ -81,8 +83,11 @@ export function mount(root, opts = {}) {
   const cancelBtn = opts.onCancel
     ? h("button", { class: "of-btn of-btn--quiet", type: "button" }, t("forms.cancel")) : null;
 
-  const article = h("article", { class: "of-form of-receipt", "aria-label": t("forms.receipt.title") },
-    h("header", { class: "of-receipt__head" },
+  const article = h("article", { class: `of-form of-receipt${voided ? " of-receipt--void" : ""}`,
+    "aria-label": t("forms.receipt.title") },
+  voided ? h("p", { class: "of-receipt__void", role: "status" }, h("strong", null, t("forms.receipt.void")),
+    voidReason ? h("span", null, t("forms.receipt.void_reason", { reason: voidReason })) : null) : null,
+  h("header", { class: "of-receipt__head" },
       field(r, "issuer") ? h("p", { class: "of-receipt__issuer" }, field(r, "issuer")) : null,
       h("h2", { class: "of-title" }, t("forms.receipt.title")),
       h("p", { class: "of-receipt__number" }, h("span", null, t("forms.receipt.number")), " ",

@@ -95,6 +95,8 @@ const en = {
   "forms.receipt.done": "Done",
   "forms.receipt.share_title": "Receipt {number}",
   "forms.receipt.share_text": "Receipt {number}, total {total}",
+  "forms.receipt.void": "VOID: this receipt was cancelled",
+  "forms.receipt.void_reason": "Reason: {reason}",
 
   "forms.checklist.title": "Before you leave",
   "forms.checklist.progress": "{done} of {total} checked",
@@ -209,6 +211,8 @@ const zh = {
   "forms.receipt.done": "完成",
   "forms.receipt.share_title": "收据 {number}",
   "forms.receipt.share_text": "收据 {number}，合计 {total}",
+  "forms.receipt.void": "已作废：本收据已取消",
+  "forms.receipt.void_reason": "原因：{reason}",
 
   "forms.checklist.title": "出发前检查",
   "forms.checklist.progress": "已检查 {done}/{total}",

@@ -90,3 +90,14 @@ def test_receipt_in_chinese_with_the_origin_given(forms_page: Any) -> None:
     assert page.locator(".of-receipt__invoice").inner_text() == "已申请发票，将另行寄送"
     assert qr_text(page) == [f"https://onsite.example.cn/receipts/{NUMBER}"]
     screenshot(page, "forms-receipt-zh")
+
+
+def test_a_voided_receipt_says_so(forms_page: Any) -> None:
+    page = forms_page
+    open_form(page, "receipt")
+    assert page.locator(".of-receipt__void").count() == 0
+    page.evaluate("window.__mount('receipt', {receipt: {...window.__fixtures.receipt.receipt,"
+                  " voided_at: '2026-11-25T09:00:00Z', void_reason: 'Wrong part price'}})")
+    assert page.locator(".of-receipt__void").inner_text().splitlines() == [
+        "VOID: this receipt was cancelled", "Reason: Wrong part price"]
+    screenshot(page, "forms-receipt-void")
