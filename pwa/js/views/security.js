@@ -3,6 +3,7 @@
 import { h, button, field, replace, toast } from "../ui.js";
 import * as lock from "../lock.js";
 import * as passkeys from "../passkeys.js";
+import * as wipe from "../wipe.js";
 
 export const STRINGS = {
   en: {
@@ -32,7 +33,9 @@ export const STRINGS = {
 /** The app's translator, falling back to these words. */
 export function words(app) {
   return (key, params = {}) => {
-    const own = (STRINGS[app.lang] || STRINGS.en)[key] ?? STRINGS.en[key] ?? lock.STRINGS[app.lang === "en" ? "en" : "zh"][key];
+    const short = app.lang === "en" ? "en" : "zh";
+    const own = (STRINGS[app.lang] || STRINGS.en)[key] ?? STRINGS.en[key] ?? lock.STRINGS[short][key]
+      ?? wipe.STRINGS[short][key];
     return app.t(key, params, own);
   };
 }
