@@ -74,7 +74,8 @@ export function renderNotice(root, result, { t = (key) => STRINGS.en[key] || key
   const say = (key, params = {}) => t(key, params).replace(/\{(\w+)\}/g, (_, k) => params[k] ?? "");
   const box = document.createElement("section");
   box.id = "revoked-notice";
-  box.className = "revoked-notice";
+  box.className = "revoked-notice card";
+  box.style.margin = "1rem";
   const title = document.createElement("h1");
   title.textContent = say("wipe.title");
   const body = document.createElement("p");
@@ -84,6 +85,7 @@ export function renderNotice(root, result, { t = (key) => STRINGS.en[key] || key
   if (onAgain) {
     const again = document.createElement("button");
     again.type = "button";
+    again.className = "btn btn--primary btn--block";
     again.textContent = say("wipe.again");
     again.addEventListener("click", () => { forgetWipe(); onAgain(); });
     box.append(again);
