@@ -6,7 +6,7 @@
 import imageCompression from "browser-image-compression";
 import { COMPRESSION_LIB_URL } from "./assets.js";
 import { sha256Hex } from "./digest.js";
-import { h, listeners, svg } from "./dom.js";
+import { disableAll, h, listeners, svg } from "./dom.js";
 import { translator } from "./strings.js";
 
 export { COMPRESSION_LIB_URL };
@@ -159,12 +159,24 @@ export function mount(root, opts = {}) {
     }
   });
   if (cancelBtn) on(cancelBtn, "click", () => opts.onCancel());
-  on(form, "submit", (event) => {
+  let saving = false;
+  on(form, "submit", async (event) => {
     event.preventDefault();
-    if (!photo) return;
+    if (!photo || saving) return;
+    saving = true;
+    const restore = disableAll(form);
     const result = { ...photo, partUsedId: part.value || null, caption: caption.value.trim().slice(0, CAPTION_MAX) };
-    reset();
-    opts.onSubmit?.(result);
+    try {
+      await opts.onSubmit?.(result);
+      restore();
+      reset(); // ready for the next photo
+    } catch (error) {
+      // Not kept (storage full?): the photo stays on screen to be attached again.
+      console.warn("the photo was not kept", error);
+      restore();
+    } finally {
+      saving = false;
+    }
   });
   reset();
 

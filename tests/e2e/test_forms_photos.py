@@ -163,3 +163,20 @@ def test_metadata_stripping_removes_exif_and_keeps_the_picture(forms_page: Any, 
         assert not clean.getexif()
         assert clean.size == raw.size
         assert clean.crop((0, 0, 64, 64)).tobytes() == raw.crop((0, 0, 64, 64)).tobytes()
+
+
+def test_a_photo_that_could_not_be_kept_stays_on_screen(forms_page: Any, camera_jpeg: Path) -> None:
+    page = forms_page
+    open_form(page, "photos")
+    page.set_input_files("input[type=file]", str(camera_jpeg))
+    page.wait_for_selector("form[data-state=ready]", timeout=30_000)
+    page.evaluate("window.__rejectNext = true")
+    attach = page.get_by_role("button", name="Attach photo")
+    attach.tap()
+    page.wait_for_function("() => !window.__rejectNext")
+    assert page.locator("form").get_attribute("data-state") == "ready"
+    assert attach.is_enabled()
+    attach.tap()
+    page.wait_for_selector("body[data-results='1']")
+    assert last_result(page)["width"] == 1200
+    assert page.locator("form").get_attribute("data-state") == "empty"
