@@ -47,6 +47,9 @@ export function translate(root = document) {
 }
 
 let current = null;
+let numbers = {};
+
+const orderOf = (q) => (q.entity === "order" ? q.entity_id : q.payload?.fields?.order_id) || null;
 
 function deviceRow(d) {
   const revoked = Boolean(d.revoked_at);
@@ -62,9 +65,10 @@ function deviceRow(d) {
 
 function quarantineCard(q) {
   const note = h("input", { maxlength: "2000", placeholder: t("quarantine.note"), "aria-label": t("quarantine.note") });
-  return h("article", { class: "panel quarantined", dataset: { quarantineId: String(q.id) } },
+  const order = orderOf(q);
+  const card = h("article", { class: "panel quarantined", dataset: { quarantineId: String(q.id) } },
     h("header", { class: "conflict-head" }, h("strong", {}, q.username || q.user_id),
-      h("span", { class: "field-name" }, `${q.entity || "?"} ${q.entity_id || ""}`),
+      h("span", { class: "field-name" }, order && numbers[order] ? `${numbers[order]} · ${q.entity}` : `${q.entity || "?"} ${q.entity_id || ""}`),
       h("span", { class: "muted small" }, `#${q.mutation_number ?? "?"} · ${t("quarantine.received", { time: dateTime(q.received_at) })}`)),
     h("pre", { class: "payload" }, JSON.stringify(q.payload.fields ?? q.payload, null, 2)),
     h("div", { class: "dialog-actions" }, note, h("button", { type: "button", class: "button", onclick: async () => {
@@ -75,6 +79,9 @@ function quarantineCard(q) {
         await refresh();
       } catch (e) { toast(e.message, "error"); }
     } }, t("quarantine.review"))));
+  card.style.padding = "12px 14px";  // through the CSSOM: the CSP allows no inline style attributes
+  card.style.marginBottom = "10px";
+  return card;
 }
 
 function auditRow(e) {
@@ -123,6 +130,8 @@ async function submitRevoke(event) {
 export async function refresh() {
   translate();
   const [devices, quarantined] = await Promise.all([get("/api/admin/devices"), get("/api/admin/quarantine")]);
+  const ids = [...new Set(quarantined.map(orderOf).filter(Boolean))];
+  numbers = ids.length ? await get(`/api/dispatch/order-numbers?${ids.map((id) => `id=${encodeURIComponent(id)}`).join("&")}`) : {};
   replace(document.getElementById("devices"), devices.map(deviceRow));
   replace(document.getElementById("quarantine"), quarantined.map(quarantineCard));
   document.getElementById("quarantine-empty").hidden = quarantined.length > 0;
