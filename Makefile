@@ -7,9 +7,9 @@ PORT ?= 5000
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export SESSION_COOKIE_SECURE ?= 0
 
-.PHONY: run test setup system-deps venv pwa migrate seed lint typecheck test-sqlite test-postgres migration soak bench clean
+.PHONY: run test setup system-deps venv pwa migrate seed vapid lint typecheck test-sqlite test-postgres migration soak bench clean
 
-run: setup migrate seed pwa  ## set up and serve with demo data on http://127.0.0.1:$(PORT)
+run: setup migrate seed vapid pwa  ## set up and serve with demo data on http://127.0.0.1:$(PORT)
 	PUSH_WORKER_THREAD=1 $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: setup pwa lint typecheck test-sqlite test-postgres  ## set up and run the whole suite on SQLite and PostgreSQL
@@ -41,6 +41,10 @@ migrate:
 
 seed:
 	$(FLASK) seed-demo
+
+# The VAPID key pair for Web Push, made once in the instance folder (kept when it exists).
+vapid:
+	$(FLASK) vapid-keys
 
 lint:
 	.venv/bin/ruff check server tests bench

@@ -86,6 +86,7 @@ class Sender:
         self._vapid: Vapid | None = None
         self._auth: dict[str, tuple[dict[str, str], float]] = {}
         self._auth_lock = threading.Lock()
+        self._warned = False
 
     # -- take ---------------------------------------------------------------------------------
     def take(self) -> list[Taken]:
@@ -243,6 +244,12 @@ class Sender:
     # -- loop ---------------------------------------------------------------------------------
     def run_once(self) -> int:
         """Take one batch, send it, record the answers; the number of deliveries taken."""
+        if self._vapid is None and vapid_keys.load(self.app) is None:
+            # Nothing can be signed yet: leave the outbox untouched until `flask vapid-keys` is run.
+            if not self._warned:
+                self.app.logger.warning("push sender idle: no VAPID key (run `flask vapid-keys`)")
+                self._warned = True
+            return 0
         batch = self.take()
         if not batch:
             return 0
