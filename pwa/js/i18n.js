@@ -15,6 +15,8 @@ export function pickLanguage(preferred = navigator.languages || [navigator.langu
   return "zh-CN";
 }
 
+const humanize = (code) => (code ? code.charAt(0).toUpperCase() + code.slice(1).replace(/_/g, " ") : "");
+
 function fill(text, params) {
   return params ? text.replace(/\{(\w+)\}/g, (m, name) => (params[name] !== undefined ? String(params[name]) : m)) : text;
 }
@@ -41,7 +43,7 @@ export function bind(app) {
     date: (iso) => fmt({ dateStyle: "medium" }).format(new Date(iso.length === 10 ? `${iso}T12:00:00` : iso)),
     dateLong: (d) => fmt({ weekday: "long", month: "long", day: "numeric" }).format(d),
     time: (iso) => fmt({ hour: "2-digit", minute: "2-digit" }).format(new Date(iso)),
-    clock: (iso) => fmt({ hour: "2-digit", minute: "2-digit" }).format(new Date(iso)),
+    clock: (iso) => fmt({ hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(iso)),
     day: (iso) => fmt({ month: "short", day: "numeric" }).format(new Date(iso)),
     duration(minutes) {
       const h = Math.floor(minutes / 60);
@@ -49,8 +51,15 @@ export function bind(app) {
       return h ? fill(app.t("time.hm"), { h, m }) : fill(app.t("time.m"), { m });
     },
     partName: (part) => (part ? (app.lang === "zh-CN" && part.name_zh ? part.name_zh : part.name) : ""),
-    lineLabel: (line) => (line.kind === "waiver" ? "" : line.kind === "labour" ? app.t(`job.${line.code}`, {}, line.code)
-      : ["travel", "service_fee"].includes(line.kind) ? "" : line.code),
+    jobName: (code) => app.t(`job.${code}`, {}, humanize(code)),
+    /** What a charge line is for, in words: the job, or the part's name from the catalogue. */
+    lineLabel(line, parts = []) {
+      if (line.kind === "labour") return app.jobName(line.code);
+      if (line.kind === "part" || line.kind === "trade_in") {
+        return app.partName(parts.find((p) => p.code === line.code)) || line.code;
+      }
+      return "";
+    },
     async setLanguage(code) { app.lang = code; await db.setMeta("lang", code); app.render(); },
     async setCurrency(code) { app.currency = code; await db.setMeta("currency", code); app.render(); },
   };

@@ -119,6 +119,11 @@ export const en = {
   "reason.order_reassigned": "The order was reassigned; your work is kept.",
   "reason.receipt_number_reused": "Receipt number already used.", "reason.out_of_scope": "Not your order.",
   "error.bad_credentials": "Wrong username or password.",
+  "job.replace_drain_pump": "Replace drain pump", "job.replace_board": "Replace control board",
+  "job.replace_thermostat": "Replace thermostat", "job.recharge": "Recharge refrigerant", "job.repair": "Repair",
+  "job.inspect": "Inspection",
+  "category.washing_machine": "Washing machine", "category.fridge": "Refrigerator", "category.air_conditioner": "Air conditioner",
+  "category.water_heater": "Water heater", "category.tv": "TV", "category.dishwasher": "Dishwasher",
   "flag.reassigned_work": "Work arrived after reassignment.", "flag.time_suspect": "A recorded time looks wrong.",
 };
 
@@ -219,5 +224,9 @@ export const zh = {
   "reason.consent_required_before_repair": "维修前需用户同意收费。", "reason.order_reassigned": "工单已改派；你的工作已保留。",
   "reason.receipt_number_reused": "收据号已被使用。", "reason.out_of_scope": "不是你的工单。",
   "error.bad_credentials": "用户名或密码错误。",
+  "job.replace_drain_pump": "更换排水泵", "job.replace_board": "更换电脑板", "job.replace_thermostat": "更换温控器",
+  "job.recharge": "加注制冷剂", "job.repair": "维修", "job.inspect": "检测",
+  "category.washing_machine": "洗衣机", "category.fridge": "冰箱", "category.air_conditioner": "空调",
+  "category.water_heater": "热水器", "category.tv": "电视", "category.dishwasher": "洗碗机",
   "flag.reassigned_work": "改派后收到了工作记录。", "flag.time_suspect": "记录的时间可疑。",
 };

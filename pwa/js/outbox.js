@@ -17,7 +17,15 @@ function mutation(entity, entityId, op, fields, baseVersion, orderId) {
 /** An edit of an existing record, made on the version the device last received. */
 export async function updateMut(entity, id, fields, orderId) {
   const current = await db.getRecord(entity, id);
-  return mutation(entity, id, "update", fields, current ? current.record.version : null,
+  // Send only what this edit changes: a field sent unchanged would count as an edit in the merge.
+  const touched = new Set((await db.outboxAll()).filter((m) => m.entity === entity && m.entity_id === id)
+    .flatMap((m) => Object.keys(m.fields)));
+  const changes = {};
+  for (const [key, value] of Object.entries(fields)) {
+    const same = current && JSON.stringify(current.record[key]) === JSON.stringify(value);
+    if (key === "status" || touched.has(key) || !same) changes[key] = value;
+  }
+  return mutation(entity, id, "update", changes, current ? current.record.version : null,
     orderId ?? (entity === "order" ? id : current?.order_id));
 }
 export function createMut(entity, fields, id = uuid()) {
@@ -26,7 +34,7 @@ export function createMut(entity, fields, id = uuid()) {
 
 /** Store mutations (and any bytes they refer to) in one transaction. */
 export async function commit(mutations, blobs = []) {
-  const rows = await db.appendMutations(mutations, blobs);
+  const rows = await db.appendMutations(mutations.filter((m) => m.op === "create" || Object.keys(m.fields).length), blobs);
   changed();
   return rows;
 }

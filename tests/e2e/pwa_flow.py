@@ -44,8 +44,12 @@ def sign_in(page: Any, username: str = "eng", password: str = "pw", orders: int 
 
 def wait_synced(page: Any, timeout: float = 30000) -> None:
     """Nothing left in the outbox or the photo queue, and no sync running."""
-    wait_js(page, "document.querySelector('.sync-chip')?.dataset.unsynced === '0'"
-            " && document.querySelector('#sync-progress')?.hidden === true", timeout)
+    wait_js(
+        page,
+        "document.querySelector('.sync-chip')?.dataset.unsynced === '0'"
+        " && document.querySelector('#sync-progress')?.hidden === true",
+        timeout,
+    )
 
 
 def wait_offline_ready(page: Any) -> None:
@@ -86,7 +90,8 @@ def draw_signature(page: Any) -> None:
 
 def add_photo(page: Any, data: bytes, name: str) -> None:
     page.click("[data-testid=open-photos]")
-    page.set_input_files(".of-photos input[type=file]",
-                         files=[{"name": name, "mimeType": "image/jpeg", "buffer": data}])
+    page.set_input_files(
+        ".of-photos input[type=file]", files=[{"name": name, "mimeType": "image/jpeg", "buffer": data}]
+    )
     page.click(".of-photos button[type=submit]:not([disabled])", timeout=20000)
     page.wait_for_selector(".form-host:empty", state="attached")

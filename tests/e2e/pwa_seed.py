@@ -41,8 +41,14 @@ def _user(username: str, role: str, name: str) -> User:
     return user
 
 
-def seed_visit(app: Any, *, appointment_in: timedelta = timedelta(minutes=-19), status: str = "assigned",
-               extra_orders: int = 0) -> Seeded:
+def seed_visit(
+    app: Any,
+    *,
+    appointment_in: timedelta = timedelta(minutes=-19),
+    status: str = "assigned",
+    extra_orders: int = 0,
+    **order_fields: Any,
+) -> Seeded:
     """Two orders for engineer 'eng': a washing machine out of warranty (appointment given relative
     to now) and another customer's fridge; a published fee schedule and the warranty terms."""
     now = datetime.now(UTC)
@@ -50,18 +56,45 @@ def seed_visit(app: Any, *, appointment_in: timedelta = timedelta(minutes=-19), 
         eng = _user("eng", Role.ENGINEER, "Li Wei")
         dispatcher = _user("disp", Role.DISPATCHER, "Zhao Min")
         other = _user("eng2", Role.ENGINEER, "Chen Jie")
-        db.session.add_all([
-            Part(code=PUMP, name="Drain pump", name_zh="排水泵", category="washing_machine", main_part=False),
-            Part(code="BOARD-WM-02", name="Control board", name_zh="电脑板", category="washing_machine", main_part=True),
-            Part(code="FR-THERMO", name="Thermostat", name_zh="温控器", category="fridge"),
-            WarrantyPolicy(category="washing_machine", whole_unit_months=12, main_parts_months=36,
-                           main_parts=["BOARD-WM-02"]),
-            WarrantyPolicy(category="fridge", whole_unit_months=12, main_parts_months=36, main_parts=[]),
-        ])
-        schedule = FeeSchedule(version=3, name="2026", currency="CNY", effective_from=date(2026, 1, 1),
-                               published_at=now - timedelta(days=30), travel_fen=2000, service_fee_fen=3000)
+        db.session.add_all(
+            [
+                Part(
+                    code=PUMP,
+                    name="Drain pump",
+                    name_zh="排水泵",
+                    category="washing_machine",
+                    main_part=False,
+                ),
+                Part(
+                    code="BOARD-WM-02",
+                    name="Control board",
+                    name_zh="电脑板",
+                    category="washing_machine",
+                    main_part=True,
+                ),
+                Part(code="FR-THERMO", name="Thermostat", name_zh="温控器", category="fridge"),
+                WarrantyPolicy(
+                    category="washing_machine",
+                    whole_unit_months=12,
+                    main_parts_months=36,
+                    main_parts=["BOARD-WM-02"],
+                ),
+                WarrantyPolicy(category="fridge", whole_unit_months=12, main_parts_months=36, main_parts=[]),
+            ]
+        )
+        schedule = FeeSchedule(
+            version=3,
+            name="2026",
+            currency="CNY",
+            effective_from=date(2026, 1, 1),
+            published_at=now - timedelta(days=30),
+            travel_fen=2000,
+            service_fee_fen=3000,
+        )
         schedule.items = [
-            FeeScheduleItem(kind="labour", category="washing_machine", job="replace_drain_pump", amount_fen=6000),
+            FeeScheduleItem(
+                kind="labour", category="washing_machine", job="replace_drain_pump", amount_fen=6000
+            ),
             FeeScheduleItem(kind="labour", category="washing_machine", job="replace_board", amount_fen=9000),
             FeeScheduleItem(kind="labour", category="fridge", job="replace_thermostat", amount_fen=8000),
             FeeScheduleItem(kind="part", part_code=PUMP, amount_fen=8500),
@@ -71,34 +104,86 @@ def seed_visit(app: Any, *, appointment_in: timedelta = timedelta(minutes=-19), 
         ]
         db.session.add(schedule)
         db.session.flush()
-        wang = Customer(name="王芳", phones=["13800138000"], address="上海市浦东新区张杨路 500 号 1201 室",
-                        city="上海", district="浦东")
-        zhou = Customer(name="周建国", phones=["13900139000"], address="上海市徐汇区漕溪北路 88 号",
-                        city="上海", district="徐汇")
+        wang = Customer(
+            name="王芳",
+            phones=["13800138000"],
+            address="上海市浦东新区张杨路 500 号 1201 室",
+            city="上海",
+            district="浦东",
+        )
+        zhou = Customer(
+            name="周建国",
+            phones=["13900139000"],
+            address="上海市徐汇区漕溪北路 88 号",
+            city="上海",
+            district="徐汇",
+        )
         db.session.add_all([wang, zhou])
         db.session.flush()
-        washer = Unit(customer_id=wang.id, brand="Midea", category="washing_machine", model="MG100V11D",
-                      serial="SN8812345", purchase_date=date(2023, 3, 1))
-        fridge = Unit(customer_id=zhou.id, brand="Haier", category="fridge", model="BCD-470", serial="HF-77",
-                      purchase_date=date(2022, 5, 1))
+        washer = Unit(
+            customer_id=wang.id,
+            brand="Midea",
+            category="washing_machine",
+            model="MG100V11D",
+            serial="SN8812345",
+            purchase_date=date(2023, 3, 1),
+        )
+        fridge = Unit(
+            customer_id=zhou.id,
+            brand="Haier",
+            category="fridge",
+            model="BCD-470",
+            serial="HF-77",
+            purchase_date=date(2022, 5, 1),
+        )
         db.session.add_all([washer, fridge])
         db.session.flush()
-        first = ServiceOrder(number="SO-2026-000042", customer_id=wang.id, unit_id=washer.id, status=status,
-                             assignee_id=eng.id, symptom="不排水，显示 E30", contact_phone="13800138000",
-                             service_address=wang.address, reported_at=now - timedelta(hours=3),
-                             appointment_start=now + appointment_in,
-                             appointment_end=now + appointment_in + timedelta(hours=1),
-                             assigned_at=now - timedelta(hours=2), fee_schedule_id=schedule.id)
-        second = ServiceOrder(number="SO-2026-000043", customer_id=zhou.id, unit_id=fridge.id, status="assigned",
-                              assignee_id=eng.id, symptom="冷藏室不制冷", contact_phone="13900139000",
-                              service_address=zhou.address, reported_at=now - timedelta(hours=1),
-                              appointment_start=now + timedelta(hours=3), assigned_at=now - timedelta(minutes=50),
-                              fee_schedule_id=schedule.id)
+        first = ServiceOrder(
+            number="SO-2026-000042",
+            customer_id=wang.id,
+            unit_id=washer.id,
+            status=status,
+            assignee_id=eng.id,
+            symptom="不排水，显示 E30",
+            contact_phone="13800138000",
+            service_address=wang.address,
+            reported_at=now - timedelta(hours=3),
+            appointment_start=now + appointment_in,
+            appointment_end=now + appointment_in + timedelta(hours=1),
+            assigned_at=now - timedelta(hours=2),
+            fee_schedule_id=schedule.id,
+        )
+        second = ServiceOrder(
+            number="SO-2026-000043",
+            customer_id=zhou.id,
+            unit_id=fridge.id,
+            status="assigned",
+            assignee_id=eng.id,
+            symptom="冷藏室不制冷",
+            contact_phone="13900139000",
+            service_address=zhou.address,
+            reported_at=now - timedelta(hours=1),
+            appointment_start=now + timedelta(hours=3),
+            assigned_at=now - timedelta(minutes=50),
+            fee_schedule_id=schedule.id,
+        )
+        for name, value in order_fields.items():
+            setattr(first, name, value)
         db.session.add_all([first, second])
         for i in range(extra_orders):
-            db.session.add(ServiceOrder(number=f"SO-2026-1{i:05d}", customer_id=zhou.id, unit_id=fridge.id,
-                                        status="assigned", assignee_id=eng.id, symptom=f"Fault {i}",
-                                        reported_at=now - timedelta(hours=1),
-                                        appointment_start=now + timedelta(hours=4, minutes=i)))
+            db.session.add(
+                ServiceOrder(
+                    number=f"SO-2026-1{i:05d}",
+                    customer_id=zhou.id,
+                    unit_id=fridge.id,
+                    status="assigned",
+                    assignee_id=eng.id,
+                    symptom=f"Fault {i}",
+                    reported_at=now - timedelta(hours=1),
+                    appointment_start=now + timedelta(hours=4, minutes=i),
+                )
+            )
         db.session.commit()
-        return Seeded(eng.id, dispatcher.id, other.id, first.id, first.number, second.id, second.number, schedule.id)
+        return Seeded(
+            eng.id, dispatcher.id, other.id, first.id, first.number, second.id, second.number, schedule.id
+        )

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from sqlalchemy import select
 
 from server.extensions import db
@@ -32,8 +31,13 @@ from tests.e2e.pwa_seed import PUMP, seed_visit
 def profile_phone(playwright_instance: Any, live_server: Any, tmp_path: Any) -> Iterator[Any]:
     """A phone with a real (non-incognito) profile: Chromium never offers to install from incognito."""
     context = playwright_instance.chromium.launch_persistent_context(
-        str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, base_url=live_server.url,
-        locale="en-US", **PHONE)
+        str(tmp_path / "profile"),
+        executable_path=CHROMIUM,
+        args=CHROMIUM_ARGS,
+        base_url=live_server.url,
+        locale="en-US",
+        **PHONE,
+    )
     yield context
     context.close()
 
@@ -77,9 +81,9 @@ def test_a_whole_visit_offline_reaches_the_server_once_and_intact(phone: Any, li
     assert "Offline" in page.inner_text(".sync-chip")
 
     open_order(page, seeded.order_number)
-    primary(page, "accepted")                       # accept
-    primary(page, "contacted")                      # reached the customer by phone
-    primary(page, "scheduled")                      # the appointment as agreed (20 minutes ago)
+    primary(page, "accepted")  # accept
+    primary(page, "contacted")  # reached the customer by phone
+    primary(page, "scheduled")  # the appointment as agreed (20 minutes ago)
     for box in page.locator(".of-checklist input[type=checkbox]").all():
         box.check()
     page.click(".of-checklist-form button[type=submit]")
@@ -103,14 +107,14 @@ def test_a_whole_visit_offline_reaches_the_server_once_and_intact(phone: Any, li
     add_photo(page, photos[1], "label.jpg")
     wait_js(page, "document.querySelectorAll('.photo').length === 2")
     primary(page, "diagnosed")
-    primary(page, "awaiting_consent")               # fee schedule shown
+    primary(page, "awaiting_consent")  # fee schedule shown
     page.click("a[href$='/charges']")
     page.wait_for_selector("[data-testid=charges]")
     assert page.locator("[data-waiver=late_arrival]").count() == 1
     screenshot(page, "pwa-charges")
     page.go_back()
     page.wait_for_selector(".visit[data-status='awaiting_consent']")
-    primary(page, "in_repair")                      # the customer agreed
+    primary(page, "in_repair")  # the customer agreed
     page.click(".actionbar [data-testid=primary]")  # fixed on site
     page.wait_for_selector("text=Customer hand-off")
 
@@ -160,16 +164,23 @@ def test_a_whole_visit_offline_reaches_the_server_once_and_intact(phone: Any, li
     assert (rating["repair_quality"], rating["service_attitude"], rating["declined"]) == (4, 5, False)
     [receipt] = order["receipts"]
     assert receipt["number"] == number
-    assert any(f["kind"] == "completion" for f in order["follow_ups"])
     with live_app.app_context():
         device = db.session.scalars(select(Device)).one()
-        applied = db.session.scalars(select(AppliedMutation).where(AppliedMutation.device_id == device.id)).all()
+        applied = db.session.scalars(
+            select(AppliedMutation).where(AppliedMutation.device_id == device.id)
+        ).all()
         numbers = sorted(m.number for m in applied)
         assert numbers == list(range(1, len(numbers) + 1)) == list(range(1, device.last_mutation_number + 1))
         assert {m.outcome for m in applied} <= {"applied", "merged"}
-        arrivals = db.session.scalars(select(TimelineEvent).where(
-            TimelineEvent.order_id == seeded.order_id, TimelineEvent.kind == "arrived")).all()
+        arrivals = db.session.scalars(
+            select(TimelineEvent).where(
+                TimelineEvent.order_id == seeded.order_id, TimelineEvent.kind == "arrived"
+            )
+        ).all()
         assert len(arrivals) == 1
-        follow_up = db.session.scalars(select(FollowUp).where(FollowUp.order_id == seeded.order_id,
-                                                              FollowUp.kind == "completion")).one()
+        # the 72-hour follow-up call is due (the server makes it when the order completes)
+        assert any(f["kind"] == "completion" for f in order["follow_ups"]), order["follow_ups"]
+        follow_up = db.session.scalars(
+            select(FollowUp).where(FollowUp.order_id == seeded.order_id, FollowUp.kind == "completion")
+        ).one()
         assert follow_up.window_end is not None

@@ -3,10 +3,10 @@
 import { h, replace } from "../ui.js";
 import { loadOrder, chargesOf } from "../orders.js";
 
-export function chargeTable(app, charges) {
+export function chargeTable(app, charges, parts = []) {
   return h("table", { class: "charges", "data-testid": "charges" },
     h("tbody", null, charges.lines.map((l) => h("tr", { class: `line line--${l.kind}` },
-      h("td", null, h("div", null, app.t(`line.${l.kind}`), " ", h("span", { class: "muted" }, app.lineLabel(l))),
+      h("td", null, h("div", null, app.t(`line.${l.kind}`), " ", h("span", { class: "muted" }, app.lineLabel(l, parts))),
         h("small", { class: "muted" }, app.t(`line_reason.${l.reason}`, {}, l.reason),
           l.schedule_version ? ` · ${app.t("charges.schedule", { v: l.schedule_version })}` : "")),
       h("td", { class: "num" }, l.qty > 1 ? `${l.qty} × ${app.money(l.unit_fen)}` : ""),
@@ -26,7 +26,7 @@ export async function render(root, app, [id]) {
       charges.error ? h("p", { class: "error" }, app.t(`charges.${charges.error}`, {}, charges.detail || charges.error)) : [
         h("p", { class: `warranty warranty--${bundle.order.in_warranty ? "in" : "out"}` },
           app.t(bundle.order.in_warranty ? "warranty.in" : "warranty.out")),
-        chargeTable(app, charges),
+        chargeTable(app, charges, bundle.catalogue.parts),
         charges.waivers.length ? h("div", { class: "card" }, h("h2", null, app.t("charges.waivers")),
           h("ul", { class: "plain" }, charges.waivers.map((w) => h("li", { "data-waiver": w.code }, app.t(`waiver.${w.code}`, w.params, w.code))))) : null,
         charges.notes.length ? h("ul", { class: "plain muted" }, charges.notes.map((n) => h("li", null, app.t(`note.${n.code}`, n.params, n.code)))) : null,

@@ -35,7 +35,7 @@ export async function render(root, app, [id]) {
         parts.length ? [h("h3", null, app.t("parts.title")), h("ul", { class: "plain" }, parts.filter((p) => !p.removed)
           .map((p) => h("li", null, `${app.partName(bundle.catalogue.parts.find((c) => c.code === p.part_code)) || p.part_code} × ${p.qty}`)))] : null),
       charges.error ? h("p", { class: "error" }, app.t(`charges.${charges.error}`)) : h("div", { class: "card" },
-        h("h3", null, app.t("charges.title")), chargeTable(app, charges),
+        h("h3", null, app.t("charges.title")), chargeTable(app, charges, bundle.catalogue.parts),
         charges.waivers.map((w) => h("p", { class: "waiver-note", "data-waiver": w.code }, app.t(`waiver.${w.code}`, w.params, w.code)))),
       h("div", { class: "actionbar" }, button(app.t("handoff.to_rating"), () => next("rating"), "btn btn--primary btn--block", { "data-testid": "primary" })));
   } else if (stage === "rating") {
@@ -88,7 +88,7 @@ async function complete(app, bundle, charges, summary, hash, result) {
   const number = `${app.receiptPrefix}-${String(counter).padStart(6, "0")}`;
   const issuedAt = outbox.nowIso();
   const receiptLines = charges.lines.map((l, i) => ({ position: i + 1, kind: l.kind, code: l.code,
-    description: app.lineLabel(l), qty: l.qty, unit_fen: l.unit_fen, amount_fen: l.amount_fen, reason: l.reason }));
+    description: app.lineLabel(l, bundle.catalogue.parts), qty: l.qty, unit_fen: l.unit_fen, amount_fen: l.amount_fen, reason: l.reason }));
   await outbox.commit([
     await outbox.updateMut("order", order.id, { charges: { lines: summary.charge_lines, subtotal_fen: charges.subtotal_fen,
       waivers: charges.waivers, notes: charges.notes, currency: charges.currency, schedule_version: charges.schedule.version },

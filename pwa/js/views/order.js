@@ -262,7 +262,7 @@ class VisitView {
     const schedule = catalogue.schedules.find((s) => s.id === order.fee_schedule_id) || catalogue.schedules[0];
     const jobs = (schedule?.items || []).filter((i) => i.kind === "labour" && (!unit || i.category === unit.category));
     const job = h("select", { name: "job_code" }, h("option", { value: "" }, this.t("diagnosis.no_job")),
-      jobs.map((j) => h("option", { value: j.job, selected: j.job === order.job_code }, this.t(`job.${j.job}`, {}, j.job))));
+      jobs.map((j) => h("option", { value: j.job, selected: j.job === order.job_code }, this.app.jobName(j.job))));
     const warrantyBox = h("div", { class: "warranty", "data-testid": "warranty" });
     const showWarranty = () => {
       const w = this.warranty(cause.value);

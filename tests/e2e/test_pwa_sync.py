@@ -1,0 +1,226 @@
+"""The PWA's sync under bad conditions: an upload cut mid-way, a conflict, customer mode, sign-out."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tests.conftest import sign_in as api_sign_in
+from tests.e2e.conftest import screenshot
+from tests.e2e.pwa_flow import add_photo, jpeg, open_order, sign_in, wait_js, wait_offline_ready, wait_synced
+from tests.e2e.pwa_seed import seed_visit
+
+CHUNK = 128 * 1024
+
+
+def test_a_photo_upload_cut_mid_way_resumes_where_it_stopped(phone: Any, live_app: Any) -> None:
+    seeded = seed_visit(
+        live_app,
+        status="on_site",
+        appointment_in=timedelta(hours=-1),
+        arrived_at=datetime.now(UTC) - timedelta(minutes=62),
+        badge_shown=True,
+    )
+    page = phone.new_page()
+    sign_in(page)
+    wait_synced(page)
+    wait_offline_ready(page)
+    open_order(page, seeded.order_number)
+
+    phone.set_offline(True)
+    photo = jpeg(7, (1600, 1200))
+    add_photo(page, photo, "damage.jpg")
+    wait_js(page, "document.querySelectorAll('.photo').length === 1")
+    assert "Waiting to upload" in page.inner_text("[data-testid=photo-state]")
+
+    starts: list[int] = []
+    cut = threading.Event()
+
+    def blobs(route: Any) -> None:
+        request = route.request
+        if request.method == "PUT":
+            start = int(re.match(r"bytes (\d+)-", request.headers["content-range"]).group(1))
+            if cut.is_set() or len(starts) == 2:  # the third chunk never arrives: the signal is gone
+                cut.set()
+                route.abort("internetdisconnected")
+                return
+            starts.append(start)
+        route.continue_()
+
+    page.route("**/api/blobs/**", blobs)
+    phone.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    for _ in range(300):  # route handlers run while Playwright is called, so wait through it
+        if cut.is_set():
+            break
+        page.wait_for_timeout(100)
+    assert cut.is_set(), "the upload never reached its third chunk"
+    phone.set_offline(True)
+    page.unroute("**/api/blobs/**")
+    wait_js(page, "/Uploading \\d+%/.test(document.querySelector('[data-testid=photo-state]').textContent)")
+    label = page.inner_text("[data-testid=photo-state]")
+    assert 0 < int(re.search(r"(\d+)%", label).group(1)) < 100
+    screenshot(page, "pwa-photo-upload-paused")
+
+    engineer = api_sign_in(live_app, "eng")
+    pending = page.evaluate("() => [...document.querySelectorAll('.photo')].map((p) => p.dataset.sha)")
+    [sha_hex] = pending
+    status_before = engineer.get(f"/api/blobs/{sha_hex}/status").get_json()
+    assert 0 < status_before["received"] < len(photo) * 4 and status_before["complete"] is False
+
+    resumed: list[int] = []
+    page.route(
+        "**/api/blobs/**",
+        lambda route: (
+            resumed.append(int(re.match(r"bytes (\d+)-", route.request.headers["content-range"]).group(1)))
+            if route.request.method == "PUT"
+            else None,
+            route.continue_(),
+        ),
+    )
+    phone.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    wait_synced(page, timeout=60000)
+    assert resumed and resumed[0] == status_before["received"] == starts[-1] + CHUNK, (starts, resumed)
+    wait_js(page, "document.querySelector('[data-testid=photo-state]').textContent.includes('Uploaded')")
+    dispatcher = api_sign_in(live_app, "disp")
+    order = dispatcher.get(f"/api/orders/{seeded.order_id}").get_json()
+    [stored] = order["photos"]
+    assert stored["sha256"] == sha_hex
+    blob = dispatcher.get(f"/api/blobs/{sha_hex}")
+    assert hashlib.sha256(blob.data).hexdigest() == sha_hex
+
+
+def test_engineer_resolves_an_appointment_conflict_with_the_dispatcher(phone: Any, live_app: Any) -> None:
+    seeded = seed_visit(
+        live_app, status="scheduled", appointment_in=timedelta(hours=2), appointment_confirmed=True
+    )
+    page = phone.new_page()
+    sign_in(page)
+    wait_synced(page)
+    wait_offline_ready(page)
+    open_order(page, seeded.order_number)
+
+    # Offline, the engineer agrees 16:00 tomorrow with the customer...
+    phone.set_offline(True)
+    mine = (datetime.now() + timedelta(days=1)).replace(hour=16, minute=0, second=0, microsecond=0)
+    page.click(".actionbar button:has-text('Reschedule')")
+    page.fill("textarea[name=reason]", "Customer at work until 15:00")
+    page.fill("input[name=new_start]", mine.strftime("%Y-%m-%dT%H:%M"))
+    page.click("[data-testid=confirm-reason]")
+    page.wait_for_selector(".visit[data-status='scheduled']")
+
+    # ...while the dispatcher, on the phone with the same customer, sets 10:00 tomorrow.
+    dispatcher = api_sign_in(live_app, "disp")
+    theirs = (datetime.now(UTC) + timedelta(days=1)).replace(hour=2, minute=0, second=0, microsecond=0)
+    answer = dispatcher.put(
+        f"/api/orders/{seeded.order_id}/appointment",
+        json={"start": theirs.isoformat(), "reason": "customer called", "customer_agreed": True},
+    )
+    assert answer.status_code == 200, answer.get_json()
+
+    phone.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    wait_synced(page)
+    page.goto("/#/")
+    page.wait_for_selector(".notice--conflict")
+    page.click(".notice--conflict")
+    card = page.locator(".conflict[data-field='appointment_start']")
+    card.wait_for()
+    server_text = card.locator("[data-side=server] strong").inner_text()
+    device_text = card.locator("[data-side=device] strong").inner_text()
+    assert server_text != device_text and "16:00" in device_text.replace("4:00 PM", "16:00")
+    screenshot(page, "pwa-conflict")
+    card.locator("[data-choice=server]").click()
+    page.wait_for_selector("text=No open conflicts.")
+
+    conflicts = dispatcher.get(f"/api/conflicts?order_id={seeded.order_id}").get_json()["conflicts"]
+    [conflict] = [c for c in conflicts if c["field"] == "appointment_start"]
+    assert conflict["resolution"] == "server" and conflict["resolved_at"]
+    order = dispatcher.get(f"/api/orders/{seeded.order_id}").get_json()
+    assert datetime.fromisoformat(order["appointment_start"]) == theirs
+
+
+def test_customer_mode_shows_only_this_order_and_needs_the_pin_to_leave(phone: Any, live_app: Any) -> None:
+    now = datetime.now(UTC)
+    seeded = seed_visit(
+        live_app,
+        status="in_repair",
+        appointment_in=timedelta(hours=-1),
+        arrived_at=now - timedelta(minutes=58),
+        badge_shown=True,
+        cause="manufacturing_fault",
+        diagnosis="更换排水泵",
+        job_code="replace_drain_pump",
+        in_warranty=False,
+        warranty_reason="warranty_expired",
+        consent_at=now - timedelta(minutes=30),
+        schedule_shown=True,
+    )
+    page = phone.new_page()
+    sign_in(page)
+    wait_synced(page)
+    open_order(page, seeded.order_number)
+    page.click(".actionbar [data-testid=primary]")  # fixed on site
+    page.click(".actionbar [data-testid=primary]")  # customer hand-off
+    page.fill("input[name=pin]", "1357")
+    page.fill("input[name=pin_again]", "1357")
+    page.click(".actionbar [data-testid=primary]")
+    page.wait_for_selector(".handoff[data-stage=summary]")
+
+    def only_this_order() -> None:
+        html = page.content()
+        for secret in (seeded.other_order_number, "周建国", "漕溪北路", "13900139000", seeded.other_order_id):
+            assert secret not in html
+        assert "王芳" in html
+        assert page.locator("a[href]").count() == 0  # no navigation at all
+        assert page.locator(".chrome, .topbar, [href='#/settings']").count() == 0
+
+    only_this_order()
+    page.evaluate("location.hash = '#/'")  # typed address, back button
+    page.wait_for_selector(".handoff")
+    only_this_order()
+    page.go_back()
+    page.wait_for_selector(".handoff")
+    page.reload()  # a reload stays in customer mode
+    page.wait_for_selector(".handoff")
+    only_this_order()
+
+    page.click("[data-testid=leave-handoff]")
+    page.fill(".pin-pad input[name=pin]", "0000")
+    page.click("[data-testid=unlock]")
+    assert "Wrong PIN" in page.inner_text(".pin-pad")
+    page.wait_for_selector(".handoff")
+    page.fill(".pin-pad input[name=pin]", "1357")
+    page.click("[data-testid=unlock]")
+    page.wait_for_selector(".visit")
+    assert page.locator(".topbar").count() == 1
+
+
+def test_sign_out_is_refused_while_work_is_unsynced_and_storage_answer_is_shown(
+    phone: Any, live_app: Any
+) -> None:
+    seeded = seed_visit(live_app)
+    page = phone.new_page()
+    sign_in(page)
+    wait_synced(page)
+    wait_offline_ready(page)
+    assert page.inner_text("[data-testid=storage]").startswith("Storage:")
+    assert "asking" not in page.inner_text("[data-testid=storage]")
+    phone.set_offline(True)
+    open_order(page, seeded.order_number)
+    page.click(".actionbar [data-testid=primary]")  # accept, offline
+    page.wait_for_selector(".visit[data-status='accepted']")
+    page.click("a[href='#/settings']")
+    page.click("[data-testid=logout]")
+    page.wait_for_selector(".toast--error")
+    assert "Not signed out" in page.inner_text(".toast--error")
+    assert page.locator("[data-testid=logout]").count() == 1  # still signed in
+    phone.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    wait_synced(page)
+    page.click("[data-testid=logout]")
+    page.wait_for_selector("form.login")
