@@ -33,7 +33,7 @@ def compact_command(days: int) -> None:
     from server.models import utcnow
     from server.sync.compaction import compact
 
-    horizon = compact(db.session, older_than=utcnow() - timedelta(days=days))
+    horizon = compact(db.session(), older_than=utcnow() - timedelta(days=days))
     db.session.commit()
     click.echo(f"compaction horizon: {horizon}")
 

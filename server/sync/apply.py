@@ -210,11 +210,11 @@ def _create(ctx: PushContext, spec: EntitySpec, entity_id: str, fields: dict[str
         raise Rejected("out_of_scope", field="order_id")
     existing = session.get(spec.model, entity_id)
     if existing is not None:
-        outcome, reason = decide_create(
+        outcome, why = decide_create(
             json_ready({k: getattr(existing, k) for k in fields}), json_ready(fields))
         if outcome == "rejected":
-            raise Rejected(reason or "already_exists", field="entity_id")
-        return _result(spec, entity_id, outcome, reason, record(session, spec, existing))
+            raise Rejected(why or "already_exists", field="entity_id")
+        return _result(spec, entity_id, outcome, why, record(session, spec, existing))
     moments = [v for k, v in fields.items() if k in TIME_FIELDS and isinstance(v, datetime)]
     if device_time is not None:
         moments.append(device_time)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from server.domain import states
+from server.domain.decision import Decision
 
 IGNORED = frozenset({"version", "change_seq", "updated_at", "updated_by_id", "updated_device_id",
                      "created_at"})
@@ -109,10 +110,10 @@ def three_way(
 
 def decide_status(
     current: str, target: str, *, role: str, context: Mapping[str, object]
-) -> states.Decision:
+) -> Decision:
     """A status change follows the state machine from the server's current status (P15)."""
     if current == target:
-        return states.Decision.allow("no_change", current=current, target=target)
+        return Decision.allow("no_change", current=current, target=target)
     return states.transition(current, target, role=role, context=context)
 
 

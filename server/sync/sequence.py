@@ -60,7 +60,7 @@ def take_lock(session: Session) -> None:
 def next_numbers(session: Session, count: int) -> int:
     """Reserve `count` numbers; returns the first. Serialises writers until commit."""
     conn = session.connection()
-    last = conn.execute(
+    last: Any = conn.execute(
         text("UPDATE sync_state SET seq = seq + :n WHERE id = 1 RETURNING seq"), {"n": count}
     ).scalar()
     if last is None:  # a database made without the counter row
@@ -155,7 +155,8 @@ def _scope_changes(session: Session, order: ServiceOrder, new: bool) -> list[Sco
     status_moved = _changed(order, "status")
     if not (assignee_moved or status_moved):
         return out
-    old_assignee = _old_value(session, order, "assignee_id") if assignee_moved else order.assignee_id
+    old_assignee: Any = (_old_value(session, order, "assignee_id") if assignee_moved
+                         else order.assignee_id)
     old_status = _old_value(session, order, "status") if status_moved else order.status
     was_visible = old_assignee is not None and old_status != CANCELLED
     now_visible = order.assignee_id is not None and order.status != CANCELLED
@@ -177,10 +178,10 @@ def before_flush(session: Session, _context: Any, _instances: Any) -> None:
             ):
                 _invalidate_signatures(session, obj)
 
-        new_rows = [obj for obj in session.new if isinstance(obj, Tracked)]
+        new_rows: list[Any] = [obj for obj in session.new if isinstance(obj, Tracked)]
         for obj in new_rows:
             _materialise_defaults(obj)
-        dirty_rows = [
+        dirty_rows: list[Any] = [
             obj for obj in session.dirty
             if isinstance(obj, Tracked) and session.is_modified(obj, include_collections=False)
         ]
@@ -191,7 +192,7 @@ def before_flush(session: Session, _context: Any, _instances: Any) -> None:
             if id(parent) not in seen and parent not in session.deleted:
                 seen.add(id(parent))
                 dirty_rows.append(parent)
-        deleted_rows = [obj for obj in session.deleted if isinstance(obj, Tracked)]
+        deleted_rows: list[Any] = [obj for obj in session.deleted if isinstance(obj, Tracked)]
         if not (new_rows or dirty_rows or deleted_rows):
             return
 
