@@ -8,12 +8,14 @@ import threading
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from server.push import outbox_written, vapid
 from server.push.sender import Sender, Taken
 
 
 @click.command("vapid-keys")
+@with_appcontext
 @click.option("--force", is_flag=True, help="Replace an existing key pair (every subscription must renew).")
 def vapid_keys_command(force: bool) -> None:
     """Make the VAPID key pair in the instance folder (never in the repository)."""
@@ -29,6 +31,7 @@ def _die_after_take(batch: list[Taken]) -> None:
 
 
 @click.command("push-worker")
+@with_appcontext
 @click.option("--once", is_flag=True, help="Send what is due, then exit.")
 @click.option("--idle", default=2.0, show_default=True, help="Seconds to wait when nothing is due.")
 @click.option("--crash-after-take", is_flag=True, hidden=True)
