@@ -8,7 +8,7 @@ from typing import Any
 from tests.e2e.conftest import screenshot
 from tests.e2e.forms_harness.site import csp_violations, harness_fixtures, last_result, open_form
 
-forms_site, forms_page = harness_fixtures()
+forms_site, forms_browser, forms_page = harness_fixtures()
 
 ITEMS = {
     "tools": "Tools", "parts_or_loaner": "Parts or loaner unit", "work_order_form": "Work-order form",

@@ -9,7 +9,7 @@ import pytest
 
 from tests.e2e.forms_harness.site import csp_violations, harness_fixtures, open_form
 
-forms_site, forms_page = harness_fixtures()
+forms_site, forms_browser, forms_page = harness_fixtures()
 
 FORMS = ["signature", "rating", "photos", "receipt", "checklist"]
 CONTROLS = """() => [...document.querySelectorAll('#root :is(button, select, input, textarea, label)')]

@@ -15,7 +15,7 @@ from PIL import Image
 from tests.e2e.conftest import screenshot
 from tests.e2e.forms_harness.site import csp_violations, harness_fixtures, last_result, open_form
 
-forms_site, forms_page = harness_fixtures()
+forms_site, forms_browser, forms_page = harness_fixtures()
 
 LIB = "/dist/vendor/browser-image-compression.js"
 RED, BLUE = (220, 30, 30), (30, 60, 220)

@@ -7,7 +7,7 @@ from typing import Any
 from tests.e2e.conftest import screenshot
 from tests.e2e.forms_harness.site import csp_violations, harness_fixtures, last_result, open_form
 
-forms_site, forms_page = harness_fixtures()
+forms_site, forms_browser, forms_page = harness_fixtures()
 
 
 def stars(page: Any, scale: str) -> Any:

@@ -12,7 +12,7 @@ from PIL import Image
 from tests.e2e.conftest import ARTIFACTS, screenshot
 from tests.e2e.forms_harness.site import csp_violations, harness_fixtures, last_result, open_form
 
-forms_site, forms_page = harness_fixtures()
+forms_site, forms_browser, forms_page = harness_fixtures()
 
 NUMBER = "A7K-000123"
 SHARE_PROBE = """

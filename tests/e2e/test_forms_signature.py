@@ -15,7 +15,7 @@ from server.domain.signature import canonical_summary, summary_hash
 from tests.e2e.conftest import screenshot
 from tests.e2e.forms_harness.site import csp_violations, harness_fixtures, last_result, open_form
 
-forms_site, forms_page = harness_fixtures()
+forms_site, forms_browser, forms_page = harness_fixtures()
 
 SUMMARY_HASH = "928c9cc99098e9b38ef8ae7743313acfc2646026a8109fb591ece23f0e3ff0b7"
 CANVAS = ".of-sig__canvas"

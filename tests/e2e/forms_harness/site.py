@@ -74,12 +74,13 @@ class Site:
         self.thread.join(timeout=5)
 
 
-def harness_fixtures() -> tuple[Any, Any]:
-    """Two fixtures for a test module: `forms_site` (built and served once) and `forms_page` (a fresh
-    phone-sized context on it; requests that leave the site are listed in `page.offsite_requests`)."""
+def harness_fixtures() -> tuple[Any, Any, Any]:
+    """Fixtures for a test module: `forms_site` (built and served once), `forms_browser` (one
+    Chromium for the module) and `forms_page` (a fresh phone-sized context on the site; requests
+    that leave the site are listed in `page.offsite_requests`)."""
     import pytest
 
-    from tests.e2e.conftest import PHONE
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
 
     @pytest.fixture(scope="module")
     def forms_site(tmp_path_factory: Any) -> Any:
@@ -88,9 +89,15 @@ def harness_fixtures() -> tuple[Any, Any]:
         with Site(root) as site:
             yield site
 
+    @pytest.fixture(scope="module")
+    def forms_browser(playwright_instance: Any) -> Any:
+        browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
     @pytest.fixture
-    def forms_page(browser: Any, forms_site: Site) -> Any:
-        context = browser.new_context(base_url=forms_site.url, locale="en-US", **PHONE)
+    def forms_page(forms_browser: Any, forms_site: Site) -> Any:
+        context = forms_browser.new_context(base_url=forms_site.url, locale="en-US", **PHONE)
         page = context.new_page()
         page.offsite_requests = []
 
@@ -102,7 +109,7 @@ def harness_fixtures() -> tuple[Any, Any]:
         yield page
         context.close()
 
-    return forms_site, forms_page
+    return forms_site, forms_browser, forms_page
 
 
 def open_form(page: Any, form: str, lang: str = "en", **query: str) -> None:
