@@ -124,6 +124,7 @@ async function start() {
   bridge.on("update", () => { app.updateReady = true; statusBar.refresh(app); });
   await render();
   document.documentElement.dataset.ready = "1";
+  performance.mark("onsite:interactive");
   bridge.register().catch(() => {});
   askPersistence();
   if (app.user) { await refreshSession(); runSync("start"); }

@@ -39,6 +39,7 @@ export function syncNow(reason = "manual") {
 }
 
 async function runOnce() {
+  performance.mark("onsite:sync-start");
   report({ running: true, phase: "push", done: 0, total: 0, error: null, pulled: 0 });
   await pushOutbox();
   report({ phase: "pull", done: 0, total: 0 });
@@ -48,6 +49,7 @@ async function runOnce() {
   // Photos whose bytes arrived change on the server (pending -> stored): take that too.
   await pullAll();
   await db.setMeta("last_sync_at", new Date().toISOString());
+  performance.measure("onsite:sync", "onsite:sync-start");
 }
 
 // ---- push ---------------------------------------------------------------------------------

@@ -63,6 +63,7 @@ def test_a_photo_upload_cut_mid_way_resumes_where_it_stopped(phone: Any, live_ap
     wait_js(page, "/Uploading \\d+%/.test(document.querySelector('[data-testid=photo-state]').textContent)")
     label = page.inner_text("[data-testid=photo-state]")
     assert 0 < int(re.search(r"(\d+)%", label).group(1)) < 100
+    page.locator(".photo").scroll_into_view_if_needed()
     screenshot(page, "pwa-photo-upload-paused")
 
     engineer = api_sign_in(live_app, "eng")

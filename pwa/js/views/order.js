@@ -96,7 +96,7 @@ class VisitView {
         h("ul", { class: "plain" }, parts.filter((p) => !p.removed).map((p) => h("li", null,
           `${this.app.partName(catalogue.get(p.part_code)) || p.part_code} × ${p.qty}`,
           p.trade_in ? h("span", { class: "tag" }, this.t("parts.trade_in")) : null)))) : null,
-      photo.length ? h("div", { class: "card" }, h("h2", null, this.t("photos.title", { n: photo.length })),
+      photo.length && order.status !== "on_site" ? h("div", { class: "card" }, h("h2", null, this.t("photos.title", { n: photo.length })),
         photoStrip(this.app, photo)) : null,
       ["diagnosed", "awaiting_consent", "in_repair", "awaiting_part", "taken_back", "completed"].includes(order.status)
         ? h("a", { class: "btn btn--ghost btn--block", href: `#/order/${order.id}/charges` }, this.t("charges.open")) : null);
@@ -318,7 +318,8 @@ class VisitView {
       h("div", { class: "card" }, h("h2", null, this.t("parts.add")), field(this.t("parts.part"), partSel),
         h("div", { class: "row" }, field(this.t("parts.qty"), qty), h("label", { class: "check" }, tradeIn, this.t("parts.trade_in"))),
         button(this.t("parts.add"), addPart, "btn btn--block", { "data-testid": "add-part" })),
-      h("div", { class: "card" }, h("h2", null, this.t("photos.add")),
+      h("div", { class: "card" }, h("h2", null, this.bundle.photo.length ? this.t("photos.title", { n: this.bundle.photo.length }) : this.t("photos.add")),
+        this.bundle.photo.length ? photoStrip(this.app, this.bundle.photo) : null,
         button(this.t("photos.take"), openPhotos, "btn btn--block", { "data-testid": "open-photos" }), photoHost)],
     actions: [button(this.t("diagnosis.done"), done, "btn btn--primary", { "data-testid": "primary" })] };
   }
