@@ -37,7 +37,8 @@ async ({ deviceId, name }) => {
     const page = await (await fetch(`/api/sync/pull?since=${since}&limit=500`,
       { headers: { "X-Device-Id": deviceId }, credentials: "same-origin" })).json();
     const tx = db.transaction("records", "readwrite");
-    for (const c of page.changes) tx.objectStore("records").put({ key: `${c.entity}:${c.id}`, record: c.record });
+    const store = tx.objectStore("records");
+    for (const c of page.changes) store.put({ key: `${c.entity}:${c.id}`, record: c.record });
     await new Promise((ok, fail) => { tx.oncomplete = ok; tx.onerror = () => fail(tx.error); });
     count += page.changes.length;
     since = page.cursor;
@@ -50,9 +51,14 @@ async ({ deviceId, name }) => {
 
 DEVICE_JS = """
 async () => {
-  const db = await new Promise((ok) => { const r = indexedDB.open("onsite"); r.onsuccess = () => ok(r.result); });
-  const id = await new Promise((ok) => { const q = db.transaction("meta").objectStore("meta").get("device_id");
-    q.onsuccess = () => ok(q.result); });
+  const db = await new Promise((ok) => {
+    const r = indexedDB.open("onsite");
+    r.onsuccess = () => ok(r.result);
+  });
+  const id = await new Promise((ok) => {
+    const q = db.transaction("meta").objectStore("meta").get("device_id");
+    q.onsuccess = () => ok(q.result);
+  });
   db.close();
   return id;
 }
