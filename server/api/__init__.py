@@ -19,8 +19,18 @@ def init_app(app: Flask, api: Api) -> None:
     for blueprint in (passkeys.blp, passkeys.reauth_blp, admin.blp, admin.quarantine_blp):
         api.register_blueprint(blueprint)
 
-    from server.api import catalogue, complaints, customers, figures, follow_ups, orders, receipts
+    from server.api import (
+        catalogue,
+        complaints,
+        customers,
+        figures,
+        follow_ups,
+        input_guard,
+        orders,
+        receipts,
+    )
 
+    input_guard.init_app(app)
     for module in (orders, customers, catalogue, receipts, follow_ups, complaints, figures):
         api.register_blueprint(module.blp)
     app.register_blueprint(receipts.pages)
