@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Flask, Response, abort, send_from_directory
+from flask import Blueprint, Flask, Response, abort, current_app, send_from_directory
 
 PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
 DIST_DIR = PWA_DIR / "dist"
@@ -16,6 +16,11 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "frame-ancestors 'none'; form-action 'self'")
 
 bp = Blueprint("web", __name__)
+
+
+def _dist() -> Path:
+    """The built shell; PWA_DIST_DIR points elsewhere (tests serve a changed build from a copy)."""
+    return Path(current_app.config.get("PWA_DIST_DIR") or DIST_DIR)
 
 
 def _shell_file(directory: Path, name: str, mimetype: str | None = None, *, revalidate: bool) -> Response:
@@ -51,7 +56,7 @@ def manifest() -> Response:
 @bp.get("/service-worker.js")
 def service_worker() -> Response:
     """The built service worker at the root, so its scope is the whole app."""
-    response = _shell_file(DIST_DIR, "service-worker.js", "text/javascript", revalidate=True)
+    response = _shell_file(_dist(), "service-worker.js", "text/javascript", revalidate=True)
     response.headers["Service-Worker-Allowed"] = "/"
     return response
 
@@ -59,7 +64,7 @@ def service_worker() -> Response:
 @bp.get("/dist/<path:name>")
 def dist(name: str) -> Response:
     # Revalidated: names are stable and the service worker's precache carries the revisions.
-    return _shell_file(DIST_DIR, name, revalidate=True)
+    return _shell_file(_dist(), name, revalidate=True)
 
 
 @bp.get("/icons/<path:name>")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from tests.conftest import sign_in as api_sign_in
@@ -225,3 +227,87 @@ def test_sign_out_is_refused_while_work_is_unsynced_and_storage_answer_is_shown(
     wait_synced(page)
     page.click("[data-testid=logout]")
     page.wait_for_selector("form.login")
+
+
+def test_work_on_an_order_reassigned_while_offline_is_kept_and_explained(phone: Any, live_app: Any) -> None:
+    seeded = seed_visit(live_app)
+    page = phone.new_page()
+    sign_in(page)
+    wait_synced(page)
+    wait_offline_ready(page)
+    phone.set_offline(True)
+    open_order(page, seeded.order_number)
+    page.click(".actionbar [data-testid=primary]")  # accept, offline
+    page.wait_for_selector(".visit[data-status='accepted']")
+    page.click(".actionbar [data-testid=primary]")  # reached the customer
+    page.wait_for_selector(".visit[data-status='contacted']")
+
+    dispatcher = api_sign_in(live_app, "disp")
+    moved = dispatcher.post(
+        f"/api/orders/{seeded.order_id}/assign",
+        json={"engineer_id": seeded.other_engineer_id, "reason": "nearer engineer"},
+    )
+    assert moved.status_code == 200, moved.get_json()
+
+    phone.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    wait_synced(page)
+    page.goto("/#/")
+    notice = page.locator("[data-testid=scope-notice]")
+    notice.wait_for()
+    assert seeded.order_number in notice.inner_text() and "reassigned" in notice.inner_text()
+    screenshot(page, "pwa-reassigned")
+    assert page.locator(f".order-card[data-order='{seeded.order_number}']").count() == 0
+    assert page.locator(f".order-card[data-order='{seeded.other_order_number}']").count() == 1
+
+    order = dispatcher.get(f"/api/orders/{seeded.order_id}").get_json()
+    assert order["assignee_id"] == seeded.other_engineer_id
+    assert order["flagged"] and order["flag_reason"] == "reassigned_work"
+    kinds = [e["kind"] for e in order["timeline"]]
+    assert "call" in kinds  # the engineer's call record, made offline, is kept
+
+
+def test_a_new_version_waits_for_the_engineer_and_keeps_unsynced_work(
+    phone: Any, live_app: Any, tmp_path: Any
+) -> None:
+    dist = tmp_path / "dist"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "pwa" / "dist", dist)
+    live_app.config["PWA_DIST_DIR"] = str(dist)
+    seeded = seed_visit(live_app)
+    page = phone.new_page()
+    sign_in(page)
+    wait_synced(page)
+    wait_offline_ready(page)
+    page.reload()  # now the service worker controls the page
+    page.wait_for_selector(".order-card")
+    first = page.evaluate("() => navigator.serviceWorker.controller.scriptURL")
+
+    page.route("**/api/sync/push", lambda route: route.abort("internetdisconnected"))
+    open_order(page, seeded.order_number)
+    page.click(".actionbar [data-testid=primary]")  # accept: stays in the outbox (push fails)
+    page.wait_for_selector(".visit[data-status='accepted']")
+    wait_js(page, "document.querySelector('.sync-chip').dataset.unsynced === '1'")
+
+    sw = dist / "service-worker.js"
+    sw.write_text(sw.read_text() + "\n// next release\n")
+    page.evaluate("() => navigator.serviceWorker.getRegistration().then((r) => r.update())")
+    notice = page.locator(".notice--update")
+    notice.wait_for(timeout=20000)
+    assert "1 unsynced" in notice.inner_text()
+    # it waits: the old worker still controls the page until the engineer chooses
+    page.wait_for_timeout(500)
+    assert page.evaluate("() => navigator.serviceWorker.controller.scriptURL") == first
+    assert page.evaluate("() => navigator.serviceWorker.getRegistration().then((r) => !!r.waiting)")
+
+    with page.expect_navigation():
+        notice.locator("button").click()
+    page.wait_for_selector(".visit[data-status='accepted']")
+    assert page.get_attribute(".sync-chip", "data-unsynced") == "1"
+    assert not page.evaluate("() => navigator.serviceWorker.getRegistration().then((r) => !!r.waiting)")
+
+    page.unroute("**/api/sync/push")
+    page.click("a[href='#/settings']")
+    page.click(".settings button:has-text('Sync now')")
+    wait_synced(page)
+    dispatcher = api_sign_in(live_app, "disp")
+    assert dispatcher.get(f"/api/orders/{seeded.order_id}").get_json()["status"] == "accepted"

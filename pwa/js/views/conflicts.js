@@ -15,8 +15,9 @@ function show(app, field, value) {
 }
 
 export async function render(root, app) {
-  const [rows, orders] = await Promise.all([app.db.allOf("conflict"), app.db.allOf("order")]);
-  const numbers = new Map(orders.map((o) => [o.id, o.record.number]));
+  const [rows, orders, notices] = await Promise.all([app.db.allOf("conflict"), app.db.allOf("order"),
+    app.db.getMeta("scope_notices", [])]);
+  const numbers = new Map([...notices.map((n) => [n.order_id, n.number]), ...orders.map((o) => [o.id, o.record.number])]);
   const open = rows.map((r) => r.record).filter((c) => !c.resolved_at);
   const done = rows.map((r) => r.record).filter((c) => c.resolved_at);
   const resolve = async (conflict, choice) => {

@@ -53,7 +53,7 @@ export async function render(root, app) {
       open.length ? h("a", { class: "notice notice--conflict", href: "#/conflicts" }, app.t("conflicts.banner", { n: open.length })) : null,
       rejected.length ? h("a", { class: "notice notice--error", href: "#/settings" }, app.t("rejected.banner", { n: rejected.length })) : null,
       ...notices.map((n) => h("div", { class: "notice notice--warn", "data-testid": "scope-notice" },
-        h("span", null, app.t(`scope.${n.reason}`, { number: n.number || n.order_id, n: n.unsent }, app.t("scope.removed", { number: n.number }))),
+        h("span", null, app.t(`scope.${n.reason}${n.unsent && n.reason === "reassigned" ? "_unsent" : ""}`, { number: n.number || n.order_id, n: n.unsent }, app.t("scope.removed", { number: n.number }))),
         button(app.t("common.ok"), async () => {
           await app.db.setMeta("scope_notices", notices.filter((x) => x !== n));
           app.render();
