@@ -7,7 +7,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+import orjson
+from sqlalchemy import JSON, Date, Select, String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from server.models import (
@@ -17,6 +18,7 @@ from server.models import (
     ScopeChange,
     ServiceOrder,
     SyncState,
+    UTCDateTime,
 )
 from server.sync import scope
 from server.sync.entities import ORDER_CHILDREN, SPECS, EntitySpec
@@ -43,9 +45,52 @@ class Item:
     payload: Any
 
 
+@dataclass(frozen=True)
+class _Wire:
+    """How a table's rows go out: columns read without per-value conversion where possible."""
+
+    keys: list[str]
+    columns: list[Any]
+    times: list[int]
+    documents: list[int]
+
+
+_WIRES: dict[str, _Wire] = {}
+
+
+def _wire(table: Any) -> _Wire:
+    wire = _WIRES.get(table.name)
+    if wire is None:
+        columns: list[Any] = []
+        times, documents = [], []
+        for index, column in enumerate(table.c):
+            if isinstance(column.type, UTCDateTime | Date | JSON):
+                columns.append(type_coerce(column, String).label(column.key))
+                (documents if isinstance(column.type, JSON) else times).append(index)
+            else:
+                columns.append(column)
+        times = [i for i in times if isinstance(list(table.c)[i].type, UTCDateTime)]
+        wire = _WIRES[table.name] = _Wire([c.key for c in table.c], columns, times, documents)
+    return wire
+
+
 def _rows(session: Session, spec: EntitySpec, query: Select[Any]) -> Iterator[Item]:
-    for row in session.execute(query).mappings():
-        yield Item(int(row["change_seq"]), "row", spec.name, str(row[spec.pk]), dict(row))
+    """Rows as records. On SQLite, stored text goes out as is: times made ISO-8601 with Z, JSON
+    documents embedded unparsed; other drivers hand back values orjson writes directly."""
+    wire = _wire(spec.model.__table__)
+    raw = session.get_bind().dialect.name == "sqlite"
+    seq_at, key_at = wire.keys.index("change_seq"), wire.keys.index(spec.pk)
+    for row in session.execute(query.with_only_columns(*wire.columns)).all():
+        values = list(row)
+        if raw:
+            for i in wire.times:
+                if values[i] is not None:
+                    values[i] = values[i].replace(" ", "T") + "Z"
+            for i in wire.documents:
+                if values[i] is not None:
+                    values[i] = orjson.Fragment(values[i])
+        yield Item(int(values[seq_at]), "row", spec.name, str(values[key_at]),
+                   dict(zip(wire.keys, values, strict=True)))
 
 
 def _window(spec: EntitySpec, since: int, upto: int, limit: int) -> Select[Any]:
@@ -100,26 +145,54 @@ def _sources(session: Session, user_id: int, staff: bool, since: int, upto: int,
     return sources
 
 
-def _bundle(session: Session, user_id: int, order_id: str, seq: int) -> list[Item]:
-    """A newly assigned order, whole: itself, its facts, customer, unit, fee schedule (P10)."""
+def _bundles(session: Session, user_id: int, grants: dict[str, int]) -> dict[str, list[Item]]:
+    """Newly assigned orders, whole: each order, its facts, customer, unit, fee schedule (P10).
+
+    `grants` maps order id -> the seq of its last grant in the page. Rows changed after the
+    grant are left to their own place in the feed; the ones at or before it are sent here,
+    even when they are older than the cursor. One query per table for the whole page.
+    """
+    if not grants:
+        return {}
+    upto = max(grants.values())
     order_spec = SPECS["order"]
-    mine = scope.scope_orders(user_id).where(ServiceOrder.id == order_id)
-    orders = list(_rows(session, order_spec, select(order_spec.model.__table__)
-                        .where(order_spec.model.__table__.c.id.in_(mine))))
-    if not orders:
-        return []
-    order = orders[0].payload
-    items = orders
+    o = order_spec.model.__table__
+    orders = {
+        i.key: i for i in _rows(session, order_spec, select(o).where(
+            o.c.id.in_(scope.scope_orders(user_id).where(ServiceOrder.id.in_(list(grants))))))
+    }
+    out: dict[str, list[Item]] = {key: [] for key in orders}
+
+    def keep(order_id: str, item: Item) -> None:
+        seq = grants[order_id]
+        if item.seq <= seq:
+            out[order_id].append(Item(seq, item.kind, item.entity, item.key, item.payload))
+
+    for key, item in orders.items():
+        keep(key, item)
+    ids = list(orders)
+    if not ids:
+        return {}
     for spec in ORDER_CHILDREN:
         t = spec.model.__table__
-        items += _rows(session, spec, select(t).where(t.c.order_id == order_id))
-    for name, key in (("customer", order["customer_id"]), ("unit", order["unit_id"]),
-                      ("fee_schedule", order["fee_schedule_id"])):
-        if key is not None:
-            spec = SPECS[name]
-            t = spec.model.__table__
-            items += _rows(session, spec, select(t).where(t.c.id == key))
-    return [Item(seq, i.kind, i.entity, i.key, i.payload) for i in items]
+        for item in _rows(session, spec, select(t).where(t.c.order_id.in_(ids),
+                                                         t.c.change_seq <= upto)):
+            keep(item.payload["order_id"], item)
+    for name, column in (("customer", "customer_id"), ("unit", "unit_id"),
+                         ("fee_schedule", "fee_schedule_id")):
+        users_of: dict[Any, list[str]] = {}
+        for key, item in orders.items():
+            if item.payload[column] is not None:
+                users_of.setdefault(item.payload[column], []).append(key)
+        if not users_of:
+            continue
+        spec = SPECS[name]
+        t = spec.model.__table__
+        for item in _rows(session, spec, select(t).where(t.c.id.in_(list(users_of)),
+                                                         t.c.change_seq <= upto)):
+            for order_id in users_of[item.payload["id"]]:
+                keep(order_id, item)
+    return out
 
 
 def _decorate(session: Session, changes: list[dict[str, Any]]) -> None:
@@ -176,11 +249,15 @@ def pull(session: Session, *, user_id: int, staff: bool, since: int,
             break
         page.append(item)
     cursor = page[-1].seq if has_more else upto
+    last_grant = {item.key: item.seq for item in page if item.kind == "grant"}
+    bundles = _bundles(session, user_id, last_grant)
     changes: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
     for item in page:
-        expanded = _bundle(session, user_id, item.key, item.seq) if item.kind == "grant" else [
-            item]
+        if item.kind == "grant":
+            expanded = bundles.get(item.key, []) if last_grant[item.key] == item.seq else []
+        else:
+            expanded = [item]
         for one in expanded:
             if one.kind == "removal":
                 changes.append({"entity": one.entity, "id": one.key, "seq": one.seq,

@@ -218,6 +218,12 @@ def before_flush(session: Session, _context: Any, _instances: Any) -> None:
         seq = next_numbers(session, count)
         user_id, device_id = _actor(session)
 
+        # scope records first: a grant precedes the rows it brings, so a later page never
+        # repeats a whole order the device is already receiving row by row
+        for change in scope:
+            change.change_seq = seq
+            session.add(change)
+            seq += 1
         for obj in new_rows:
             if obj.__tablename__ not in UNVERSIONED:
                 obj.version = 1
@@ -236,10 +242,6 @@ def before_flush(session: Session, _context: Any, _instances: Any) -> None:
             _stamp(obj, seq, user_id, device_id)
             if obj.__tablename__ in MERGEABLE_TABLES:
                 session.add(_history(obj, seq, False, user_id, device_id))
-            seq += 1
-        for change in scope:
-            change.change_seq = seq
-            session.add(change)
             seq += 1
 
 
