@@ -29,7 +29,7 @@ pages = PageBlueprint(
 
 def load_receipt(number: str) -> Receipt:
     """The receipt if the caller may see its order; 404 otherwise."""
-    receipt = (
+    receipt: Receipt | None = (
         db.session.scalar(select(Receipt).where(Receipt.number == number)) if len(number) <= 32 else None
     )
     if receipt is None:

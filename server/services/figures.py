@@ -7,11 +7,11 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
 
 from server.domain import quality
 from server.domain.states import OrderStatus
 from server.models import Complaint, FollowUp, Rating, ServiceOrder, TimelineEvent
+from server.services import DbSession
 from server.services.order_facts import facts_of, followed_up_times
 from server.services.policy import current_policy, local_day_bounds
 
@@ -19,7 +19,7 @@ SO = ServiceOrder
 ARRIVAL_KINDS = ("arrived", "arrival")
 
 
-def _visits_per_order(session: Session, order_ids: list[str]) -> Counter[str]:
+def _visits_per_order(session: DbSession, order_ids: list[str]) -> Counter[str]:
     """Arrivals recorded on each order's timeline (a status change to on_site counts too)."""
     counts: Counter[str] = Counter()
     if not order_ids:
@@ -35,7 +35,7 @@ def _visits_per_order(session: Session, order_ids: list[str]) -> Counter[str]:
     return counts
 
 
-def figures(session: Session, first_day: date, last_day: date, now: datetime) -> dict[str, Any]:
+def figures(session: DbSession, first_day: date, last_day: date, now: datetime) -> dict[str, Any]:
     """On-time arrival, first-visit fix, both satisfaction means, breaches and open follow-ups."""
     start, _ = local_day_bounds(first_day)
     _, end = local_day_bounds(last_day)
@@ -46,7 +46,7 @@ def figures(session: Session, first_day: date, last_day: date, now: datetime) ->
             SO.appointment_start >= start, SO.appointment_start < end, SO.arrived_at.is_not(None)
         )
     )
-    visits = [quality.VisitRecord(a, b) for a, b in visited]
+    visits = [quality.VisitRecord(a, b) for a, b in visited if a is not None]
 
     done = session.execute(
         select(SO.id, SO.arrived_at, SO.reopen_count).where(SO.completed_at >= start, SO.completed_at < end)

@@ -7,13 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from server.domain.follow_ups import FollowUpEvent
 from server.domain.policy import ServicePolicy
 from server.domain.service_levels import OrderFacts, breaches
 from server.domain.states import OrderStatus
 from server.models import FollowUp
+from server.services import DbSession
 
 S = OrderStatus
 DONE = frozenset({S.COMPLETED, S.FOLLOW_UP_DONE, S.CLOSED})
@@ -53,7 +53,7 @@ def breach_kinds(
     return [b.kind.value for b in breaches(facts_of(row, followed_up_at), now, policy)]
 
 
-def followed_up_times(session: Session, order_ids: Iterable[str] | None = None) -> Mapping[str, datetime]:
+def followed_up_times(session: DbSession, order_ids: Iterable[str] | None = None) -> Mapping[str, datetime]:
     """When each order's completion follow-up call was made (orders without one are absent)."""
     query = (
         select(FollowUp.order_id, func.max(FollowUp.done_at))

@@ -31,6 +31,7 @@ from server.models import (
     User,
 )
 from server.push.outbox import enqueue
+from server.services import DbSession
 from server.services.messages import text_for
 from server.services.policy import current_policy, local_today
 
@@ -45,6 +46,11 @@ MILESTONES = {
     S.COMPLETED: "completed_at",
     S.CLOSED: "closed_at",
 }
+
+
+def plain(session: DbSession) -> Session:
+    """The Session itself behind Flask-SQLAlchemy's scoped one."""
+    return session if isinstance(session, Session) else session()
 
 
 def actor_role(user: User) -> str:
@@ -64,7 +70,7 @@ def refuse(decision: Decision, field: str | None = None) -> ApiError:
 
 
 def record(
-    session: Session, order: ServiceOrder, kind: str, actor: User, now: datetime, **data: Any
+    session: DbSession, order: ServiceOrder, kind: str, actor: User, now: datetime, **data: Any
 ) -> TimelineEvent:
     event = TimelineEvent(
         order_id=order.id, kind=kind, at=now, received_at=now, data=data, updated_by_id=actor.id
@@ -107,14 +113,14 @@ def intake_issues(
     return found
 
 
-def next_order_number(session: Session, now: datetime) -> str:
+def next_order_number(session: DbSession, now: datetime) -> str:
     prefix = "SO" + local_today(now).strftime("%Y%m%d") + "-"
     last = session.scalar(select(func.max(ServiceOrder.number)).where(ServiceOrder.number.like(prefix + "%")))
     counter = int(last[len(prefix) :]) + 1 if last and last[len(prefix) :].isdigit() else 1
     return f"{prefix}{counter:04d}"
 
 
-def create_order(session: Session, body: Mapping[str, Any], actor: User, now: datetime) -> ServiceOrder:
+def create_order(session: DbSession, body: Mapping[str, Any], actor: User, now: datetime) -> ServiceOrder:
     """A new order from a report: intake checked, errors refused, warnings kept on the order."""
     field_of: dict[str, Any] = {"symptom": "symptom", "address": "service_address"}
     if body.get("customer_id"):
@@ -202,7 +208,7 @@ def create_order(session: Session, body: Mapping[str, Any], actor: User, now: da
 
 
 def assign(
-    session: Session, order: ServiceOrder, engineer_id: int, reason: str, actor: User, now: datetime
+    session: DbSession, order: ServiceOrder, engineer_id: int, reason: str, actor: User, now: datetime
 ) -> ServiceOrder:
     """Assign or reassign an order to an engineer; both engineers are told through the outbox."""
     engineer = session.get(User, engineer_id)
@@ -236,14 +242,16 @@ def assign(
         reason=reason,
         previous_status=old_status,
     )
-    enqueue(session, engineer.id, "assigned", order.id, title=order.number)
+    enqueue(plain(session), engineer.id, "assigned", order.id, title=order.number)
     if previous is not None:
-        enqueue(session, previous, "reassigned_away", order.id, title=order.number, data={"reason": reason})
+        enqueue(
+            plain(session), previous, "reassigned_away", order.id, title=order.number, data={"reason": reason}
+        )
     return order
 
 
 def set_appointment(
-    session: Session, order: ServiceOrder, body: Mapping[str, Any], actor: User, now: datetime
+    session: DbSession, order: ServiceOrder, body: Mapping[str, Any], actor: User, now: datetime
 ) -> AppointmentChange:
     """Set, confirm or reschedule the visit; a reschedule needs a reason and the customer's yes."""
     if order.status in FINISHED:
@@ -295,7 +303,7 @@ def set_appointment(
     )
     if order.assignee_id is not None and order.assignee_id != actor.id:
         enqueue(
-            session,
+            plain(session),
             order.assignee_id,
             "appointment_changed",
             order.id,
@@ -309,7 +317,7 @@ def set_appointment(
 
 
 def transition_context(
-    session: Session, order: ServiceOrder, consent_given: bool = False, follow_up_outcome: str | None = None
+    session: DbSession, order: ServiceOrder, consent_given: bool = False, follow_up_outcome: str | None = None
 ) -> states.TransitionContext:
     loaner_out = session.scalar(
         select(func.count())
@@ -332,7 +340,7 @@ def transition_context(
 
 
 def change_status(
-    session: Session,
+    session: DbSession,
     order: ServiceOrder,
     target: str,
     reason: str,
@@ -361,7 +369,7 @@ def change_status(
 
 
 def apply_status(
-    session: Session,
+    session: DbSession,
     order: ServiceOrder,
     target: OrderStatus,
     reason: str,
@@ -414,7 +422,7 @@ def apply_status(
 
 
 def record_follow_up(
-    session: Session, follow_up: FollowUp, outcome: str, notes: str, actor: User, now: datetime
+    session: DbSession, follow_up: FollowUp, outcome: str, notes: str, actor: User, now: datetime
 ) -> dict[str, Any]:
     """Record a call's outcome; satisfied closes the order, dissatisfied reopens it."""
     if follow_up.done_at is not None:

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF
-from sqlalchemy.orm import Session
 
 from server.models import Customer, Receipt, ServiceOrder, Unit, User
+from server.services import DbSession
 from server.services.policy import local_zone
 
 KIND_LABELS: Mapping[str, tuple[str, str]] = {
@@ -84,7 +84,7 @@ class ReceiptView:
         return yuan(self.receipt.total_fen)
 
 
-def receipt_view(session: Session, receipt: Receipt) -> ReceiptView:
+def receipt_view(session: DbSession, receipt: Receipt) -> ReceiptView:
     order = session.get(ServiceOrder, receipt.order_id)
     assert order is not None
     engineer = session.get(User, order.assignee_id) if order.assignee_id else None
@@ -95,8 +95,8 @@ def receipt_font() -> tuple[str, int]:
     """The CJK font file and face index: RECEIPT_FONT (path[:index]) or Debian's Noto CJK."""
     configured = os.environ.get("RECEIPT_FONT")
     if configured:
-        path, _, index = configured.partition(":")
-        return path, int(index or 0)
+        name, _, face = configured.partition(":")
+        return name, int(face or 0)
     for path, index in FONT_CANDIDATES:
         if Path(path).exists():
             return path, index

@@ -113,3 +113,18 @@ def test_complaint_needs_an_order_or_customer(app, users):
     resp = sign_in(app, "dispatcher").post("/api/complaints", json={"text": "x"})
     assert resp.status_code == 422
     assert resp.get_json()["error"]["field"] == "customer_id"
+
+
+def test_overdue_complaints_are_those_with_a_clock_still_running_late(app, users):
+    order = make_order(app, users["eng1"], "closed")
+    api = sign_in(app, "dispatcher")
+    old = (utcnow() - timedelta(days=2)).isoformat()
+    late = api.post("/api/complaints", json={"order_id": order, "text": "没人回电", "opened_at": old})
+    fresh = api.post("/api/complaints", json={"order_id": order, "text": "刚投诉"})
+    assert late.get_json()["overdue"] is True and fresh.get_json()["overdue"] is False
+    overdue = api.get("/api/complaints?state=overdue").get_json()
+    assert [c["id"] for c in overdue] == [late.get_json()["id"]]
+    api.post(f"/api/complaints/{late.get_json()['id']}/response", json={})
+    responded = api.get(f"/api/complaints/{late.get_json()['id']}").get_json()
+    assert responded["breaches"] == ["complaint_first_response"]
+    assert api.get("/api/complaints?state=overdue").get_json() == []

@@ -100,7 +100,8 @@ class ComplaintSchema(Schema):
     formal_answer_at = fields.DateTime(allow_none=True)
     answer = fields.String()
     status = fields.String()
-    breaches = fields.List(fields.String())
+    breaches = fields.List(fields.String(), metadata={"description": "clocks missed, late or still running"})
+    overdue = fields.Boolean(metadata={"description": "a clock ran out and is still running"})
 
 
 class FiguresArgs(Schema):
