@@ -200,7 +200,7 @@ def test_the_console_speaks_chinese(console):
     assert page.locator("a[data-nav=board]").inner_text().strip() == "调度看板"
     page.wait_for_selector("#queue .card button:text-is('派工')")
     assert "待派工" in page.locator(".queue h2").inner_text()
-    page.wait_for_selector("#live[data-state=on]")
+    page.wait_for_selector("#live-text:has-text('实时')")
     screenshot(page, "console-board-zh")
 
 

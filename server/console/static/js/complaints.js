@@ -51,6 +51,9 @@ function complaintCard(c, now) {
 
 export async function refresh() {
   const list = await get(`/api/complaints?state=${stateName}&per_page=200`);
+  // Missed clocks first, then the clock that runs out soonest.
+  const nextDue = (c) => new Date(c.first_response_at ? c.formal_answer_due : c.first_response_due).getTime();
+  list.sort((a, b) => (b.breaches.length - a.breaches.length) || (nextDue(a) - nextDue(b)));
   const ids = [...new Set(list.map((c) => c.order_id).filter(Boolean))];
   numbers = ids.length ? await get(`/api/dispatch/order-numbers?${ids.map((id) => `id=${encodeURIComponent(id)}`).join("&")}`) : {};
   const now = Date.now();

@@ -181,6 +181,9 @@ const FIELD_KEYS = {
 export function issueText(issue) {
   const last = issue.field.split(".").filter((p) => !/^\d+$/.test(p)).pop();
   const field = FIELD_KEYS[last] ? t(`intake.${FIELD_KEYS[last]}`) : last;
-  const code = has(`issue.${issue.code}`) ? t(`issue.${issue.code}`) : issue.code.replaceAll("_", " ");
+  // Codes read like "missing_model" or "vague_address": the kind of problem comes first.
+  const kind = issue.code.split("_")[0];
+  const code = has(`issue.${issue.code}`) ? t(`issue.${issue.code}`)
+    : has(`issue.${kind}`) ? t(`issue.${kind}`) : issue.code.replaceAll("_", " ");
   return `${field} ${code}`;
 }
