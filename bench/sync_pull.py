@@ -117,7 +117,7 @@ def main() -> None:
             started = time.perf_counter()
             cursor, rows = 0, 0
             while True:
-                page = orjson.loads(http.get(f"{base}/api/sync/pull?since={cursor}&limit=5000")
+                page = orjson.loads(http.get(f"{base}/api/sync/pull?since={cursor}&limit=10000")
                                     .content)
                 rows += len(page["changes"])
                 cursor = page["cursor"]

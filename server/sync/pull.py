@@ -23,7 +23,7 @@ from server.models import (
 from server.sync import scope
 from server.sync.entities import ORDER_CHILDREN, SPECS, EntitySpec
 
-MAX_LIMIT = 5000
+MAX_LIMIT = 10_000
 
 
 class ResetRequired(Exception):
@@ -62,7 +62,8 @@ def _wire(table: Any) -> _Wire:
     wire = _WIRES.get(table.name)
     if wire is None:
         columns: list[Any] = []
-        times, documents = [], []
+        times: list[int] = []
+        documents: list[int] = []
         for index, column in enumerate(table.c):
             if isinstance(column.type, UTCDateTime | Date | JSON):
                 columns.append(type_coerce(column, String).label(column.key))
