@@ -68,7 +68,10 @@ def receipt(number: str) -> dict[str, Any]:
 @blp.route("/receipts/<number>.pdf")
 @signed_in
 @blp.response(
-    200, content_type="application/pdf", description="The receipt as an A5 PDF with an embedded CJK font"
+    200,
+    {"type": "string", "format": "binary"},
+    content_type="application/pdf",
+    description="The receipt as an A5 PDF with an embedded CJK font",
 )
 def receipt_pdf(number: str) -> Response:
     """The receipt as a PDF (Chinese text rendered with an embedded Noto CJK subset)."""
