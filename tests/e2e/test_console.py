@@ -130,6 +130,20 @@ def test_a_dissatisfied_follow_up_call_reopens_the_order(console, world, live_ap
         assert call.outcome == "dissatisfied" and call.notes == "洗衣机还是漏水"
 
 
+def test_a_satisfied_completion_call_closes_the_order(console, world, live_app):
+    page = console
+    page.click("a[data-nav=follow-ups]")
+    row = page.locator(f"#follow-ups tr[data-follow-up-id='{world['calls'][3]}']")
+    row.locator("button[data-outcome=satisfied]").click()
+    row.wait_for(state="detached")
+    with live_app.app_context():
+        call = db.session.get(FollowUp, world["calls"][3])
+        assert call.outcome == "satisfied"
+        assert db.session.get(ServiceOrder, call.order_id).status == "closed"
+    page.click("#follow-up-tabs button[data-state=done]")
+    page.wait_for_selector(f"#follow-ups tr[data-follow-up-id='{world['calls'][3]}'] .chip")
+
+
 def test_complaints_show_both_clocks_and_take_a_first_response(console, world, live_app):
     page = console
     page.click("a[data-nav=complaints]")
