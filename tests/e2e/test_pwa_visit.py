@@ -131,6 +131,7 @@ def test_a_whole_visit_offline_reaches_the_server_once_and_intact(phone: Any, li
     page.click(".of-rating button[type=submit]")
     page.wait_for_selector(".handoff[data-stage=signature] .of-sig__canvas")
     draw_signature(page)
+    screenshot(page, "pwa-handoff-signature")
     page.click(".of-sig button[type=submit]:not([disabled])")
     page.wait_for_selector(".handoff[data-stage=receipt]")
     number = page.get_attribute(".of-qr", "data-text").rsplit("/", 1)[-1]
@@ -184,3 +185,28 @@ def test_a_whole_visit_offline_reaches_the_server_once_and_intact(phone: Any, li
             select(FollowUp).where(FollowUp.order_id == seeded.order_id, FollowUp.kind == "completion")
         ).one()
         assert follow_up.window_end is not None
+
+
+def test_the_app_follows_the_browser_language_and_switches(
+    browser: Any, live_server: Any, live_app: Any
+) -> None:
+    seed_visit(live_app)
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN", **PHONE)
+    try:
+        page = context.new_page()
+        page.goto("/")
+        assert page.inner_text("form.login button[type=submit]") == "登录"
+        sign_in(page)
+        assert page.inner_text(".screen-title").startswith("今天")
+        assert "未同步" in page.inner_text(".sync-chip")
+        screenshot(page, "pwa-order-list-zh")
+        page.click("a[href='#/settings']")
+        page.click(".lang-switch button:has-text('English')")
+        page.click("a.back")
+        page.wait_for_selector(".screen-title")
+        assert page.inner_text(".screen-title").startswith("Today")
+        page.reload()  # the choice is kept on the device
+        page.wait_for_selector(".screen-title")
+        assert page.inner_text(".screen-title").startswith("Today")
+    finally:
+        context.close()
