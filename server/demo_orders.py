@@ -203,12 +203,16 @@ def make_order(demo: Demo, index: int, status: OrderStatus, category: str) -> Se
     else:
         slot = demo.local(today, rng.choice([9, 10, 11, 13, 14, 15, 16]), rng.choice([0, 30]))
         appointment = slot if slot > now else slot + timedelta(days=1)
-    reported = appointment - timedelta(hours=rng.randrange(6, 30))
+    # Reported before anything happened, and never in the future.
+    reported = min(
+        appointment - timedelta(hours=rng.randrange(6, 30)), now - timedelta(minutes=rng.randrange(10, 240))
+    )
     if status in (S.RECEIVED, S.ASSIGNED, S.ACCEPTED) and not index % 3:
         reported = now - timedelta(hours=rng.randrange(1, 4))  # some missed the 2-hour contact
     elif status in (S.RECEIVED, S.ASSIGNED, S.ACCEPTED):
         reported = now - timedelta(minutes=rng.randrange(10, 90))
-    engineer = demo.engineers[index % len(demo.engineers)]
+    # Every engineer gets every kind of appliance (categories cycle over the index by 6).
+    engineer = demo.engineers[(index + index // len(CATALOGUE)) % len(demo.engineers)]
     order = ServiceOrder(
         number=f"SO{reported.astimezone(local_zone()):%Y%m%d}-{index + 1:04d}",
         customer_id=customer.id,

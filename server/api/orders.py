@@ -95,7 +95,7 @@ class OrdersView(MethodView):
     @blp.arguments(OrderListArgs, location="query")
     @blp.response(200, OrderPageSchema)
     def get(self, args: dict[str, Any]) -> Response:
-        """Orders, newest visits first; an engineer sees only their own.
+        """Orders, latest visits first (for one day: in visiting order); an engineer sees only their own.
 
         Filters: status (repeatable), engineer, unassigned, day (appointment on that local
         day), breach (missed a service level by now). Paged by page/per_page.
@@ -116,9 +116,9 @@ class OrdersView(MethodView):
         if args.get("day") is not None:
             start, end = local_day_bounds(args["day"])
             query = query.where(SO.appointment_start >= start, SO.appointment_start < end)
-        query = query.order_by(
-            SO.appointment_start.is_(None), SO.appointment_start.desc(), SO.reported_at.desc(), SO.id
-        )
+        # One day is a route, earliest visit first; otherwise the latest visits lead.
+        visit_order = SO.appointment_start.asc() if args.get("day") else SO.appointment_start.desc()
+        query = query.order_by(SO.appointment_start.is_(None), visit_order, SO.reported_at.desc(), SO.id)
         page, per_page = args["page"], args["per_page"]
         now, policy = utcnow(), current_policy()
         want_breach = args.get("breach")

@@ -197,3 +197,12 @@ def test_status_change_is_on_the_timeline(app, users):
     with app.app_context():
         events = db.session.scalars(db.select(TimelineEvent).where(TimelineEvent.order_id == order)).all()
         assert [(e.kind, e.data["status"]) for e in events] == [("status_changed", "accepted")]
+
+
+def test_one_days_list_is_in_visiting_order(app, users):
+    morning = utcnow().replace(hour=1, minute=0, second=0, microsecond=0)  # 09:00 in Shanghai
+    late = make_order(app, users["eng1"], "scheduled", appointment_start=morning + timedelta(hours=6))
+    early = make_order(app, users["eng1"], "scheduled", appointment_start=morning)
+    day = (morning + timedelta(hours=8)).date().isoformat()
+    items = sign_in(app, "eng1").get(f"/api/orders?day={day}").get_json()["items"]
+    assert [o["id"] for o in items] == [early, late]
