@@ -13,6 +13,7 @@ import base64
 import hashlib
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -157,6 +158,9 @@ class Sender:
         session = getattr(self._local, "session", None)
         if session is None:
             session = self._local.session = requests.Session()
+            # requests re-reads proxy settings from the environment on every request (a large share
+            # of a local send); with no proxy configured there is nothing to read.
+            session.trust_env = bool(urllib.request.getproxies())
             self._sessions.append(session)
         return session
 
