@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 import threading
@@ -309,5 +310,43 @@ def test_a_new_version_waits_for_the_engineer_and_keeps_unsynced_work(
     page.click("a[href='#/settings']")
     page.click(".settings button:has-text('Sync now')")
     wait_synced(page)
+    dispatcher = api_sign_in(live_app, "disp")
+    assert dispatcher.get(f"/api/orders/{seeded.order_id}").get_json()["status"] == "accepted"
+
+
+def test_a_push_message_wakes_the_app_to_sync(phone: Any, live_app: Any, live_server: Any) -> None:
+    seeded = seed_visit(live_app)
+    phone.grant_permissions(["notifications"], origin=live_server.url)  # push is user-visible only
+    page = phone.new_page()
+    sign_in(page)
+    wait_synced(page)
+    wait_offline_ready(page)
+    page.reload()
+    page.wait_for_selector(".order-card")
+
+    # A change the timer would only send a minute later: push fails once, then the network is back.
+    page.route("**/api/sync/push", lambda route: route.abort("internetdisconnected"))
+    open_order(page, seeded.order_number)
+    page.click(".actionbar [data-testid=primary]")
+    page.wait_for_selector(".visit[data-status='accepted']")
+    wait_js(page, "document.querySelector('.sync-chip').dataset.unsynced === '1'")
+    page.unroute("**/api/sync/push")
+
+    cdp = phone.new_cdp_session(page)
+    registrations: list[dict[str, Any]] = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    page.wait_for_timeout(300)
+    [registration] = [r for r in registrations if not r.get("isDeleted")]
+    origin = page.evaluate("() => location.origin")
+    cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {
+            "origin": origin,
+            "registrationId": registration["registrationId"],
+            "data": json.dumps({"kind": "appointment_changed", "order_id": seeded.order_id, "title": "SO"}),
+        },
+    )
+    wait_synced(page, timeout=15000)
     dispatcher = api_sign_in(live_app, "disp")
     assert dispatcher.get(f"/api/orders/{seeded.order_id}").get_json()["status"] == "accepted"
