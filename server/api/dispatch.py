@@ -173,6 +173,22 @@ def trends(args: dict[str, Any]) -> Response:
     return _json({"weeks": weeks})
 
 
+def _counts() -> dict[str, int]:
+    """What waits for the dispatcher, for the badges beside the console's navigation."""
+    now = utcnow()
+    count = func.count()
+    return {
+        "board": db.session.scalar(select(count).select_from(SO).where(
+            SO.status.not_in(GONE), or_(SO.assignee_id.is_(None), SO.status.in_(UNASSIGNED)))) or 0,
+        "follow-ups": db.session.scalar(select(count).select_from(FollowUp).where(
+            FollowUp.done_at.is_(None), FollowUp.due_at <= now)) or 0,
+        "complaints": db.session.scalar(select(count).select_from(Complaint).where(
+            Complaint.status != "answered")) or 0,
+        "conflicts": db.session.scalar(select(count).select_from(Conflict).where(
+            Conflict.resolved_at.is_(None))) or 0,
+    }
+
+
 @blp.route("/stamp", methods=["GET"])
 @staff_only
 def stamp() -> Response:
@@ -188,7 +204,7 @@ def stamp() -> Response:
     etag = hashlib.sha1(value.encode()).hexdigest()[:16]
     if request.if_none_match and etag in request.if_none_match:
         return Response(status=304, headers={"ETag": f'"{etag}"'})
-    response = _json({"stamp": etag})
+    response = _json({"stamp": etag, "counts": _counts()})
     response.headers["ETag"] = f'"{etag}"'
     response.headers["Cache-Control"] = "no-cache"
     return response

@@ -61,6 +61,7 @@ def test_the_stamp_changes_when_an_order_changes_and_answers_304_otherwise(app, 
         db.session.commit()
     changed = api.get("/api/dispatch/stamp", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    assert changed.get_json()["counts"] == {"board": 1, "follow-ups": 0, "complaints": 0, "conflicts": 0}
 
 
 def test_trends_give_one_entry_per_week_and_order_numbers_label_ids(app, users):

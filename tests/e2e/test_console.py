@@ -65,6 +65,10 @@ def test_the_board_shows_the_queue_and_each_engineers_day_in_time_order(console,
     assert page.locator(".lane[data-engineer='王军'] .push").inner_text() == "Push on"
     assert page.locator(".stat.danger .stat-value").first.inner_text() != "0"
     page.wait_for_selector("#live[data-state=on]")
+    # What waits for the dispatcher, beside each page's name.
+    assert page.inner_text("[data-count=board]") == "4"
+    assert page.inner_text("[data-count=conflicts]") == "2"
+    assert page.inner_text("[data-count=complaints]") == "2"
     screenshot(page, "console-board")
 
 

@@ -3,6 +3,14 @@ import { request } from "./api.js";
 import { t } from "./i18n.js";
 import { time } from "./html.js";
 
+function showCounts(counts) {
+  for (const badge of document.querySelectorAll("[data-count]")) {
+    const n = counts[badge.dataset.count] || 0;
+    badge.textContent = n ? String(n) : "";
+    badge.hidden = !n;
+  }
+}
+
 export function startLive(refresh, { interval = 3000 } = {}) {
   const badge = document.getElementById("live");
   const text = document.getElementById("live-text");
@@ -21,6 +29,7 @@ export function startLive(refresh, { interval = 3000 } = {}) {
       const headers = etag ? { "If-None-Match": etag } : {};
       const result = await request("GET", "/api/dispatch/stamp", undefined, headers);
       if (!result.notModified) {
+        showCounts(result.counts || {});
         const changed = etag !== null && etag !== `"${result.stamp}"`;
         etag = `"${result.stamp}"`;
         if (changed) await refresh();
