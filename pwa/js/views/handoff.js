@@ -67,7 +67,11 @@ export async function render(root, app, [id]) {
     const form = receiptForm.mount(host, { t: app.t, lang: app.lang, currency: receipt.currency,
       receipt: { ...receipt, orderNumber: bundle.order.number, customer: bundle.customer?.name || "",
         waivers: charges.error ? [] : charges.waivers, issuedAt: receipt.issued_at },
-      onSubmit: () => pinPad(root, app, id) });
+      onSubmit: () => {
+        // The customer is done with the phone: lock.js (passkey/PIN lock) listens for this.
+        document.dispatchEvent(new CustomEvent("onsite:handoff-end", { detail: { orderId: id } }));
+        pinPad(root, app, id);
+      } });
     mounted.push(form);
   }
   return () => mounted.forEach((f) => f.destroy());
