@@ -177,3 +177,11 @@ def test_the_lock_screen_takes_a_pin_offline(engineer_page):
     page.fill("#lock-pin", "135790")
     page.press("#lock-pin", "Enter")
     page.locator("#lock-screen").wait_for(state="detached")
+
+
+def test_the_app_locks_itself_when_left_idle(engineer_page):
+    page = engineer_page["page"]
+    page.evaluate("onsite.lock.initLock({ idleMs: 1000 })")
+    page.wait_for_selector("#lock-screen", timeout=15000)
+    assert "quiet" in page.inner_text("#lock-screen")
+    assert page.evaluate("() => document.getElementById('app').inert") is True
