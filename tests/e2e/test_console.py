@@ -215,7 +215,7 @@ def test_intake_flags_missing_model_and_vague_address(console, world, live_app):
 def test_the_console_speaks_chinese(console):
     page = console
     page.click("button[data-lang='zh-CN']")
-    assert page.locator("a[data-nav=board]").inner_text().strip() == "调度看板"
+    assert page.locator("a[data-nav=board] [data-i18n]").inner_text() == "调度看板"
     page.wait_for_selector("#queue .card button:text-is('派工')")
     assert "待派工" in page.locator(".queue h2").inner_text()
     page.wait_for_selector("#live-text:has-text('实时')")

@@ -22,7 +22,7 @@ function issuesText(issues) {
 function card(order, now, { assigned }) {
   const when = order.appointment_start
     ? `${time(order.appointment_start)}${order.appointment_end ? `–${time(order.appointment_end)}` : ""}`
-    : t("board.not_scheduled");
+    : assigned ? t("board.not_scheduled") : t("board.reported", { ago: ago(order.reported_at, now) });
   const breached = order.breaches.length > 0 || (order.clock && order.clock.breached);
   return h("article", {
     class: `card prio-${order.priority}${breached ? " breached" : ""}${order.flagged ? " flagged" : ""}`,
