@@ -125,6 +125,14 @@ export const en = {
   "job.inspect": "Inspection",
   "category.washing_machine": "Washing machine", "category.fridge": "Refrigerator", "category.air_conditioner": "Air conditioner",
   "category.water_heater": "Water heater", "category.tv": "TV", "category.dishwasher": "Dishwasher",
+  "job.drain_pump": "Replace drain pump", "job.door_lock": "Replace door lock", "job.bearing": "Replace bearing",
+  "job.refrigerant": "Recharge refrigerant", "job.capacitor": "Replace start capacitor", "job.pcb": "Replace main board",
+  "job.thermostat": "Replace thermostat", "job.defrost": "Replace defrost heater", "job.fan": "Replace fan motor",
+  "job.element": "Replace heating element", "job.anode": "Replace anode rod", "job.valve": "Replace valve",
+  "job.fuser": "Replace fuser", "job.roller": "Replace pickup roller", "job.drum": "Replace drum",
+  "job.filter": "Replace air filter", "job.rings": "Replace piston rings",
+  "category.refrigerator": "Refrigerator", "category.office_printer": "Office printer", "category.air_compressor": "Air compressor",
+  "step.taken_back": "Taken back for repair", "step.taken_back_hint": "The unit is at the workshop; a loaner may be with the customer.",
   "flag.reassigned_work": "Work arrived after reassignment.", "flag.time_suspect": "A recorded time looks wrong.",
 };
 
@@ -230,5 +238,12 @@ export const zh = {
   "job.recharge": "加注制冷剂", "job.repair": "维修", "job.inspect": "检测",
   "category.washing_machine": "洗衣机", "category.fridge": "冰箱", "category.air_conditioner": "空调",
   "category.water_heater": "热水器", "category.tv": "电视", "category.dishwasher": "洗碗机",
+  "job.drain_pump": "更换排水泵", "job.door_lock": "更换门锁", "job.bearing": "更换轴承", "job.refrigerant": "加注冷媒",
+  "job.capacitor": "更换启动电容", "job.pcb": "更换主板", "job.thermostat": "更换温控器", "job.defrost": "更换化霜加热丝",
+  "job.fan": "更换风扇电机", "job.element": "更换加热管", "job.anode": "更换镁棒", "job.valve": "更换阀门",
+  "job.fuser": "更换定影组件", "job.roller": "更换搓纸轮", "job.drum": "更换硒鼓", "job.filter": "更换空气过滤芯",
+  "job.rings": "更换活塞环",
+  "category.refrigerator": "冰箱", "category.office_printer": "办公打印机", "category.air_compressor": "空压机",
+  "step.taken_back": "拉修中", "step.taken_back_hint": "机器已带回维修；用户处可能有备用机。",
   "flag.reassigned_work": "改派后收到了工作记录。", "flag.time_suspect": "记录的时间可疑。",
 };

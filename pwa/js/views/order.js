@@ -379,7 +379,11 @@ class VisitView {
         button(this.t("repair.resume"), () => this.move("in_repair", { fields: { repair_outcome: "" } }), "btn btn--primary", { "data-testid": "primary" })] };
   }
 
-  step_taken_back() { return this.step_awaiting_part.call(this); }
+  step_taken_back() {
+    const step = this.step_awaiting_part();
+    step.body = h("div", { class: "card" }, h("h2", null, this.t("step.taken_back")), h("p", { class: "muted" }, this.t("step.taken_back_hint")));
+    return step;
+  }
 
   step_completed() {
     const { order, receipt, signature, rating } = this.bundle;
