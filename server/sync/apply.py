@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Container, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -73,6 +73,21 @@ class PushContext:
     staff: bool
     dispatcher_ids: list[int] | None = None
     mutation_id: str | None = None
+    last_number: int = 0
+    known_ids: dict[str, set[str]] = field(default_factory=dict)
+    log_rows: list[dict[str, Any]] = field(default_factory=list)
+    batch_results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # strong references: the session's identity map is weak, and a batch touches few orders
+    held: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+    def get(self, model: Any, key: str) -> Any:
+        """A row by primary key, loaded once per batch (the push holds the writers' lock)."""
+        found = self.held.get((model.__tablename__, key))
+        if found is None:
+            found = self.session.get(model, key)
+            if found is not None:
+                self.held[(model.__tablename__, key)] = found
+        return found
 
     @property
     def role(self) -> str:
@@ -202,13 +217,14 @@ def _create(ctx: PushContext, spec: EntitySpec, entity_id: str, fields: dict[str
     missing = [name for name in required_fields(spec) if name not in fields]
     if missing:
         raise Rejected("invalid_value", field=missing[0], problem="missing")
-    order = session.get(ServiceOrder, fields["order_id"])
+    order = ctx.get(ServiceOrder, fields["order_id"])
     if order is None:
         raise Rejected("not_found", field="order_id")
     access = scope.order_access(session, ctx.user.id, ctx.staff, order)
     if access == scope.NONE:
         raise Rejected("out_of_scope", field="order_id")
-    existing = session.get(spec.model, entity_id)
+    maybe = ctx.known_ids.get(spec.name)
+    existing = session.get(spec.model, entity_id) if maybe is None or entity_id in maybe else None
     if existing is not None:
         outcome, why = decide_create(
             json_ready({k: getattr(existing, k) for k in fields}), json_ready(fields))
@@ -244,6 +260,7 @@ def _create(ctx: PushContext, spec: EntitySpec, entity_id: str, fields: dict[str
     elif access == scope.CANCELLED:
         reason = "order_cancelled_work_kept"
     session.flush()
+    ctx.known_ids.setdefault(spec.name, set()).add(entity_id)
     return _result(spec, entity_id, "applied", reason, record(session, spec, obj), conflict_ids,
                    suspect)
 
@@ -331,7 +348,7 @@ def _update(ctx: PushContext, spec: EntitySpec, entity_id: str, fields: dict[str
             extras: dict[str, Any], base_version: int,
             device_time: datetime | None) -> dict[str, Any]:
     session = ctx.session
-    row = session.get(spec.model, entity_id, with_for_update=True, populate_existing=True)
+    row = ctx.get(spec.model, entity_id)
     if row is None:
         raise Rejected("not_found", field="entity_id")
     order = _order_of(session, spec, row)

@@ -164,13 +164,13 @@ def _bundles(session: Session, user_id: int, grants: dict[str, int]) -> dict[str
     }
     out: dict[str, list[Item]] = {key: [] for key in orders}
 
-    def keep(order_id: str, item: Item) -> None:
+    def keep(order_id: str, item: Item, always: bool = False) -> None:
         seq = grants[order_id]
-        if item.seq <= seq:
+        if always or item.seq <= seq:
             out[order_id].append(Item(seq, item.kind, item.entity, item.key, item.payload))
 
-    for key, item in orders.items():
-        keep(key, item)
+    for key, item in orders.items():  # the order itself always: its facts hang on it
+        keep(key, item, always=True)
     ids = list(orders)
     if not ids:
         return {}

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,7 +20,7 @@ from server.models import AppliedMutation, Device, User
 from server.sync import apply as applying
 from server.sync import clocks
 from server.sync.apply import PushContext, Rejected
-from server.sync.entities import FieldError, parse_time
+from server.sync.entities import SPECS, FieldError, parse_time
 from server.sync.sequence import ACTOR_KEY, take_lock
 
 
@@ -77,53 +77,102 @@ def push(
     offset = clocks.offset_ms(device_time, now)
     session.info[ACTOR_KEY] = (user.id, device_id)
     try:
-        device = _lock_device(session, device_id)
-        device.clock_offset_ms = offset
-        device.last_sync_at = now
-        ctx = PushContext(session, device, user, now, offset, staff)
-        results: list[dict[str, Any]] = []
-        blocked = False
-        since_commit = 0
-        for raw in mutations:
-            if blocked:
-                results.append(_short(raw, "not_processed", "after_gap"))
-                continue
-            result, processed = _one(ctx, raw)
-            results.append(result)
-            if result["outcome"] == "gap":
-                blocked = True
-            if processed:
-                since_commit += 1
-                if since_commit >= commit_every:
-                    session.commit()
-                    since_commit = 0
-                if pause_seconds:
-                    time.sleep(pause_seconds)  # test hook: a crash lands between mutations
-                if since_commit == 0:
-                    ctx.device = _lock_device(session, device_id)
-        last = ctx.device.last_mutation_number
-        session.commit()
+        with session.no_autoflush:
+            device = _lock_device(session, device_id)
+            device.clock_offset_ms = offset
+            device.last_sync_at = now
+            session.flush()  # outside every mutation's savepoint
+            ctx = PushContext(session, device, user, now, offset, staff)
+            ctx.last_number = device.last_mutation_number
+            ctx.known_ids = _existing_ids(session, mutations)
+            log = _logged(session, mutations)
+            results: list[dict[str, Any]] = []
+            blocked = False
+            since_commit = 0
+            for raw in mutations:
+                if blocked:
+                    results.append(_short(raw, "not_processed", "after_gap"))
+                    continue
+                result, processed = _one(ctx, raw, log)
+                results.append(result)
+                if result["outcome"] == "gap":
+                    blocked = True
+                if processed:
+                    since_commit += 1
+                    if since_commit >= commit_every:
+                        _commit(ctx)
+                        since_commit = 0
+                    if pause_seconds:
+                        time.sleep(pause_seconds)  # test hook: a crash lands between mutations
+                    if since_commit == 0:
+                        ctx.device = _lock_device(session, device_id)
+            last = ctx.last_number
+            _commit(ctx)
     finally:
         session.info.pop(ACTOR_KEY, None)
     return {"clock_offset_ms": offset, "last_applied_number": last, "results": results}
 
 
-def _one(ctx: PushContext, raw: object) -> tuple[dict[str, Any], bool]:
+def _commit(ctx: PushContext) -> None:
+    """Write the mutation log of what was processed since the last commit, then commit."""
+    if ctx.log_rows:
+        ctx.session.execute(insert(AppliedMutation), ctx.log_rows)
+        ctx.log_rows = []
+    ctx.device.last_mutation_number = ctx.last_number
+    ctx.session.commit()
+
+
+def _ids(mutations: list[Any], key: str) -> list[str]:
+    return [m[key] for m in mutations
+            if isinstance(m, Mapping) and isinstance(m.get(key), str) and len(m[key]) <= 64]
+
+
+def _logged(session: Session, mutations: list[Any]) -> dict[str, AppliedMutation]:
+    """The batch's mutations processed before (replays), found in one query per 500."""
+    ids = _ids(mutations, "id")
+    found: dict[str, AppliedMutation] = {}
+    for start in range(0, len(ids), 500):
+        for row in session.scalars(select(AppliedMutation).where(
+                AppliedMutation.id.in_(ids[start:start + 500]))):
+            found[row.id] = row
+    return found
+
+
+def _existing_ids(session: Session, mutations: list[Any]) -> dict[str, set[str]]:
+    """For creates: which of the ids already exist (so the rest need no lookup one by one)."""
+    wanted: dict[str, list[str]] = {}
+    for m in mutations:
+        if isinstance(m, Mapping) and m.get("op") == "create" and m.get("entity") in SPECS \
+                and isinstance(m.get("entity_id"), str) and len(m["entity_id"]) <= 64:
+            wanted.setdefault(m["entity"], []).append(m["entity_id"])
+    out: dict[str, set[str]] = {}
+    for name, ids in wanted.items():
+        spec = SPECS[name]
+        column = getattr(spec.model, spec.pk)
+        out[name] = set()
+        for start in range(0, len(ids), 500):
+            out[name] |= {str(k) for k in session.scalars(
+                select(column).where(column.in_(ids[start:start + 500])))}
+    return out
+
+
+def _one(ctx: PushContext, raw: object,
+         log: dict[str, AppliedMutation]) -> tuple[dict[str, Any], bool]:
     """One mutation's result, and whether it was processed (stored in the mutation log)."""
     envelope = _envelope(raw)
     if envelope is None:
         return _short(raw, "rejected", "malformed", field="id"), False
     mid, number = envelope
     session = ctx.session
-    prior = session.get(AppliedMutation, mid)
-    if prior is not None:
-        first = dict(prior.result)
+    prior = log.get(mid)
+    if prior is not None or mid in ctx.batch_results:
+        first = dict(prior.result if prior is not None else ctx.batch_results[mid])
         answer = _short(raw, "duplicate", first.get("reason"))
-        answer.update(id=mid, number=prior.number, entity=prior.entity,
-                      entity_id=prior.entity_id, first=first, record=first.get("record"),
+        answer.update(id=mid, number=first.get("number"), entity=first.get("entity"),
+                      entity_id=first.get("entity_id"), first=first, record=first.get("record"),
                       conflict_ids=first.get("conflict_ids", []))
         return answer, False
-    expected = ctx.device.last_mutation_number + 1
+    expected = ctx.last_number + 1
     if number < expected:
         return _short(raw, "rejected", "number_reused", expected=expected), False
     if number > expected:
@@ -151,11 +200,12 @@ def _one(ctx: PushContext, raw: object) -> tuple[dict[str, Any], bool]:
         result = _short(raw, "rejected", "constraint_violated",
                         detail=type(error.orig).__name__ if error.orig else "")
     result.update(id=mid, number=number)
-    session.add(AppliedMutation(
+    ctx.log_rows.append(dict(
         id=mid, device_id=ctx.device.id, user_id=ctx.user.id, number=number,
         entity=str(result.get("entity") or "")[:40], entity_id=str(result.get("entity_id") or "")[:64],
         outcome=result["outcome"], reason=result.get("reason"), result=result,
         device_time=device_time, received_at=ctx.now, time_suspect=bool(result["time_suspect"]),
     ))
-    ctx.device.last_mutation_number = number
+    ctx.batch_results[mid] = result
+    ctx.last_number = number
     return result, True
