@@ -141,6 +141,22 @@ def test_reassigned_order_reaches_the_new_phone_by_push_and_the_old_phones_work_
     b.wait_for_selector(f".order-card[data-order='{seeded.order_number}']", timeout=20000)
     screenshot(b, "pwa-push-new-order")
 
+    # B taps "Accept" on the notification: the worker records the acceptance and opens the order.
+    # (No browser API clicks a notification; the worker gets the same event a tap would give it.)
+    [worker] = [w for w in b_context.service_workers if w.url.endswith("/service-worker.js")]
+    worker.evaluate("""async () => {
+        const [notification] = await self.registration.getNotifications();
+        try {
+            self.dispatchEvent(new NotificationEvent("notificationclick", {notification, action: "accept"}));
+        } catch (e) { /* waitUntil refuses untrusted events; the handler has started its work */ }
+    }""")
+    b.wait_for_selector(".visit[data-status='accepted']", timeout=20000)
+    assert f"#/order/{seeded.order_id}" in b.url
+    wait_synced(b)
+    with live_app.app_context():
+        accepted = db.session.get(ServiceOrder, seeded.order_id)
+        assert accepted.status == "accepted" and accepted.accepted_at is not None
+
     # A reconnects: the offline work goes up first, is kept and flagged, then the order leaves A's list.
     a_context.set_offline(False)
     a.goto("/#/")
