@@ -178,3 +178,58 @@ def test_reassigned_order_reaches_the_new_phone_by_push_and_the_old_phones_work_
         assert reassigned and reassigned[0].data["reason"] == "Li Wei is stuck in traffic"
     for context in (a_context, b_context, d_context):
         context.close()
+
+
+def test_a_push_with_the_app_closed_stores_the_new_order_before_the_phone_goes_offline(
+        browser: Any, live_server: Any, live_app: Any, tmp_path: Path) -> None:
+    from server.models import Device, User, utcnow
+    from server.services.orders import assign
+
+    seeded = seed_visit(live_app)
+    b_context = browser.new_context(base_url=live_server.url, locale="zh-CN", **PHONE)
+    b_context.grant_permissions(["notifications"], origin=live_server.url)
+    b = b_context.new_page()
+    sign_in(b, "eng2", orders=0)
+    b.wait_for_selector("form.login", state="detached")
+    wait_synced(b)
+    wait_offline_ready(b)
+    with live_app.app_context():
+        synced_before = db.session.scalars(select(Device.last_sync_at).where(
+            Device.user_id == seeded.other_engineer_id)).one()
+    b.close()  # the app is closed; only the service worker is left
+
+    with live_app.app_context():
+        dispatcher = db.session.get(User, seeded.dispatcher_id)
+        assign(db.session, db.session.get(ServiceOrder, seeded.other_order_id), seeded.other_engineer_id,
+               "closer to the customer", dispatcher, utcnow())
+        db.session.commit()
+    payload = {"kind": "assigned", "order_id": seeded.other_order_id, "title": seeded.other_order_number}
+
+    blank = b_context.new_page()  # a CDP target only; not a window of the app
+    cdp = b_context.new_cdp_session(blank)
+    registration = registration_id(blank, cdp, live_server.url + "/")
+    cdp.send("ServiceWorker.deliverPushMessage", {
+        "origin": live_server.url, "registrationId": registration, "data": json.dumps(payload)})
+
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:  # the worker syncs by itself
+        with live_app.app_context():
+            synced = db.session.scalars(select(Device.last_sync_at).where(
+                Device.user_id == seeded.other_engineer_id)).one()
+        if synced and synced != synced_before:
+            break
+        blank.wait_for_timeout(200)
+    else:
+        raise AssertionError("the service worker did not sync after the push")
+    blank.wait_for_timeout(500)  # the pull's last page is written to IndexedDB
+
+    b_context.set_offline(True)
+    b = b_context.new_page()
+    b.goto("/")
+    b.wait_for_selector(f".order-card[data-order='{seeded.other_order_number}']", timeout=20000)
+    [worker] = [w for w in b_context.service_workers if w.url.endswith("/service-worker.js")]
+    titles = worker.evaluate(
+        "async () => (await self.registration.getNotifications()).map((n) => n.title)")
+    assert titles == [f"新工单 {seeded.other_order_number}"]
+    screenshot(b, "pwa-push-app-closed-offline")
+    b_context.close()
