@@ -20,6 +20,7 @@ function report(patch) {
 /** Run one sync (or join the one running, and run again after it for what came in meanwhile). */
 export function syncNow(reason = "manual") {
   if (running) { again = true; return running; }
+  state.pulled = 0; // changes received by this sync (and any re-run it absorbs): the screens redraw on them
   running = (async () => {
     try {
       do {
@@ -40,7 +41,7 @@ export function syncNow(reason = "manual") {
 
 async function runOnce() {
   performance.mark("onsite:sync-start");
-  report({ running: true, phase: "push", done: 0, total: 0, error: null, pulled: 0 });
+  report({ running: true, phase: "push", done: 0, total: 0, error: null });
   await pushOutbox();
   report({ phase: "pull", done: 0, total: 0 });
   await pullAll();

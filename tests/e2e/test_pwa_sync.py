@@ -350,3 +350,45 @@ def test_a_push_message_wakes_the_app_to_sync(phone: Any, live_app: Any, live_se
     wait_synced(page, timeout=15000)
     dispatcher = api_sign_in(live_app, "disp")
     assert dispatcher.get(f"/api/orders/{seeded.order_id}").get_json()["status"] == "accepted"
+
+
+def test_a_change_the_server_refuses_stays_visible_with_its_reason(phone: Any, live_app: Any) -> None:
+    seeded = seed_visit(live_app, status="scheduled", appointment_in=timedelta(hours=1))
+    page = phone.new_page()
+    sign_in(page)
+    wait_synced(page)
+    wait_offline_ready(page)
+    open_order(page, seeded.order_number)
+
+    phone.set_offline(True)  # the engineer leaves for the customer...
+    for box in page.locator(".of-checklist input[type=checkbox]").all():
+        box.check()
+    page.click(".of-checklist-form button[type=submit]")
+    page.wait_for_selector(".visit[data-status='departed']")
+
+    # ...while the dispatcher cancels the order: the departure can no longer apply.
+    dispatcher = api_sign_in(live_app, "disp")
+    cancelled = dispatcher.post(
+        f"/api/orders/{seeded.order_id}/status", json={"status": "cancelled", "reason": "customer cancelled"}
+    )
+    assert cancelled.status_code == 200, cancelled.get_json()
+
+    phone.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    refused = page.locator("[data-testid=refused]")
+    refused.wait_for(timeout=20000)
+    assert refused.inner_text() == "1 refused"
+    assert page.get_attribute(".sync-chip", "data-unsynced") == "0"
+    page.goto("/#/")
+    page.wait_for_selector("[data-testid=scope-notice]")
+    assert page.locator(f".order-card[data-order='{seeded.order_number}']").count() == 0
+    assert seeded.order_number in page.inner_text("[data-testid=scope-notice]")
+    page.click(".notice--error")  # "1 changes were refused by the server" -> the list of them
+    row = page.locator("[data-testid=rejected] .rejected-row")
+    assert "Not possible from cancelled to departed" in row.inner_text()
+    screenshot(page, "pwa-refused")
+    page.click("[data-testid=logout]")  # refused work blocks signing out until dealt with
+    page.wait_for_selector(".toast--error")
+    row.locator("button").click()
+    page.wait_for_selector("[data-testid=rejected]", state="detached")
+    assert page.locator("[data-testid=refused]").count() == 0

@@ -20,18 +20,19 @@ export function render(chrome, app) {
 export async function refresh(app) {
   if (!host || !host.isConnected) return;
   const chip = host.querySelector("#sync-chip");
-  const [pending, blobs, last] = await Promise.all([app.outbox.count(), app.db.blobsPending(),
-    app.db.getMeta("last_sync_at")]);
-  const unsynced = pending + blobs.length;
+  const [pending, refused, blobs, last] = await Promise.all([app.outbox.pending(), app.outbox.rejected(),
+    app.db.blobsPending(), app.db.getMeta("last_sync_at")]);
+  const unsynced = pending.length + blobs.length;
   chip.dataset.unsynced = String(unsynced);
   chip.className = `sync-chip ${navigator.onLine ? "" : "sync-chip--offline"} ${unsynced ? "sync-chip--dirty" : ""}`;
   replace(chip,
     h("span", { class: "dot" }),
     h("span", { class: "sync-chip__state" }, navigator.onLine ? app.t("sync.online") : app.t("sync.offline")),
     h("span", { class: "sync-chip__count", "data-testid": "unsynced" }, app.t("sync.unsynced", { n: unsynced })),
+    refused.length ? h("a", { class: "sync-chip__refused", href: "#/settings", "data-testid": "refused" },
+      app.t("sync.refused", { n: refused.length })) : null,
     h("span", { class: "sync-chip__last", "data-testid": "last-sync" },
       last ? app.t("sync.last", { time: app.time(last) }) : app.t("sync.never")));
-  chip.onclick = null;
   const notices = host.querySelector("#notices");
   replace(notices,
     app.updateReady ? h("div", { class: "notice notice--update" },
