@@ -60,6 +60,12 @@ export function bind(app) {
       }
       return "";
     },
+    /** A server refusal in words, with statuses named as the engineer knows them. */
+    reasonText(m) {
+      const params = { ...(m.params || {}) };
+      for (const key of ["current", "target"]) if (params[key]) params[key] = app.t(`status.${params[key]}`);
+      return app.t(`reason.${m.reason}`, params, m.reason);
+    },
     async setLanguage(code) { app.lang = code; await db.setMeta("lang", code); app.render(); },
     async setCurrency(code) { app.currency = code; await db.setMeta("currency", code); app.render(); },
   };

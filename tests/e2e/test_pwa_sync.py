@@ -385,7 +385,7 @@ def test_a_change_the_server_refuses_stays_visible_with_its_reason(phone: Any, l
     assert seeded.order_number in page.inner_text("[data-testid=scope-notice]")
     page.click(".notice--error")  # "1 changes were refused by the server" -> the list of them
     row = page.locator("[data-testid=rejected] .rejected-row")
-    assert "Not possible from cancelled to departed" in row.inner_text()
+    assert "SO-2026-000042: Not possible from Cancelled to On the way" in row.inner_text()
     screenshot(page, "pwa-refused")
     page.click("[data-testid=logout]")  # refused work blocks signing out until dealt with
     page.wait_for_selector(".toast--error")

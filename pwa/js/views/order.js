@@ -84,7 +84,7 @@ class VisitView {
     return h("div", { class: "notice notice--error", "data-testid": "rejected" },
       h("strong", null, this.t("rejected.title")),
       ...rows.map((m) => h("div", { class: "rejected-row" },
-        h("span", null, this.t(`reason.${m.reason}`, m.params || {}, m.reason)),
+        h("span", null, this.app.reasonText(m)),
         button(this.t("rejected.discard"), () => this.app.outbox.discard(m.number).then(() => this.app.render()), "btn btn--small"))));
   }
 

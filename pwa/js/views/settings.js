@@ -5,6 +5,8 @@ import { h, replace, button, field, toast } from "../ui.js";
 export async function render(root, app) {
   const [pending, rejected, blobs, last, counter] = await Promise.all([app.outbox.pending(), app.outbox.rejected(),
     app.db.blobsPending(), app.db.getMeta("last_sync_at"), app.db.getMeta("receipt_counter", 0)]);
+  const [orders, notices] = await Promise.all([app.db.allOf("order"), app.db.getMeta("scope_notices", [])]);
+  const numbers = new Map([...notices.map((n) => [n.order_id, n.number]), ...orders.map((o) => [o.id, o.record.number])]);
   const currency = h("select", { name: "currency", on: { change: () => app.setCurrency(currency.value) } },
     ["CNY", "HKD", "USD", "EUR"].map((c) => h("option", { value: c, selected: c === app.currency }, c)));
   replace(root, h("section", { class: "settings" },
@@ -18,7 +20,7 @@ export async function render(root, app) {
       button(app.t("sync.now"), () => app.syncNow("manual"), "btn btn--block")),
     rejected.length ? h("div", { class: "card", "data-testid": "rejected" }, h("h2", null, app.t("rejected.title")),
       rejected.map((m) => h("div", { class: "rejected-row" },
-        h("span", null, `${app.t(`entity.${m.entity}`, {}, m.entity)}: ${app.t(`reason.${m.reason}`, m.params || {}, m.reason)}`),
+        h("span", null, `${app.t(`entity.${m.entity}`, {}, m.entity)} ${numbers.get(m.order_id) || ""}: ${app.reasonText(m)}`),
         button(app.t("rejected.discard"), () => app.outbox.discard(m.number).then(() => app.render()), "btn btn--small")))) : null,
     h("div", { class: "card" }, h("h2", null, app.t("settings.language")),
       h("div", { class: "lang-switch" }, app.languages.map((l) => h("button", { type: "button", class: `chip ${l.code === app.lang ? "chip--on" : ""}`,
