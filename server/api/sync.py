@@ -52,6 +52,17 @@ def _device_time(value: str | None) -> Any:
                        field="device_time") from error
 
 
+def _worth_recording(device: Device, cursor: int, offset: int | None, now: Any) -> bool:
+    """An idle phone polling often writes nothing: record a new cursor, an offset that moved
+    by more than a second, or a sync time more than a minute old."""
+    return bool(
+        device.last_pull_cursor != cursor or device.last_sync_at is None
+        or (now - device.last_sync_at).total_seconds() > 60
+        or (offset is not None and (device.clock_offset_ms is None
+                                    or abs(offset - device.clock_offset_ms) > 1000))
+    )
+
+
 @blp.route("/pull", methods=["GET"])
 @blp.arguments(PullArgs, location="query", as_kwargs=True)
 @signed_in
@@ -69,12 +80,13 @@ def pull_changes(since: int, limit: int | None, device_time: str | None) -> Resp
         raise ApiError(410, "reset_required",
                        "This cursor is older than the retained history: pull again from 0.",
                        field="since", details={"horizon": reset.horizon}) from None
-    db.session.execute(
-        db.update(Device).where(Device.id == device.id).values(
-            last_sync_at=now, last_pull_cursor=page["cursor"],
-            **({"clock_offset_ms": offset} if offset is not None else {}))
-    )
-    db.session.commit()
+    if _worth_recording(device, page["cursor"], offset, now):
+        db.session.execute(
+            db.update(Device).where(Device.id == device.id).values(
+                last_sync_at=now, last_pull_cursor=page["cursor"],
+                **({"clock_offset_ms": offset} if offset is not None else {}))
+        )
+        db.session.commit()
     page["server_time"] = now
     page["clock_offset_ms"] = offset
     return json_response(page)
