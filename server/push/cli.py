@@ -43,7 +43,11 @@ def push_worker_command(once: bool, idle: float, crash_after_take: bool) -> None
         click.echo(f"sent {sender.drain()}")
         return
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: (stop.set(), outbox_written.set()))
+    def _terminate(*_: object) -> None:
+        stop.set()
+        outbox_written.set()
+
+    signal.signal(signal.SIGTERM, _terminate)
     click.echo("push worker running", err=True)
     try:
         sender.run(stop, idle_seconds=idle)

@@ -14,7 +14,7 @@ import hashlib
 import threading
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -131,7 +131,7 @@ class Sender:
         return self._coalesce(rows)
 
     @staticmethod
-    def _coalesce(rows: list[Any]) -> list[Taken]:
+    def _coalesce(rows: Sequence[Any]) -> list[Taken]:
         """Of several rows of one order to one subscription in a batch, send only the newest."""
         latest: dict[tuple[int, str], Taken] = {}
         batch: list[Taken] = []
@@ -203,12 +203,12 @@ class Sender:
             )
         except requests.RequestException as exc:
             return Outcome(taken, None, type(exc).__name__)
-        status = int(response.status_code)  # type: ignore[union-attr]
-        retry_after = None
+        assert isinstance(response, requests.Response)  # (a str only when asked for a curl line)
+        status = int(response.status_code)
         if status >= 300:
-            raw = response.headers.get("Retry-After", "")  # type: ignore[union-attr]
+            raw = response.headers.get("Retry-After", "")
             retry_after = float(raw) if raw.isdigit() else None
-            return Outcome(taken, status, (response.text or "")[:300], retry_after)  # type: ignore
+            return Outcome(taken, status, (response.text or "")[:300], retry_after)
         return Outcome(taken, status)
 
     # -- record -------------------------------------------------------------------------------
