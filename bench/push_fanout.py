@@ -94,9 +94,11 @@ def main() -> None:
                 for user_id in user_ids:
                     enqueue(db.session, user_id, "assigned", f"order-{user_id}-{n}", title=f"SO-{n:04d}")
                     db.session.commit()
+        enqueued = time.perf_counter()
         with Sender(app) as sender:
             sent = sender.drain()
         outbox_seconds = time.perf_counter() - start
+        enqueue_seconds = enqueued - start
         service_cpu = cpu_seconds(proc.pid) - service_cpu
         total = ENGINEERS * ORDERS_EACH
         assert sent == total, sent
@@ -123,6 +125,7 @@ def main() -> None:
     floor_rate = total / floor_seconds
     # The push service's own CPU per message bounds what any sender can reach on this machine.
     print(json.dumps({"notifications": total, "outbox_seconds": round(outbox_seconds, 3),
+                      "of_which_enqueue_seconds": round(enqueue_seconds, 3),
                       "floor_seconds": round(floor_seconds, 3),
                       "push_service_cpu_ms_per_message": round(1000 * service_cpu / total, 2),
                       "push_service_ceiling_per_s": round(total / service_cpu) if service_cpu else None}))
