@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -148,9 +149,13 @@ def main() -> None:
         json.dumps(rows)
 
     api_ms, floor_ms = medians_ms(api, floor)
+    conn.close()
+    with app.app_context():
+        db.engine.dispose()
+    shutil.rmtree(folder, ignore_errors=True)
     print(
         f"orders={ORDERS} (of {ORDERS + OTHERS}), runs={RUNS}, served by Flask's test client "
-        f"(in-process WSGI), SQLite file in {folder}"
+        "(in-process WSGI), SQLite file in a temporary folder"
     )
     print(f"api_list: {api_ms:.1f} ms, floor {floor_ms:.1f} ms, ratio {api_ms / floor_ms:.2f} (target <= 3)")
 
