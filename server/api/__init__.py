@@ -7,8 +7,7 @@ from flask_smorest import Api
 
 
 def init_app(app: Flask, api: Api) -> None:
-    from server.api import auth
-    from server.api import dispatch
+    from server.api import auth, dispatch
     from server.api import push as push_api
 
     for module in (auth, push_api, dispatch):
