@@ -42,6 +42,14 @@ class Config:
     VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:ops@onsite.example")
     PUSH_TTL_SECONDS = 24 * 3600
     PUSH_WORKER_THREAD = os.environ.get("PUSH_WORKER_THREAD", "0") == "1"
+    VAPID_PRIVATE_KEY_FILE = os.environ.get("VAPID_PRIVATE_KEY_FILE", "")  # "": instance/vapid_private.pem
+    PUSH_BATCH_SIZE = 32  # deliveries a sender takes at once
+    PUSH_SEND_CONCURRENCY = 8  # sends in flight per sender
+    PUSH_HTTP_TIMEOUT_SECONDS = 5.0
+    PUSH_LEASE_SECONDS = 0  # 0: long enough for a batch whose every send times out
+    PUSH_MAX_ATTEMPTS = 8
+    PUSH_RETRY_BASE_SECONDS = 5.0  # then doubling, up to PUSH_RETRY_MAX_SECONDS
+    PUSH_RETRY_MAX_SECONDS = 3600.0
 
     BLOB_DIR = os.environ.get("BLOB_DIR", "")  # default: instance/blobs
 

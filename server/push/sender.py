@@ -71,16 +71,20 @@ class Sender:
     def __init__(self, app: Flask, *, after_take: Callable[[list[Taken]], None] | None = None) -> None:
         self.app = app
         cfg = app.config
-        self.batch_size = int(cfg.get("PUSH_BATCH_SIZE", 100))
-        self.lease = timedelta(seconds=float(cfg.get("PUSH_LEASE_SECONDS", 60)))
+        self.batch_size = int(cfg.get("PUSH_BATCH_SIZE", 32))
         self.ttl = int(cfg.get("PUSH_TTL_SECONDS", 24 * 3600))
         self.max_attempts = int(cfg.get("PUSH_MAX_ATTEMPTS", 8))
         self.backoff_base = float(cfg.get("PUSH_RETRY_BASE_SECONDS", 5))
         self.backoff_max = float(cfg.get("PUSH_RETRY_MAX_SECONDS", 3600))
-        self.timeout = float(cfg.get("PUSH_HTTP_TIMEOUT_SECONDS", 10))
+        self.timeout = float(cfg.get("PUSH_HTTP_TIMEOUT_SECONDS", 5))
+        concurrency = int(cfg.get("PUSH_SEND_CONCURRENCY", 8))
+        # A lease must outlast the slowest batch (every send timing out), or a second sender could
+        # take rows this one is still sending and send them twice.
+        slowest = (-(-self.batch_size // concurrency)) * self.timeout + 30
+        self.lease = timedelta(seconds=float(cfg.get("PUSH_LEASE_SECONDS") or slowest))
         self.subject = str(cfg.get("VAPID_SUBJECT", "mailto:ops@onsite.example"))
         self.after_take = after_take
-        self._pool = ThreadPoolExecutor(max_workers=int(cfg.get("PUSH_SEND_CONCURRENCY", 4)),
+        self._pool = ThreadPoolExecutor(max_workers=concurrency,
                                         thread_name_prefix="push-send")
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
