@@ -196,7 +196,7 @@ def test_customer_mode_shows_only_this_order_and_needs_the_pin_to_leave(phone: A
     page.click("[data-testid=leave-handoff]")
     page.fill(".pin-pad input[name=pin]", "0000")
     page.click("[data-testid=unlock]")
-    assert "Wrong PIN" in page.inner_text(".pin-pad")
+    page.wait_for_selector(".pin-pad .error:has-text('Wrong PIN')")
     page.wait_for_selector(".handoff")
     page.fill(".pin-pad input[name=pin]", "1357")
     page.click("[data-testid=unlock]")
