@@ -66,11 +66,14 @@ class ReceiptView:
         shown = []
         for line in self.receipt.lines:
             zh, en = KIND_LABELS.get(line.kind, (line.kind, line.kind))
+            detail = line.description or line.code
             shown.append(
                 {
                     "label_zh": zh,
                     "label_en": en,
-                    "description": line.description or line.code,
+                    "description": detail,
+                    # "上门费 上门费" reads as a typo: name the kind once when it says it all.
+                    "text": zh if detail in (zh, line.kind) else f"{zh} {detail}",
                     "qty": line.qty,
                     "unit": yuan(line.unit_fen),
                     "amount": yuan(line.amount_fen),
@@ -136,9 +139,7 @@ def render_pdf(view: ReceiptView) -> bytes:
     with pdf.table(col_widths=widths, text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT")) as table:
         table.row(["项目 Item", "数量", "单价 Unit", "金额 Amount"])
         for line in view.lines:
-            table.row(
-                [f"{line['label_zh']} {line['description']}", str(line["qty"]), line["unit"], line["amount"]]
-            )
+            table.row([line["text"], str(line["qty"]), line["unit"], line["amount"]])
     pdf.ln(3)
     pdf.set_font("cjk", size=12)
     pdf.cell(
