@@ -166,7 +166,8 @@ def passkey_for(credential: dict[str, Any]) -> Passkey | None:
         return None
     if not raw_id:
         return None
-    return db.session.scalar(db.select(Passkey).where(Passkey.credential_id == raw_id))
+    found: Passkey | None = db.session.scalar(db.select(Passkey).where(Passkey.credential_id == raw_id))
+    return found
 
 
 def authenticate(purpose: str, credential: dict[str, Any], user: User | None = None) -> Passkey:
