@@ -64,11 +64,12 @@ export async function applyServerPage({ upserts = [], removals = [], meta = {} }
   await tx.done;
 }
 
-/** Remove every record of the given order (scope removal) in one transaction. */
+/** Remove an order and its facts (scope removal) in one transaction. Conflicts stay: the engineer's
+ *  own conflicts on an order reassigned away are still theirs to see. */
 export async function removeOrderRecords(orderId) {
   const tx = (await open()).transaction("records", "readwrite");
   const keys = await tx.store.index("order").getAllKeys(orderId);
-  for (const key of keys) tx.store.delete(key);
+  for (const key of keys) if (!String(key).startsWith("conflict:")) tx.store.delete(key);
   tx.store.delete(recordKey("service_orders", orderId));
   await tx.done;
 }
