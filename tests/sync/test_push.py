@@ -288,3 +288,24 @@ def test_signature_binding_is_verified_and_a_later_charge_change_invalidates_it_
     changes = phone.pull()
     assert any(c["entity"] == "signature" and c["record"]["status"] == "invalid"
                for c in changes)
+
+
+def test_a_reissued_receipt_voids_the_one_it_replaces_and_keeps_its_own_number_P21(app, users):
+    order_id = make_order(app, users["eng1"])
+    phone = engineer(app)
+    with app.app_context():
+        db.session.get(DeviceRow, "eng1-phone-0001").receipt_prefix = "AB7K"
+        db.session.commit()
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    phone.mutate("receipt", first, _receipt(order_id, "AB7K-000001"), "create")
+    phone.mutate("receipt", second, {**_receipt(order_id, "AB7K-000002"), "replaces_id": first,
+                                     "void_reason": "wrong part"}, "create")
+    phone.mutate("receipt", first, {"total_fen": 1}, "update", base_version=1)
+    results = phone.sync_push()
+    assert [r["outcome"] for r in results] == ["applied", "applied", "rejected"]
+    assert results[2]["reason"] == "immutable"
+    with app.app_context():
+        old = db.session.get(Receipt, first)
+        assert old.voided_at is not None and old.void_reason == "wrong part"
+        assert old.total_fen == 100
+        assert db.session.get(Receipt, second).number == "AB7K-000002"
