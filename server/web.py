@@ -1,4 +1,7 @@
-"""Serves the installable PWA: the shell at `/`, its manifest, the root-scoped service worker, assets."""
+"""Serves the installable PWA: the shell at `/`, its manifest, the root-scoped service worker, assets.
+
+The shell runs no inline script or style; its CSP is set with the other headers in server/security.py.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +11,6 @@ from flask import Blueprint, Flask, Response, abort, current_app, send_from_dire
 
 PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
 DIST_DIR = PWA_DIR / "dist"
-
-# The shell runs no inline script or style; everything comes from this origin. Blob workers and
-# data/blob images are the photo compressor's and the signature pad's.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-       "worker-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-       "frame-ancestors 'none'; form-action 'self'")
 
 bp = Blueprint("web", __name__)
 
@@ -35,17 +32,13 @@ def _shell_file(directory: Path, name: str, mimetype: str | None = None, *, reva
 @bp.get("/")
 def index() -> Response:
     """The app shell; every screen is a hash route inside it."""
-    response = _shell_file(PWA_DIR, "index.html", "text/html", revalidate=True)
-    response.headers["Content-Security-Policy"] = CSP
-    return response
+    return _shell_file(PWA_DIR, "index.html", "text/html", revalidate=True)
 
 
 @bp.get("/blank")
 def blank() -> Response:
     """An empty page served like the shell: the cold-start benchmark's floor."""
-    response = _shell_file(PWA_DIR, "blank.html", "text/html", revalidate=True)
-    response.headers["Content-Security-Policy"] = CSP
-    return response
+    return _shell_file(PWA_DIR, "blank.html", "text/html", revalidate=True)
 
 
 @bp.get("/manifest.webmanifest")
