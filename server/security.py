@@ -57,8 +57,11 @@ DEFAULTS: dict[str, int] = {
     "SIGNIN_MAX_FAILURES_PER_IP": 30,        # per IP, any username (password spraying)
 }
 
-# Endpoints a session bound to a revoked device may still reach: sign out, and hand over its outbox.
-REVOKED_DEVICE_ALLOWED = {"auth.logout", "auth.SessionView", "quarantine.intake"}
+# Endpoints that start a new session: an old, expired one is simply dropped there.
+SIGN_IN_ENDPOINTS = {"auth.login", "passkeys.login_options", "passkeys.login"}
+# Endpoints a session bound to a revoked device may still reach: sign out or in again (its owner may
+# have to, to hand the work over), and hand over its outbox.
+REVOKED_DEVICE_ALLOWED = {"auth.logout", "auth.SessionView", "quarantine.intake", *SIGN_IN_ENDPOINTS}
 
 
 def setting(name: str) -> int:
@@ -132,7 +135,7 @@ def _expire_old_sessions() -> None:
         logout_user()
         session.clear()
         audit("session_expired", actor_id=user_id, target_type="user", target_id=user_id)
-        if request.path.startswith("/api/"):
+        if request.path.startswith("/api/") and request.endpoint not in SIGN_IN_ENDPOINTS:
             raise ApiError(401, "session_expired", "Your session has ended; sign in again.")
         return
     if now - seen > 60:  # keep cookie rewrites rare

@@ -176,3 +176,17 @@ def test_sync_of_a_revoked_phone_answers_device_revoked(app, users):
     assert pull.status_code == 403 and pull.get_json()["error"]["code"] == "device_revoked"
 
 
+
+
+def test_the_owner_signs_in_again_on_the_revoked_phone_to_hand_the_work_over(app, users):
+    phone = sign_in(app, "eng1", device_id=PHONE)
+    revoke(sign_in(app, "admin"), end_all_sessions=True)
+    again = phone.client.post("/api/auth/login", json={"username": "eng1", "password": "pw"},
+                              headers={"X-Device-Id": PHONE})
+    assert again.status_code == 200
+    csrf = again.get_json()["csrf_token"]
+    # Nothing else works for that phone, but the hand-over does.
+    assert phone.client.get("/api/orders", headers={"X-Device-Id": PHONE}).status_code == 403
+    handed = phone.client.post("/api/quarantine", json={"mutations": outbox_for(str(uuid.uuid4()), 1)},
+                               headers={"X-Device-Id": PHONE, "X-CSRF-Token": csrf})
+    assert handed.status_code == 200 and handed.get_json()["received"] == 1

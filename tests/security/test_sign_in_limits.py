@@ -167,3 +167,12 @@ def test_publishing_a_fee_schedule_needs_a_recent_sign_in(app, users, monkeypatc
     assert dispatcher.get("/api/fee-schedules").get_json() == []
     assert dispatcher.post("/api/reauth/password", json={"password": "pw"}).status_code == 200
     assert dispatcher.post("/api/fee-schedules", json=schedule).status_code == 201
+
+
+def test_signing_in_again_over_an_expired_session_works_at_the_first_try(app, users, monkeypatch):
+    api = sign_in(app, "eng1")
+    later = time.time() + app.config["SESSION_IDLE_SECONDS"] + 10
+    monkeypatch.setattr("server.security.time.time", lambda: later)
+    again = api.client.post("/api/auth/login", json={"username": "eng1", "password": "pw"})
+    assert again.status_code == 200
+    assert again.get_json()["user"]["username"] == "eng1"
