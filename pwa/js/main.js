@@ -157,7 +157,11 @@ app.signOut = async () => {
   if (unsynced) { toast(app.t("logout.refused", { n: unsynced }), "error"); return false; }
   await api.logout();
   await db.clearRecords();
-  await db.setMetaMany({ user: null, receipt_prefix: null, scope_notices: [], handoff_pin: null });
+  // The next person on this phone registers it afresh (a device belongs to one user on the server).
+  app.deviceId = crypto.randomUUID();
+  api.setDeviceId(app.deviceId);
+  await db.setMetaMany({ user: null, receipt_prefix: null, scope_notices: [], handoff_pin: null,
+    device_id: app.deviceId, mutation_counter: 0 });
   app.user = null;
   location.hash = "#/";
   await render();

@@ -228,6 +228,14 @@ def test_sign_out_is_refused_while_work_is_unsynced_and_storage_answer_is_shown(
     wait_synced(page)
     page.click("[data-testid=logout]")
     page.wait_for_selector("form.login")
+    # another engineer may now use this phone, and sees nothing of the first one's orders
+    page.fill("input[name=username]", "eng2")
+    page.fill("input[name=password]", "pw")
+    page.click("form.login button[type=submit]")
+    page.wait_for_selector(".empty")
+    wait_synced(page)
+    assert page.locator(".order-card").count() == 0
+    assert seeded.order_number not in page.content()
 
 
 def test_work_on_an_order_reassigned_while_offline_is_kept_and_explained(phone: Any, live_app: Any) -> None:

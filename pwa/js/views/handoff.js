@@ -87,8 +87,10 @@ async function complete(app, bundle, charges, summary, hash, result) {
     imageSha = await sha256Hex(result.imagePng);
     blobs.push({ sha256: imageSha, bytes: result.imagePng, mime: "image/png", size: result.imagePng.byteLength, order_id: order.id });
   }
-  const counter = (await db.getMeta("receipt_counter", 0)) + 1;
-  await db.setMeta("receipt_counter", counter);
+  // Numbers are the device's prefix plus its own counter, never reused (kept per prefix).
+  const counterKey = `receipt_counter:${app.receiptPrefix}`;
+  const counter = (await db.getMeta(counterKey, 0)) + 1;
+  await db.setMeta(counterKey, counter);
   const number = `${app.receiptPrefix}-${String(counter).padStart(6, "0")}`;
   const issuedAt = outbox.nowIso();
   const receiptLines = charges.lines.map((l, i) => ({ position: i + 1, kind: l.kind, code: l.code,

@@ -4,7 +4,7 @@ import { h, replace, button, field, toast } from "../ui.js";
 
 export async function render(root, app) {
   const [pending, rejected, blobs, last, counter] = await Promise.all([app.outbox.pending(), app.outbox.rejected(),
-    app.db.blobsPending(), app.db.getMeta("last_sync_at"), app.db.getMeta("receipt_counter", 0)]);
+    app.db.blobsPending(), app.db.getMeta("last_sync_at"), app.db.getMeta(`receipt_counter:${app.receiptPrefix}`, 0)]);
   const [orders, notices] = await Promise.all([app.db.allOf("order"), app.db.getMeta("scope_notices", [])]);
   const numbers = new Map([...notices.map((n) => [n.order_id, n.number]), ...orders.map((o) => [o.id, o.record.number])]);
   const currency = h("select", { name: "currency", on: { change: () => app.setCurrency(currency.value) } },
