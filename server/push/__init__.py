@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
@@ -44,10 +43,3 @@ def init_app(app: Flask) -> None:
     if app.config.get("PUSH_WORKER_THREAD") and not app.config.get("TESTING"):
         start_worker_thread(app)
 
-
-def __getattr__(name: str) -> Any:  # pragma: no cover - keeps `server.push.enqueue` importable lazily
-    if name == "enqueue":
-        from server.push.outbox import enqueue
-
-        return enqueue
-    raise AttributeError(name)
