@@ -38,6 +38,24 @@ GONE = frozenset({404, 410})
 RETRYABLE = frozenset({408, 425, 429})
 
 
+# What a push may carry: ids, the kind, a short title and small facts; never customer details.
+# (Push services also cap a message at 4 KB.)
+PAYLOAD_KEYS = frozenset({"kind", "order_id", "title", "start", "reason", "conflict_id", "field",
+                          "notification_id", "coalesced"})
+MAX_TEXT = 120
+
+
+def payload_for(stored: dict[str, Any], notification_id: int, coalesced: int) -> bytes:
+    body: dict[str, Any] = {}
+    for key, value in stored.items():
+        if key in PAYLOAD_KEYS and (value is None or isinstance(value, (bool, int, float, str))):
+            body[key] = value[:MAX_TEXT] if isinstance(value, str) else value
+    body["notification_id"] = notification_id
+    if coalesced:
+        body["coalesced"] = coalesced
+    return orjson.dumps(body)
+
+
 def topic_for(order_id: str) -> str:
     """A Topic header for an order: 32 base64url characters, so push services collapse repeats."""
     return base64.urlsafe_b64encode(hashlib.sha256(order_id.encode()).digest()[:24]).decode()
@@ -141,12 +159,9 @@ class Sender:
         batch: list[Taken] = []
         for (delivery_id, sub_id, order_key, attempts, coalesced, note_id, kind, payload,
              endpoint, p256dh, auth) in rows:
-            body = {**payload, "notification_id": note_id}
-            if coalesced:
-                body["coalesced"] = coalesced
             taken = Taken(delivery_id, sub_id,
                           {"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}},
-                          kind, order_key, orjson.dumps(body), attempts)
+                          kind, order_key, payload_for(payload, note_id, coalesced), attempts)
             key = (sub_id, order_key)
             if order_key and key in latest:
                 older = latest[key]

@@ -68,6 +68,18 @@ def test_several_phones_of_one_engineer_each_get_the_reassignment(app, users, pu
     assert kinds == ["assigned", "reassigned_away"]
 
 
+def test_a_push_carries_ids_and_a_short_title_only(app, users, push_service, vapid_key):
+    phone = subscribe_engineer(app, push_service, vapid_key, "eng1")
+    with app.app_context():
+        enqueue(db.session, users["eng1"], "assigned", "order-1", title="SO-1" + "x" * 500,
+                data={"customer_name": "王芳", "address": "上海市浦东新区", "phones": ["13800138000"]})
+        db.session.commit()
+    send_all(app)
+    [message] = push_service.notifications(phone)
+    assert set(message) == {"kind", "order_id", "title", "notification_id"}
+    assert len(message["title"]) == 120
+
+
 def test_an_expired_subscription_is_deleted_after_the_410(app, users, push_service, vapid_key):
     phone = subscribe_engineer(app, push_service, vapid_key, "eng1")
     push_service.expire(phone)
