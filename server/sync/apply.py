@@ -52,6 +52,15 @@ LINE_LIMITS = {"kind": 16, "code": 40, "description": 200, "reason": 60}
 MAX_LINES = 100
 
 
+# Facts whose create needs nothing but checks made in memory: written in bulk, no savepoint.
+FAST_FACTS = frozenset({"timeline_event", "part_used", "photo", "rating", "appointment_change",
+                        "payment"})
+
+
+class NeedsSavepoint(Exception):
+    """A create taken for the fast path needs more (a conflict, a flag): redo it in a savepoint."""
+
+
 class Rejected(Exception):
     """A mutation that cannot be stored: its reason code and parameters (P20)."""
 
@@ -79,6 +88,10 @@ class PushContext:
     batch_results: dict[str, dict[str, Any]] = field(default_factory=dict)
     # strong references: the session's identity map is weak, and a batch touches few orders
     held: dict[tuple[str, str], Any] = field(default_factory=dict)
+    # creates of plain facts outside any savepoint, flushed together (see push.py)
+    fast: bool = True
+    outside_savepoint: bool = False
+    deferred: list[tuple[dict[str, Any], EntitySpec, Any]] = field(default_factory=list)
 
     def get(self, model: Any, key: str) -> Any:
         """A row by primary key, loaded once per batch (the push holds the writers' lock)."""
@@ -235,6 +248,9 @@ def _create(ctx: PushContext, spec: EntitySpec, entity_id: str, fields: dict[str
     if device_time is not None:
         moments.append(device_time)
     suspect = _suspect(ctx, moments, order)
+    _check_references(ctx, spec, fields)
+    if ctx.outside_savepoint and (access != scope.OWN or spec.name not in FAST_FACTS):
+        raise NeedsSavepoint()
     obj = spec.model(id=entity_id, **fields)
     if spec.name == "timeline_event":
         obj.received_at = ctx.now
@@ -252,6 +268,11 @@ def _create(ctx: PushContext, spec: EntitySpec, entity_id: str, fields: dict[str
     elif spec.name == "photo" and len(fields["sha256"]) != 64:
         raise Rejected("invalid_value", field="sha256")
     session.add(obj)
+    if ctx.outside_savepoint:
+        ctx.known_ids.setdefault(spec.name, set()).add(entity_id)
+        result = _result(spec, entity_id, "applied", None, None, [], suspect)
+        ctx.deferred.append((result, spec, obj))
+        return result
     conflict_ids: list[str] = []
     reason: str | None = None
     if access == scope.REASSIGNED:
@@ -263,6 +284,37 @@ def _create(ctx: PushContext, spec: EntitySpec, entity_id: str, fields: dict[str
     ctx.known_ids.setdefault(spec.name, set()).add(entity_id)
     return _result(spec, entity_id, "applied", reason, record(session, spec, obj), conflict_ids,
                    suspect)
+
+
+def _check_references(ctx: PushContext, spec: EntitySpec, fields: dict[str, Any]) -> None:
+    """References a fact makes besides its order, checked before anything is written."""
+    from server.models import Part, PartUsed, Receipt
+
+    checks = (("part_code", Part, "part"), ("part_used_id", PartUsed, "part_used"),
+              ("receipt_id", Receipt, "receipt"), ("replaces_id", Receipt, "receipt"))
+    for name, model, entity in checks:
+        key = fields.get(name)
+        if key is None or name not in {c.key for c in spec.columns()}:
+            continue
+        known = ctx.known_ids.get(entity)
+        if known is not None and key in known:
+            continue
+        if ctx.get(model, key) is None:
+            raise Rejected("not_found", field=name)
+
+
+def flush_deferred(ctx: PushContext) -> None:
+    """Write the fast-path facts in one flush, then fill in their records."""
+    if not ctx.deferred:
+        return
+    ctx.session.flush()
+    shas = {obj.sha256 for _r, spec, obj in ctx.deferred if spec.name == "photo"}
+    stored = set(ctx.session.scalars(select(Blob.sha256).where(Blob.sha256.in_(shas)))) \
+        if shas else set()
+    for result, spec, obj in ctx.deferred:
+        extra = {"pending": obj.sha256 not in stored} if spec.name == "photo" else None
+        result["record"] = json_ready(record_of(spec, obj, extra))
+    ctx.deferred = []
 
 
 class _UsedNumbers(Container[str]):

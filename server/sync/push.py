@@ -72,8 +72,40 @@ def push(
     now: datetime,
     commit_every: int = 200,
     pause_seconds: float = 0.0,
+    fast: bool = True,
 ) -> dict[str, Any]:
-    """Apply a batch and answer every mutation's outcome, in request order (P12-P14)."""
+    """Apply a batch and answer every mutation's outcome, in request order (P12-P14).
+
+    Plain fact creates go without a savepoint and are flushed together; should that flush
+    ever fail, the uncommitted part is rolled back and the batch is pushed again the careful
+    way (what was committed answers as duplicates).
+    """
+    try:
+        return _push(session, device_id=device_id, user=user, staff=staff, mutations=mutations,
+                     device_time=device_time, now=now, commit_every=commit_every,
+                     pause_seconds=pause_seconds, fast=fast)
+    except (IntegrityError, DataError):
+        if not fast:
+            raise
+        session.rollback()
+        return _push(session, device_id=device_id, user=user, staff=staff, mutations=mutations,
+                     device_time=device_time, now=now, commit_every=commit_every,
+                     pause_seconds=pause_seconds, fast=False)
+
+
+def _push(
+    session: Session,
+    *,
+    device_id: str,
+    user: User,
+    staff: bool,
+    mutations: list[Any],
+    device_time: datetime | None,
+    now: datetime,
+    commit_every: int,
+    pause_seconds: float,
+    fast: bool,
+) -> dict[str, Any]:
     offset = clocks.offset_ms(device_time, now)
     session.info[ACTOR_KEY] = (user.id, device_id)
     try:
@@ -83,6 +115,7 @@ def push(
             device.last_sync_at = now
             session.flush()  # outside every mutation's savepoint
             ctx = PushContext(session, device, user, now, offset, staff)
+            ctx.fast = fast
             ctx.last_number = device.last_mutation_number
             ctx.known_ids = _existing_ids(session, mutations)
             log = _logged(session, mutations)
@@ -115,6 +148,7 @@ def push(
 
 def _commit(ctx: PushContext) -> None:
     """Write the mutation log of what was processed since the last commit, then commit."""
+    applying.flush_deferred(ctx)
     if ctx.log_rows:
         ctx.session.execute(insert(AppliedMutation), ctx.log_rows)
         ctx.log_rows = []
@@ -181,6 +215,24 @@ def _one(ctx: PushContext, raw: object,
     device_time: datetime | None = None
     result = _short(raw, "rejected", None)
     ctx.mutation_id = mid
+    if ctx.fast and raw.get("op") == "create" and raw.get("entity") in applying.FAST_FACTS:
+        ctx.outside_savepoint = True
+        try:
+            if raw.get("device_time") is not None:
+                device_time = parse_time(raw.get("device_time"), "device_time")
+            result = applying.apply_mutation(ctx, raw, device_time)
+            return _logged_result(ctx, result, mid, number, device_time), True
+        except Rejected as refusal:  # nothing was written: no rollback needed
+            result = _short(raw, "rejected", refusal.reason, **refusal.params)
+            return _logged_result(ctx, result, mid, number, device_time), True
+        except FieldError as error:
+            result = _short(raw, "rejected", error.code, field=error.field)
+            return _logged_result(ctx, result, mid, number, device_time), True
+        except applying.NeedsSavepoint:
+            pass
+        finally:
+            ctx.outside_savepoint = False
+    applying.flush_deferred(ctx)
     savepoint = session.begin_nested()
     try:
         if raw.get("device_time") is not None:
@@ -199,6 +251,12 @@ def _one(ctx: PushContext, raw: object,
         savepoint.rollback()
         result = _short(raw, "rejected", "constraint_violated",
                         detail=type(error.orig).__name__ if error.orig else "")
+    return _logged_result(ctx, result, mid, number, device_time), True
+
+
+def _logged_result(ctx: PushContext, result: dict[str, Any], mid: str, number: int,
+                   device_time: datetime | None) -> dict[str, Any]:
+    """Put a processed mutation's result in the log (written at commit) and use its number."""
     result.update(id=mid, number=number)
     ctx.log_rows.append(dict(
         id=mid, device_id=ctx.device.id, user_id=ctx.user.id, number=number,
@@ -208,4 +266,4 @@ def _one(ctx: PushContext, raw: object,
     ))
     ctx.batch_results[mid] = result
     ctx.last_number = number
-    return result, True
+    return result

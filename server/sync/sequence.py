@@ -26,6 +26,7 @@ from server.models import (
     Signature,
     SyncState,
     Tracked,
+    utcnow,
 )
 from server.sync.entities import BY_TABLE, MERGEABLE_TABLES, json_ready, row_values
 
@@ -240,6 +241,8 @@ def before_flush(session: Session, _context: Any, _instances: Any) -> None:
                 ).scalar()
                 obj.version = int(current or obj.version or 0) + 1
             _stamp(obj, seq, user_id, device_id)
+            if not _changed(obj, "updated_at"):  # set here, so the row needs no reload after
+                obj.updated_at = utcnow()
             if obj.__tablename__ in MERGEABLE_TABLES:
                 session.add(_history(obj, seq, False, user_id, device_id))
             seq += 1

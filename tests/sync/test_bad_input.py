@@ -86,3 +86,31 @@ def test_non_object_mutations_are_rejected_without_using_a_number(app, users):
     results = phone.push().get_json()["results"]
     assert [(r["outcome"], r["reason"]) for r in results] == [("rejected", "malformed"),
                                                              ("applied", None)]
+
+
+def test_fact_references_are_checked_within_and_across_a_batch(app, users):
+    from tests.sync.helpers import make_catalogue
+
+    make_catalogue(app)
+    order_id = make_order(app, users["eng1"])
+    phone = Device(sign_in(app, "eng1", device_id="eng1-phone-0001"))
+    phone.pull()
+    part_id = str(uuid.uuid4())
+    phone.mutate("part_used", str(uuid.uuid4()), {"order_id": order_id, "part_code": "NOPE"},
+                 op="create")
+    phone.mutate("part_used", part_id, {"order_id": order_id, "part_code": "PUMP-1"}, op="create")
+    phone.mutate("photo", str(uuid.uuid4()), {"order_id": order_id, "part_used_id": part_id,
+                                              "sha256": "a" * 64, "taken_at": iso(utcnow())},
+                 op="create")
+    phone.mutate("photo", str(uuid.uuid4()), {"order_id": order_id, "part_used_id": "x" * 36,
+                                              "sha256": "b" * 64, "taken_at": iso(utcnow())},
+                 op="create")
+    phone.mutate("order", order_id, {"diagnosis": "pump"})
+    results = phone.sync_push()
+    assert [(r["outcome"], r["reason"], r["params"].get("field")) for r in results] == [
+        ("rejected", "not_found", "part_code"), ("applied", None, None),
+        ("applied", None, None), ("rejected", "not_found", "part_used_id"),
+        ("applied", None, None)]
+    assert results[2]["record"]["part_used_id"] == part_id
+    assert results[2]["record"]["pending"] is True
+    assert results[1]["record"]["version"] == 1 and results[1]["record"]["change_seq"] > 0
