@@ -53,21 +53,27 @@ def _actor(session: Session) -> tuple[int | None, str | None]:
     return None, None
 
 
+FIRST_ROW = text("INSERT INTO sync_state (id, seq, horizon) VALUES (1, 0, 0) "
+                 "ON CONFLICT (id) DO NOTHING")
+
+
 def take_lock(session: Session) -> None:
     """Hold the counter row's lock now: every writer of synced rows waits for this transaction."""
-    session.connection().execute(update(SyncState).where(SyncState.id == 1).values(seq=SyncState.seq))
+    conn = session.connection()
+    stmt = update(SyncState).where(SyncState.id == 1).values(seq=SyncState.seq)
+    if conn.execute(stmt).rowcount == 0:  # a database migrated, not created: make the row
+        conn.execute(FIRST_ROW)
+        conn.execute(stmt)
 
 
 def next_numbers(session: Session, count: int) -> int:
     """Reserve `count` numbers; returns the first. Serialises writers until commit."""
     conn = session.connection()
-    last: Any = conn.execute(
-        text("UPDATE sync_state SET seq = seq + :n WHERE id = 1 RETURNING seq"), {"n": count}
-    ).scalar()
-    if last is None:  # a database made without the counter row
-        conn.execute(text("INSERT INTO sync_state (id, seq, horizon) VALUES (1, :n, 0)"),
-                     {"n": count})
-        last = count
+    bump = text("UPDATE sync_state SET seq = seq + :n WHERE id = 1 RETURNING seq")
+    last: Any = conn.execute(bump, {"n": count}).scalar()
+    if last is None:  # a database migrated, not created: make the row
+        conn.execute(FIRST_ROW)
+        last = conn.execute(bump, {"n": count}).scalar()
     return int(last) - count + 1
 
 

@@ -153,3 +153,16 @@ def test_pull_needs_a_registered_device(app, users):
     resp = api.get("/api/sync/pull?since=0")
     assert resp.status_code == 400
     assert resp.get_json()["error"]["code"] == "device_required"
+
+
+def test_a_database_without_the_counter_row_makes_it_on_the_first_change(app, users):
+    with app.app_context():
+        db.session.execute(db.delete(SyncState))
+        db.session.commit()
+    order_id = make_order(app, users["eng1"])
+    with app.app_context():
+        order_seq = db.session.get(ServiceOrder, order_id).change_seq
+        assert db.session.get(SyncState, 1).seq >= order_seq > 0
+    phone = Device(sign_in(app, "eng1", device_id="eng1-phone-0001"))
+    phone.pull()
+    assert order_id in phone.orders()
