@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from server.domain.receipts import PREFIX as RECEIPT_PREFIX
 from server.extensions import db
 from server.models import AppliedMutation, Device, FollowUp, TimelineEvent
 from tests.conftest import sign_in as api_sign_in
@@ -74,6 +75,10 @@ def test_a_whole_visit_offline_reaches_the_server_once_and_intact(phone: Any, li
     wait_synced(page)
     wait_offline_ready(page)
     screenshot(page, "pwa-order-list")
+    with live_app.app_context():
+        prefix = db.session.scalars(select(Device.receipt_prefix)).one()
+    # The server's own receipt rules (server/domain/receipts.py) must accept the prefix it issued.
+    assert RECEIPT_PREFIX.fullmatch(prefix), f"registration issued prefix {prefix!r}, which receipts refuse"
 
     phone.set_offline(True)
     page.reload()
@@ -86,8 +91,7 @@ def test_a_whole_visit_offline_reaches_the_server_once_and_intact(phone: Any, li
     primary(page, "scheduled")  # the appointment as agreed (20 minutes ago)
     for box in page.locator(".of-checklist input[type=checkbox]").all():
         box.check()
-    page.click(".of-checklist-form button[type=submit]")
-    page.wait_for_selector(".visit[data-status='departed']")
+    primary(page, "departed")  # the bar's Depart submits the checklist
     # the lateness is shown before arriving, then the arrival is recorded
     primary(page, "on_site")
     lateness = page.inner_text("[data-testid=lateness]")
@@ -145,6 +149,14 @@ def test_a_whole_visit_offline_reaches_the_server_once_and_intact(phone: Any, li
     phone.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
     wait_synced(page, timeout=60000)
+    refused = page.evaluate(
+        "async () => { const r = indexedDB.open('onsite'); await new Promise((ok) => r.onsuccess = ok);"
+        " const q = r.result.transaction('outbox').objectStore('outbox').getAll();"
+        " return await new Promise((ok) => q.onsuccess = () =>"
+        " ok(q.result.map((m) => [m.entity, m.reason])));"
+        "}"
+    )
+    assert refused == [], refused  # nothing refused, nothing left behind
 
     # The server, through its API: completed, waiver, photos, signature, ratings, receipt, follow-up.
     dispatcher = api_sign_in(live_app, "disp")

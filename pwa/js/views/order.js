@@ -221,9 +221,12 @@ class VisitView {
         await outbox.event(order.id, "checklist", { items: result.items, complete: result.complete }),
         await outbox.statusMut(order, "departed", { milestones: { departed_at: outbox.nowIso() } })]);
     };
-    return { body: h("div", { class: "card" }, h("h2", null, this.t("step.scheduled")), holder),
-      actions: [button(this.t("action.reschedule"), () => this.reasonSheet("scheduled", this.t("appointment.reschedule"), { agreed: true }), "btn"),
-        button(this.t("action.hand_back"), () => this.handBack(), "btn")] };
+    // The form's own submit checks what is missing; the thumb reaches it from the bar as well.
+    const departFromBar = () => holder.querySelector("form")?.requestSubmit();
+    return { body: [h("div", { class: "card" }, h("h2", null, this.t("step.scheduled")), holder),
+      button(this.t("action.hand_back"), () => this.handBack(), "btn btn--block btn--quiet")],
+    actions: [button(this.t("action.reschedule"), () => this.reasonSheet("scheduled", this.t("appointment.reschedule"), { agreed: true }), "btn"),
+        button(this.t("action.depart"), departFromBar, "btn btn--primary", { "data-testid": "primary" })] };
   }
 
   step_departed() {
