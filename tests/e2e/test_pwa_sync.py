@@ -400,3 +400,21 @@ def test_a_change_the_server_refuses_stays_visible_with_its_reason(phone: Any, l
     row.locator("button").click()
     page.wait_for_selector("[data-testid=rejected]", state="detached")
     assert page.locator("[data-testid=refused]").count() == 0
+
+
+def test_an_order_handed_back_with_a_reason_reaches_the_dispatcher(phone: Any, live_app: Any) -> None:
+    seeded = seed_visit(live_app)
+    page = phone.new_page()
+    sign_in(page)
+    wait_synced(page)
+    open_order(page, seeded.other_order_number)
+    page.click(".actionbar button:has-text('Hand back')")
+    page.click("[data-testid=confirm-reason]")  # no reason: refused on the phone already
+    page.wait_for_selector(".toast--error:has-text('A reason is required')")
+    page.fill("textarea[name=reason]", "Fridge model needs a certified engineer")
+    page.click("[data-testid=confirm-reason]")
+    page.wait_for_selector(".visit[data-status='returned_to_dispatch']")
+    wait_synced(page)
+    order = api_sign_in(live_app, "disp").get(f"/api/orders/{seeded.other_order_id}").get_json()
+    assert order["status"] == "returned_to_dispatch"
+    assert order["handback_reason"] == "Fridge model needs a certified engineer"
