@@ -16,7 +16,8 @@ def draw(size: int, safe: float) -> Image.Image:
     s = size * safe
     o = (size - s) / 2
     # house: roof and body
-    d.polygon([(o + s * 0.5, o + s * 0.12), (o + s * 0.9, o + s * 0.48), (o + s * 0.1, o + s * 0.48)], fill=WHITE)
+    roof = [(o + s * 0.5, o + s * 0.12), (o + s * 0.9, o + s * 0.48), (o + s * 0.1, o + s * 0.48)]
+    d.polygon(roof, fill=WHITE)
     d.rectangle([o + s * 0.2, o + s * 0.46, o + s * 0.8, o + s * 0.88], fill=WHITE)
     # a check mark in the body: the job done
     w = max(2, int(s * 0.07))
