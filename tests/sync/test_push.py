@@ -309,3 +309,18 @@ def test_a_reissued_receipt_voids_the_one_it_replaces_and_keeps_its_own_number_P
         assert old.voided_at is not None and old.void_reason == "wrong part"
         assert old.total_fen == 100
         assert db.session.get(Receipt, second).number == "AB7K-000002"
+
+
+def test_device_times_are_stored_as_sent_and_never_order_changes_P23(app, users):
+    order_id = make_order(app, users["eng1"])
+    phone = engineer(app)
+    later, earlier = utcnow() - timedelta(minutes=5), utcnow() - timedelta(minutes=50)
+    phone.mutate("timeline_event", str(uuid.uuid4()),
+                 {"order_id": order_id, "kind": "departed", "at": iso(later)}, op="create")
+    phone.mutate("timeline_event", str(uuid.uuid4()),
+                 {"order_id": order_id, "kind": "note", "at": iso(earlier)}, op="create")
+    first, second = phone.sync_push()
+    assert first["record"]["at"] == iso(later) and second["record"]["at"] == iso(earlier)
+    assert second["record"]["change_seq"] > first["record"]["change_seq"]
+    changes = [c for c in phone.pull() if c["entity"] == "timeline_event"]
+    assert [c["record"]["kind"] for c in changes] == ["departed", "note"]
