@@ -1,6 +1,6 @@
 // The device's store, and the only module that touches IndexedDB: synced records, the outbox,
 // photo and signature bytes, and small settings (meta). Everything else asks through here.
-import { openDB } from "idb";
+import { deleteDB, openDB } from "idb";
 
 const NAME = "onsite";
 let dbPromise = null;
@@ -26,6 +26,12 @@ export function open() {
     });
   }
   return dbPromise;
+}
+
+/** Erase the whole store (a revoked phone, after its outbox was handed over: see wipe.js). */
+export async function destroy() {
+  if (dbPromise) { (await dbPromise).close(); dbPromise = null; }
+  await deleteDB(NAME);
 }
 
 export const recordKey = (entity, id) => `${entity}:${id}`;

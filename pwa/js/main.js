@@ -6,6 +6,10 @@ import * as bridge from "./sw-bridge.js";
 import * as outbox from "./outbox.js";
 import * as sync from "./sync.js";
 import * as i18n from "./i18n.js";
+import * as lock from "./lock.js";
+import * as wipe from "./wipe.js";
+import { LOCAL_KEYS } from "./passkeys.js";
+import { words } from "./views/security.js";
 import { h, replace, toast } from "./ui.js";
 import * as statusBar from "./views/status.js";
 import * as login from "./views/login.js";
@@ -79,7 +83,12 @@ async function runSync(reason) {
     await sync.syncNow(reason);
     if (sync.state.pulled && !(await busy())) await render();
   } catch (error) {
-    if (error.status === 401 || error.status === 403) {
+    if (wipe.isRevocation(error)) {
+      // This phone was revoked: hand the outbox over to quarantine, then erase (docs/security.md).
+      const result = await wipe.handleRevocation();
+      if (result.wiped) { wipe.renderNotice(root, result, { t: words(app), onAgain: () => location.reload() }); return; }
+      app.needsSignIn = result.reason === "sign_in_needed";
+    } else if (error.status === 401 || error.status === 403) {
       app.needsSignIn = error.code !== "device_revoked";
       if (error.code === "csrf_failed" || error.code === "not_signed_in") await refreshSession();
     } else if (!error.offline) {
@@ -125,6 +134,7 @@ async function start() {
   await render();
   document.documentElement.dataset.ready = "1";
   performance.mark("onsite:interactive");
+  if (app.user) startLock();
   bridge.register().catch(() => {});
   askPersistence();
   if (app.user) { await refreshSession(); runSync("start"); }
@@ -139,6 +149,14 @@ async function askPersistence() {
   statusBar.refresh(app);
 }
 
+let lockStarted = false;
+/** The idle/hand-off lock (lock.js): it locks only once a passkey or an unlock PIN is set. */
+function startLock() {
+  if (lockStarted) return;
+  lockStarted = true;
+  lock.initLock({ app: root, t: words(app), username: () => app.user?.username || "" }).catch(() => {});
+}
+
 /** Sign-in finished: remember the user and this device's receipt prefix, then sync. */
 app.signedIn = async (user) => {
   const device = await api.registerDevice(app.deviceId, navigator.userAgent.slice(0, 100));
@@ -147,6 +165,8 @@ app.signedIn = async (user) => {
   app.receiptPrefix = device.receipt_prefix;
   app.needsSignIn = false;
   await db.setMetaMany({ user: app.user, receipt_prefix: device.receipt_prefix });
+  wipe.forgetWipe();
+  startLock();
   await render();
   await runSync("sign-in");
 };
@@ -161,7 +181,8 @@ app.signOut = async () => {
   app.deviceId = crypto.randomUUID();
   api.setDeviceId(app.deviceId);
   await db.setMetaMany({ user: null, receipt_prefix: null, scope_notices: [], handoff_pin: null,
-    device_id: app.deviceId, mutation_counter: 0 });
+    device_id: app.deviceId, mutation_counter: 0, [LOCAL_KEYS]: [] });
+  await lock.clearPin(); // signing out forgets this phone's unlock PIN and passkey keys
   app.user = null;
   location.hash = "#/";
   await render();

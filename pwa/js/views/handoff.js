@@ -7,6 +7,7 @@ import { chargeTable } from "./charges.js";
 import * as ratingForm from "../../forms/rating.js";
 import * as signatureForm from "../../forms/signature.js";
 import * as receiptForm from "../../forms/receipt.js";
+import * as lock from "../lock.js";
 
 export async function pinHash(app, pin) {
   return sha256Hex(new TextEncoder().encode(`${app.deviceId}:${pin}`));
@@ -20,7 +21,7 @@ export async function render(root, app, [id]) {
   const mounted = [];
   const stage = bundle.receipt.length ? "receipt" : bundle.rating.length ? "signature" : (await app.db.getMeta("handoff_stage", "summary"));
   const host = h("div", { class: "handoff__body" });
-  const leave = button(app.t("handoff.return"), () => pinPad(root, app, id), "btn btn--small btn--quiet", { "data-testid": "leave-handoff" });
+  const leave = button(app.t("handoff.return"), () => giveBack(root, app, id), "btn btn--small btn--quiet", { "data-testid": "leave-handoff" });
   replace(root, h("section", { class: "handoff", "data-stage": stage },
     h("header", { class: "handoff__head" }, h("h1", null, app.t("handoff.title")), leave), host));
   const charges = chargesOf(bundle, app.policy);
@@ -67,11 +68,7 @@ export async function render(root, app, [id]) {
     const form = receiptForm.mount(host, { t: app.t, lang: app.lang, currency: receipt.currency,
       receipt: { ...receipt, orderNumber: bundle.order.number, customer: bundle.customer?.name || "",
         waivers: charges.error ? [] : charges.waivers, issuedAt: receipt.issued_at },
-      onSubmit: () => {
-        // The customer is done with the phone: lock.js (passkey/PIN lock) listens for this.
-        document.dispatchEvent(new CustomEvent("onsite:handoff-end", { detail: { orderId: id } }));
-        pinPad(root, app, id);
-      } });
+      onSubmit: () => giveBack(root, app, id) });
     mounted.push(form);
   }
   return () => mounted.forEach((f) => f.destroy());
@@ -130,6 +127,23 @@ async function setup(root, app, id) {
   return null;
 }
 
+async function endHandoff(app, id) {
+  await app.db.setMetaMany({ handoff: null, handoff_stage: null });
+  app.go(`#/order/${id}`);
+  app.render();
+}
+
+/** Back to the engineer: through the lock screen (passkey or unlock PIN) when the phone has one,
+ *  else through the hand-off PIN. Customer mode ends only when the engineer unlocks. */
+async function giveBack(root, app, id) {
+  if (await lock.canLock()) {
+    const off = lock.onChange((locked) => { if (!locked) { off(); endHandoff(app, id); } });
+    if (await lock.lockNow("handoff")) return;
+    off();
+  }
+  pinPad(root, app, id);
+}
+
 function pinPad(root, app, id) {
   const pin = h("input", { type: "password", inputmode: "numeric", name: "pin", maxlength: 8, autocomplete: "off" });
   const error = h("p", { class: "error", role: "alert" });
@@ -140,9 +154,7 @@ function pinPad(root, app, id) {
           if ((await pinHash(app, pin.value)) !== (await app.db.getMeta("handoff_pin"))) {
             error.textContent = app.t("pin.wrong"); pin.value = ""; return;
           }
-          await app.db.setMetaMany({ handoff: null, handoff_stage: null });
-          app.go(`#/order/${id}`);
-          app.render();
+          await endHandoff(app, id);
         }, "btn btn--primary", { "data-testid": "unlock" }))));
   root.append(dialog);
   pin.focus();

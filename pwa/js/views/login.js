@@ -1,6 +1,7 @@
 // Sign in with username and password; refused for another user while this device holds
 // someone's unsynced work.
 import { h, replace, field, toast } from "../ui.js";
+import { passkeySignInButton } from "./security.js";
 
 export async function render(root, app) {
   const previous = await app.db.getMeta("last_user", null);
@@ -33,6 +34,10 @@ export async function render(root, app) {
   field(app.t("login.password"), password),
   error,
   h("div", { class: "login__actions" }, submit,
+    passkeySignInButton(app, error, async (body) => {
+      await app.db.setMeta("last_user", body.user.username);
+      await app.signedIn(body.user);
+    }),
     h("div", { class: "lang-switch" }, ...app.languages.map((l) => h("button", { type: "button",
       class: `chip ${l.code === app.lang ? "chip--on" : ""}`, on: { click: () => app.setLanguage(l.code) } }, l.label)))));
   replace(root, form);

@@ -1,6 +1,7 @@
 // Sync and device settings: what is unsynced or rejected, storage persistence, language,
 // currency, the hand-off PIN, and signing out (refused while work is unsynced).
 import { h, replace, button, field, toast } from "../ui.js";
+import { securityCard } from "./security.js";
 
 export async function render(root, app) {
   const [pending, rejected, blobs, last, counter] = await Promise.all([app.outbox.pending(), app.outbox.rejected(),
@@ -26,6 +27,7 @@ export async function render(root, app) {
       h("div", { class: "lang-switch" }, app.languages.map((l) => h("button", { type: "button", class: `chip ${l.code === app.lang ? "chip--on" : ""}`,
         on: { click: () => app.setLanguage(l.code) } }, l.label))),
       field(app.t("settings.currency"), currency)),
+    await securityCard(app),
     h("div", { class: "card" }, h("h2", null, app.user?.display_name || app.user?.username || ""),
       button(app.t("settings.reset_pin"), async () => { await app.db.setMeta("handoff_pin", null); toast(app.t("settings.pin_cleared")); }, "btn btn--block"),
       button(app.t("logout.button"), () => app.signOut(), "btn btn--danger btn--block", { "data-testid": "logout" }))));
