@@ -418,3 +418,42 @@ def test_an_order_handed_back_with_a_reason_reaches_the_dispatcher(phone: Any, l
     order = api_sign_in(live_app, "disp").get(f"/api/orders/{seeded.other_order_id}").get_json()
     assert order["status"] == "returned_to_dispatch"
     assert order["handback_reason"] == "Fridge model needs a certified engineer"
+
+
+def test_with_an_unlock_pin_the_customer_hands_back_through_the_lock_screen(
+    phone: Any, live_app: Any
+) -> None:
+    now = datetime.now(UTC)
+    seeded = seed_visit(
+        live_app,
+        status="in_repair",
+        appointment_in=timedelta(hours=-1),
+        arrived_at=now - timedelta(minutes=58),
+        badge_shown=True,
+        cause="manufacturing_fault",
+        diagnosis="更换排水泵",
+        job_code="replace_drain_pump",
+        in_warranty=False,
+        warranty_reason="warranty_expired",
+        consent_at=now - timedelta(minutes=30),
+        schedule_shown=True,
+    )
+    page = phone.new_page()
+    sign_in(page)
+    wait_synced(page)
+    page.click("a[href='#/settings']")
+    page.fill("input[name=unlock_pin]", "246810")
+    page.click("[data-testid=set-pin]")
+    page.wait_for_selector("text=PIN set")
+    page.click("a.back")
+    open_order(page, seeded.order_number)
+    page.click(".actionbar [data-testid=primary]")  # fixed on site
+    page.click(".actionbar [data-testid=primary]")  # customer hand-off: no extra hand-off PIN is asked
+    page.wait_for_selector(".handoff[data-stage=summary]")
+    page.click("[data-testid=leave-handoff]")
+    page.wait_for_selector("#lock-screen")
+    assert page.locator(".handoff").count() == 1  # still customer mode under the lock
+    page.fill("#unlock-pin input", "246810")
+    page.click("#unlock-pin button[type=submit]")
+    page.wait_for_selector(".visit[data-status='in_repair']", timeout=20000)
+    assert page.locator("#lock-screen").count() == 0

@@ -7,7 +7,7 @@ import { chargeTable } from "./charges.js";
 import * as ratingForm from "../../forms/rating.js";
 import * as signatureForm from "../../forms/signature.js";
 import * as receiptForm from "../../forms/receipt.js";
-import * as lock from "../lock.js";
+import * as lockScreen from "../lock.js";
 
 export async function pinHash(app, pin) {
   return sha256Hex(new TextEncoder().encode(`${app.deviceId}:${pin}`));
@@ -113,7 +113,7 @@ async function setup(root, app, id) {
     await app.db.setMetaMany({ handoff: id, handoff_stage: "summary" });
     app.render();
   };
-  if (existing) { await lock(); return null; }
+  if (existing || (await lockScreen.canLock())) { await lock(); return null; }
   const pin = h("input", { type: "password", inputmode: "numeric", name: "pin", minlength: 4, maxlength: 8, autocomplete: "off" });
   const again = h("input", { type: "password", inputmode: "numeric", name: "pin_again", minlength: 4, maxlength: 8, autocomplete: "off" });
   replace(root, h("section", { class: "pin-setup" }, h("h1", null, app.t("pin.setup_title")), h("p", null, app.t("pin.setup_hint")),
@@ -136,9 +136,9 @@ async function endHandoff(app, id) {
 /** Back to the engineer: through the lock screen (passkey or unlock PIN) when the phone has one,
  *  else through the hand-off PIN. Customer mode ends only when the engineer unlocks. */
 async function giveBack(root, app, id) {
-  if (await lock.canLock()) {
-    const off = lock.onChange((locked) => { if (!locked) { off(); endHandoff(app, id); } });
-    if (await lock.lockNow("handoff")) return;
+  if (await lockScreen.canLock()) {
+    const off = lockScreen.onChange((locked) => { if (!locked) { off(); endHandoff(app, id); } });
+    if (await lockScreen.lockNow("handoff")) return;
     off();
   }
   pinPad(root, app, id);
