@@ -21,7 +21,7 @@ from server.sync import apply as applying
 from server.sync import clocks
 from server.sync.apply import PushContext, Rejected
 from server.sync.entities import SPECS, FieldError, parse_time
-from server.sync.sequence import ACTOR_KEY, take_lock
+from server.sync.sequence import ACTOR_KEY, LOCKED_KEY, take_lock
 
 
 def _lock_device(session: Session, device_id: str) -> Device:
@@ -80,6 +80,7 @@ def push(
     ever fail, the uncommitted part is rolled back and the batch is pushed again the careful
     way (what was committed answers as duplicates).
     """
+    session.info[LOCKED_KEY] = True
     try:
         return _push(session, device_id=device_id, user=user, staff=staff, mutations=mutations,
                      device_time=device_time, now=now, commit_every=commit_every,
@@ -91,6 +92,8 @@ def push(
         return _push(session, device_id=device_id, user=user, staff=staff, mutations=mutations,
                      device_time=device_time, now=now, commit_every=commit_every,
                      pause_seconds=pause_seconds, fast=False)
+    finally:
+        session.info.pop(LOCKED_KEY, None)
 
 
 def _push(

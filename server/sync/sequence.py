@@ -31,6 +31,8 @@ from server.models import (
 from server.sync.entities import BY_TABLE, MERGEABLE_TABLES, json_ready, row_values
 
 ACTOR_KEY = "sync_actor"
+# Set by a push, which loads every row it changes after taking the counter lock.
+LOCKED_KEY = "sync_locked"
 CANCELLED = "cancelled"
 # FeeSchedule's own `version` column is the schedule's published version, not a row version.
 UNVERSIONED = frozenset({"fee_schedules"})
@@ -239,7 +241,9 @@ def before_flush(session: Session, _context: Any, _instances: Any) -> None:
                 session.add(_history(obj, seq, True, user_id, device_id))
             seq += 1
         for obj in dirty_rows:
-            if obj.__tablename__ not in UNVERSIONED:
+            if obj.__tablename__ not in UNVERSIONED and session.info.get(LOCKED_KEY):
+                obj.version = int(obj.version) + 1  # loaded under the writers' lock: current
+            elif obj.__tablename__ not in UNVERSIONED:
                 model = type(obj)
                 pk = inspect(model).primary_key[0]
                 current = session.execute(
