@@ -13,13 +13,18 @@ from server.extensions import db
 from server.models import Device
 
 DEVICE_HEADER = "X-Device-Id"
-_PREFIX_ALPHABET = string.ascii_uppercase.replace("O", "").replace("I", "") + "23456789"
+# Letters and digits that cannot be misread (no O/0, I/1); a prefix starts with a letter, as the
+# receipt-number rule in server/domain/receipts.py requires.
+_PREFIX_LETTERS = string.ascii_uppercase.replace("O", "").replace("I", "")
+_PREFIX_ALPHABET = _PREFIX_LETTERS + "23456789"
 
 
 def new_receipt_prefix() -> str:
     """A short prefix no other device has; receipts are numbered offline as PREFIX-counter."""
     while True:
-        prefix = "".join(secrets.choice(_PREFIX_ALPHABET) for _ in range(4))
+        prefix = secrets.choice(_PREFIX_LETTERS) + "".join(
+            secrets.choice(_PREFIX_ALPHABET) for _ in range(3)
+        )
         if db.session.scalar(db.select(Device.id).where(Device.receipt_prefix == prefix)) is None:
             return prefix
 

@@ -52,3 +52,13 @@ def test_logout_ends_the_session(app, users):
     api = sign_in(app, "eng1")
     api.post("/api/auth/logout")
     assert api.get("/api/auth/devices").status_code == 401
+
+
+def test_every_receipt_prefix_makes_valid_receipt_numbers(app, users):
+    from server.auth.devices import new_receipt_prefix
+    from server.domain.receipts import belongs_to_device, format_receipt_number
+
+    with app.app_context():
+        prefixes = {new_receipt_prefix() for _ in range(300)}
+    for prefix in prefixes:
+        assert belongs_to_device(format_receipt_number(prefix, 1), prefix), prefix
