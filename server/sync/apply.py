@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from server.domain import receipts as receipt_rules
 from server.domain.signature import CanonicalFormError, summary_hash
@@ -27,10 +28,12 @@ from server.models import (
     Signature,
     Unit,
     User,
+    utcnow,
 )
 from server.push.outbox import enqueue
 from server.sync import clocks, scope
 from server.sync.entities import (
+    MERGEABLE_TABLES,
     SPECS,
     EntitySpec,
     json_ready,
@@ -38,8 +41,10 @@ from server.sync.entities import (
     record_of,
     required_fields,
     row_values,
+    to_json_value,
 )
 from server.sync.merge import Delta, FieldConflict, decide_create, decide_status, three_way
+from server.sync.sequence import next_numbers
 
 TIME_FIELDS = frozenset({"at", "taken_at", "signed_at", "rated_at", "paid_at", "issued_at",
                          "done_at", "accepted_at", "contacted_at", "departed_at", "arrived_at",
@@ -55,6 +60,10 @@ MAX_LINES = 100
 # Facts whose create needs nothing but checks made in memory: written in bulk, no savepoint.
 FAST_FACTS = frozenset({"timeline_event", "part_used", "photo", "rating", "appointment_change",
                         "payment"})
+
+
+# Editable entities whose field edits may take the fast path (see _fast_update).
+FAST_EDITS = frozenset({"order", "part_used", "follow_up"})
 
 
 class NeedsSavepoint(Exception):
@@ -92,6 +101,10 @@ class PushContext:
     fast: bool = True
     outside_savepoint: bool = False
     deferred: list[tuple[dict[str, Any], EntitySpec, Any]] = field(default_factory=list)
+    deferred_ids: set[str] = field(default_factory=set)
+    deferred_rows: dict[tuple[str, str], Any] = field(default_factory=dict)
+    # row history of the rows edited in this chunk, kept current by the fast path
+    history: dict[tuple[str, str], list[Delta]] = field(default_factory=dict)
 
     def get(self, model: Any, key: str) -> Any:
         """A row by primary key, loaded once per batch (the push holds the writers' lock)."""
@@ -236,6 +249,8 @@ def _create(ctx: PushContext, spec: EntitySpec, entity_id: str, fields: dict[str
     access = scope.order_access(session, ctx.user.id, ctx.staff, order)
     if access == scope.NONE:
         raise Rejected("out_of_scope", field="order_id")
+    if entity_id in ctx.deferred_ids:  # a second create of a fact not yet written
+        raise NeedsSavepoint()
     maybe = ctx.known_ids.get(spec.name)
     existing = session.get(spec.model, entity_id) if maybe is None or entity_id in maybe else None
     if existing is not None:
@@ -267,12 +282,14 @@ def _create(ctx: PushContext, spec: EntitySpec, entity_id: str, fields: dict[str
         obj.status, obj.status_reason = _binding(fields, order)
     elif spec.name == "photo" and len(fields["sha256"]) != 64:
         raise Rejected("invalid_value", field="sha256")
-    session.add(obj)
     if ctx.outside_savepoint:
+        # written with the chunk's other plain facts by one Core insert (flush_deferred)
         ctx.known_ids.setdefault(spec.name, set()).add(entity_id)
+        ctx.deferred_ids.add(entity_id)
         result = _result(spec, entity_id, "applied", None, None, [], suspect)
         ctx.deferred.append((result, spec, obj))
         return result
+    session.add(obj)
     conflict_ids: list[str] = []
     reason: str | None = None
     if access == scope.REASSIGNED:
@@ -304,17 +321,95 @@ def _check_references(ctx: PushContext, spec: EntitySpec, fields: dict[str, Any]
 
 
 def flush_deferred(ctx: PushContext) -> None:
-    """Write the fast-path facts in one flush, then fill in their records."""
+    """Write the fast-path facts with Core: one counter update for their sequence numbers, one
+    insert per table, one insert of row history; then fill in their records.
+
+    What the `before_flush` listener does for an ORM insert is done here for the whole chunk:
+    defaults, version 1, the next change numbers in mutation order, who and which device, and
+    the first history entry of a mergeable row (P1, P2, P16).
+    """
     if not ctx.deferred:
         return
-    ctx.session.flush()
-    shas = {obj.sha256 for _r, spec, obj in ctx.deferred if spec.name == "photo"}
-    stored = set(ctx.session.scalars(select(Blob.sha256).where(Blob.sha256.in_(shas)))) \
+    session = ctx.session
+    session.flush()  # anything pending from the ORM first, in its own numbers
+    seq = next_numbers(session, len(ctx.deferred))
+    user_id, device_id = ctx.user.id, ctx.device.id
+    moment = utcnow()
+    by_table: dict[str, list[dict[str, Any]]] = {}
+    history: list[dict[str, Any]] = []
+    values_of: list[dict[str, Any]] = []
+    edits: dict[tuple[str, Any], dict[str, Any]] = {}
+    for _result, _spec, obj in ctx.deferred:
+        if isinstance(obj, _Edit):
+            table = obj.row.__table__
+            values = {**obj.values, "change_seq": seq}
+            edits[(table.name, values["id"])] = values
+            history.append({"table_name": table.name, "row_id": str(values["id"]),
+                            "version": values["version"], "change_seq": seq,
+                            "changes": json_ready(obj.changes), "user_id": user_id,
+                            "device_id": device_id, "at": moment})
+            values_of.append(values)
+            set_committed_value(obj.row, "change_seq", seq)
+            seq += 1
+            continue
+        table = obj.__table__
+        values: dict[str, Any] = {}
+        for column in table.columns:
+            value = getattr(obj, column.key)
+            default = column.default
+            if value is None and default is not None:
+                if default.is_scalar:
+                    value = default.arg
+                elif default.is_callable:
+                    value = moment if default.arg is utcnow else default.arg(None)
+            values[column.key] = value
+        values.update(version=1, change_seq=seq, updated_by_id=user_id,
+                      updated_device_id=device_id)
+        if table.name in MERGEABLE_TABLES:
+            history.append({"table_name": table.name, "row_id": str(values["id"]), "version": 1,
+                            "change_seq": seq, "changes": json_ready(values),
+                            "user_id": user_id, "device_id": device_id, "at": moment})
+        by_table.setdefault(table.name, []).append(values)
+        values_of.append(values)
+        seq += 1
+    conn = session.connection()
+    for table in _sorted_tables():
+        rows = by_table.get(table.name)
+        if rows:
+            conn.execute(insert(table), rows)
+    by_name = {t.name: t for t in Photo.metadata.sorted_tables}
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for (name, _key), values in edits.items():
+        grouped.setdefault(name, []).append({f"b_{k}": v for k, v in values.items()})
+    for name, rows in grouped.items():
+        table = by_name[name]
+        conn.execute(update(table).where(table.c.id == bindparam("b_id")).values(
+            {c.key: bindparam(f"b_{c.key}") for c in table.columns if c.key != "id"}), rows)
+    if history:
+        conn.execute(insert(RowVersion.__table__), history)
+    shas = {obj.sha256 for _r, spec, obj in ctx.deferred
+            if spec.name == "photo" and not isinstance(obj, _Edit)}
+    stored = set(session.scalars(select(Blob.sha256).where(Blob.sha256.in_(shas)))) \
         if shas else set()
-    for result, spec, obj in ctx.deferred:
-        extra = {"pending": obj.sha256 not in stored} if spec.name == "photo" else None
-        result["record"] = json_ready(record_of(spec, obj, extra))
+    for (result, spec, obj), values in zip(ctx.deferred, values_of, strict=True):
+        record = {key: to_json_value(value) for key, value in values.items()}
+        if spec.name == "photo" and not isinstance(obj, _Edit):
+            record["pending"] = obj.sha256 not in stored
+        result["record"] = json_ready(record)
     ctx.deferred = []
+    ctx.deferred_ids = set()
+    ctx.deferred_rows = {}
+
+
+_SORTED: list[Any] = []
+
+
+def _sorted_tables() -> list[Any]:
+    """The fast facts' tables in foreign-key order (a photo may name a part used)."""
+    if not _SORTED:
+        names = {SPECS[name].model.__tablename__ for name in FAST_FACTS}
+        _SORTED.extend(t for t in Photo.metadata.sorted_tables if t.name in names)
+    return _SORTED
 
 
 class _UsedNumbers(Container[str]):
@@ -396,6 +491,77 @@ def _history(session: Session, spec: EntitySpec, entity_id: str) -> list[Delta]:
     return [Delta(r.version, r.changes, r.device_id, r.user_id) for r in rows]
 
 
+def _cached_history(ctx: PushContext, spec: EntitySpec, entity_id: str) -> list[Delta]:
+    key = (spec.table, entity_id)
+    found = ctx.history.get(key)
+    if found is None:
+        found = ctx.history[key] = _history(ctx.session, spec, entity_id)
+    return found
+
+
+def _fast_update(ctx: PushContext, spec: EntitySpec, row: Any, order: ServiceOrder | None,
+                 access: str, fields: dict[str, Any], base_version: int,
+                 suspect: bool) -> dict[str, Any]:
+    """A field edit on the caller's own row that merges without a conflict, a status change,
+    a flag or a scope or charges change: decided in memory, written with the chunk.
+
+    Anything else raises NeedsSavepoint before a thing is changed (the careful path redoes it).
+    Each edit still takes its own version, sequence number and history entry (P1, P16).
+    """
+    if (access != scope.OWN or order is None or spec.table not in MERGEABLE_TABLES
+            or "status" in fields or suspect or set(fields) & SLOW_FIELDS):
+        raise NeedsSavepoint()
+    key = (spec.table, row.id)
+    history = _cached_history(ctx, spec, row.id)
+    merge = three_way(
+        device_fields=json_ready(fields),
+        current=json_ready({k: getattr(row, k) for k in fields}),
+        current_version=row.version,
+        base_version=base_version,
+        history=history,
+        device_id=ctx.device.id,
+        device_owned=spec.device_owned,
+    )
+    if merge.conflicts:
+        raise NeedsSavepoint()
+    if not merge.apply:
+        if key in ctx.deferred_rows:  # its record waits for a sequence number
+            raise NeedsSavepoint()
+        return _result(spec, row.id, merge.outcome, merge.reason, record(ctx.session, spec, row))
+    changes: dict[str, Any] = {name: fields[name] for name in merge.apply}
+    user_id, device_id = ctx.user.id, ctx.device.id
+    if user_id != row.updated_by_id:
+        changes["updated_by_id"] = user_id
+    if device_id != row.updated_device_id:
+        changes["updated_device_id"] = device_id
+    version = int(row.version) + 1
+    for name, value in {**changes, "version": version, "updated_at": utcnow(),
+                        "updated_by_id": user_id, "updated_device_id": device_id}.items():
+        set_committed_value(row, name, value)  # the row as written at the chunk's end
+    history.append(Delta(version, json_ready(changes), device_id, user_id))
+    ctx.deferred_rows[key] = row
+    outcome, reason = merge.outcome, merge.reason
+    if access == scope.CANCELLED and outcome != "conflict":
+        reason = "order_cancelled_work_kept"
+    result = _result(spec, row.id, outcome, reason, None, [], suspect)
+    ctx.deferred.append((result, spec, _Edit(row, row_values(row), changes)))
+    return result
+
+
+@dataclass
+class _Edit:
+    """A fast-path field edit waiting for its sequence number: the row and its values after it."""
+
+    row: Any
+    values: dict[str, Any]
+    changes: dict[str, Any]
+
+
+# Fields whose change does more than set a value (scope records, signature binding, P22).
+SLOW_FIELDS = frozenset({"status", "assignee_id", "total_fen", "charges", "order_id",
+                         "customer_id", "unit_id", "flagged", "flag_reason"})
+
+
 def _update(ctx: PushContext, spec: EntitySpec, entity_id: str, fields: dict[str, Any],
             extras: dict[str, Any], base_version: int,
             device_time: datetime | None) -> dict[str, Any]:
@@ -414,6 +580,8 @@ def _update(ctx: PushContext, spec: EntitySpec, entity_id: str, fields: dict[str
         raise Rejected("base_version_ahead", field="base_version", version=row.version)
     moments = [v for k, v in fields.items() if k in TIME_FIELDS and isinstance(v, datetime)]
     suspect = _suspect(ctx, moments + ([device_time] if device_time else []), order)
+    if ctx.outside_savepoint:
+        return _fast_update(ctx, spec, row, order, access, fields, base_version, suspect)
     if access == scope.REASSIGNED:
         work_order = order if order is not None else _referencing_order(ctx, spec, entity_id)
         ids = _reassigned_work(ctx, work_order, spec, entity_id, {**fields, **{

@@ -157,6 +157,7 @@ def _commit(ctx: PushContext) -> None:
         ctx.log_rows = []
     ctx.device.last_mutation_number = ctx.last_number
     ctx.session.commit()
+    ctx.history.clear()  # the lock is let go: other writers may change rows before the next
 
 
 def _ids(mutations: list[Any], key: str) -> list[str]:
@@ -218,7 +219,9 @@ def _one(ctx: PushContext, raw: object,
     device_time: datetime | None = None
     result = _short(raw, "rejected", None)
     ctx.mutation_id = mid
-    if ctx.fast and raw.get("op") == "create" and raw.get("entity") in applying.FAST_FACTS:
+    op = raw.get("op")
+    if ctx.fast and ((op == "create" and raw.get("entity") in applying.FAST_FACTS)
+                     or (op == "update" and raw.get("entity") in applying.FAST_EDITS)):
         ctx.outside_savepoint = True
         try:
             if raw.get("device_time") is not None:
@@ -227,6 +230,9 @@ def _one(ctx: PushContext, raw: object,
             return _logged_result(ctx, result, mid, number, device_time), True
         except Rejected as refusal:  # nothing was written: no rollback needed
             result = _short(raw, "rejected", refusal.reason, **refusal.params)
+            if op == "update":
+                applying.flush_deferred(ctx)
+                result["record"] = applying.visible_record(ctx, raw)
             return _logged_result(ctx, result, mid, number, device_time), True
         except FieldError as error:
             result = _short(raw, "rejected", error.code, field=error.field)
@@ -236,6 +242,7 @@ def _one(ctx: PushContext, raw: object,
         finally:
             ctx.outside_savepoint = False
     applying.flush_deferred(ctx)
+    ctx.history.clear()  # the careful path may write any row's history
     savepoint = session.begin_nested()
     try:
         if raw.get("device_time") is not None:
