@@ -339,6 +339,7 @@ def flush_deferred(ctx: PushContext) -> None:
     history: list[dict[str, Any]] = []
     values_of: list[dict[str, Any]] = []
     edits: dict[tuple[str, Any], dict[str, Any]] = {}
+    values: dict[str, Any]
     for _result, _spec, obj in ctx.deferred:
         if isinstance(obj, _Edit):
             table = obj.row.__table__
@@ -353,7 +354,7 @@ def flush_deferred(ctx: PushContext) -> None:
             seq += 1
             continue
         table = obj.__table__
-        values: dict[str, Any] = {}
+        values = {}
         for column in table.columns:
             value = getattr(obj, column.key)
             default = column.default
