@@ -8,7 +8,7 @@ import * as sync from "./sync.js";
 import * as i18n from "./i18n.js";
 import * as lock from "./lock.js";
 import * as wipe from "./wipe.js";
-import { LOCAL_KEYS } from "./passkeys.js";
+import { LOCAL_KEYS, refreshLocalKeys } from "./passkeys.js";
 import { words } from "./views/security.js";
 import { h, replace, toast } from "./ui.js";
 import * as statusBar from "./views/status.js";
@@ -166,6 +166,8 @@ app.signedIn = async (user) => {
   app.needsSignIn = false;
   await db.setMetaMany({ user: app.user, receipt_prefix: device.receipt_prefix });
   wipe.forgetWipe();
+  // The engineer's passkeys (public keys) come to the phone so the lock can check them offline.
+  await refreshLocalKeys().catch(() => {});
   startLock();
   await render();
   await runSync("sign-in");
