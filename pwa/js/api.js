@@ -50,6 +50,7 @@ async function request(method, url, { json, body, headers = {}, signal } = {}) {
 export const get = (url, opts) => request("GET", url, opts);
 export const post = (url, json, opts = {}) => request("POST", url, { ...opts, json });
 export const put = (url, json, opts = {}) => request("PUT", url, { ...opts, json });
+export const del = (url, opts) => request("DELETE", url, opts);
 export const sendBytes = (method, url, bytes, headers = {}, opts = {}) =>
   request(method, url, { ...opts, body: bytes, headers: { "Content-Type": "application/octet-stream", ...headers } });
 
