@@ -86,7 +86,7 @@ async function runSync(reason) {
     if (wipe.isRevocation(error)) {
       // This phone was revoked: hand the outbox over to quarantine, then erase (docs/security.md).
       const result = await wipe.handleRevocation();
-      if (result.wiped) { wipe.renderNotice(root, result, { t: words(app), onAgain: () => location.reload() }); return; }
+      if (result.wiped) { revokedNotice(result); return; }
       app.needsSignIn = result.reason === "sign_in_needed";
     } else if (error.status === 401 || error.status === 403) {
       app.needsSignIn = error.code !== "device_revoked";
@@ -149,6 +149,13 @@ async function askPersistence() {
   statusBar.refresh(app);
 }
 
+/** After the wipe only the notice shows; the app is signed out in memory too. */
+function revokedNotice(result) {
+  app.user = null;
+  window.removeEventListener("hashchange", render);
+  wipe.renderNotice(root, result, { t: words(app), onAgain: () => location.reload() });
+}
+
 let lockStarted = false;
 /** The idle/hand-off lock (lock.js): it locks only once a passkey or an unlock PIN is set. */
 function startLock() {
@@ -159,7 +166,15 @@ function startLock() {
 
 /** Sign-in finished: remember the user and this device's receipt prefix, then sync. */
 app.signedIn = async (user) => {
-  const device = await api.registerDevice(app.deviceId, navigator.userAgent.slice(0, 100));
+  let device;
+  try {
+    device = await api.registerDevice(app.deviceId, navigator.userAgent.slice(0, 100));
+  } catch (error) {
+    // The owner signed in again on a revoked phone: now its work can be handed over, then erased.
+    const result = wipe.isRevocation(error) ? await wipe.handleRevocation() : null;
+    if (result?.wiped) { revokedNotice(result); return; }
+    throw error;
+  }
   app.user = { id: user.id, username: user.username, display_name: user.display_name, role: user.role,
     badge_no: user.badge_no };
   app.receiptPrefix = device.receipt_prefix;
