@@ -266,6 +266,8 @@ def _create(ctx: PushContext, spec: EntitySpec, entity_id: str, fields: dict[str
     _check_references(ctx, spec, fields)
     if ctx.outside_savepoint and (access != scope.OWN or spec.name not in FAST_FACTS):
         raise NeedsSavepoint()
+    if ctx.outside_savepoint:
+        return _fast_create(ctx, spec, entity_id, fields, suspect)
     obj = spec.model(id=entity_id, **fields)
     if spec.name == "timeline_event":
         obj.received_at = ctx.now
@@ -282,13 +284,6 @@ def _create(ctx: PushContext, spec: EntitySpec, entity_id: str, fields: dict[str
         obj.status, obj.status_reason = _binding(fields, order)
     elif spec.name == "photo" and len(fields["sha256"]) != 64:
         raise Rejected("invalid_value", field="sha256")
-    if ctx.outside_savepoint:
-        # written with the chunk's other plain facts by one Core insert (flush_deferred)
-        ctx.known_ids.setdefault(spec.name, set()).add(entity_id)
-        ctx.deferred_ids.add(entity_id)
-        result = _result(spec, entity_id, "applied", None, None, [], suspect)
-        ctx.deferred.append((result, spec, obj))
-        return result
     session.add(obj)
     conflict_ids: list[str] = []
     reason: str | None = None
@@ -301,6 +296,35 @@ def _create(ctx: PushContext, spec: EntitySpec, entity_id: str, fields: dict[str
     ctx.known_ids.setdefault(spec.name, set()).add(entity_id)
     return _result(spec, entity_id, "applied", reason, record(session, spec, obj), conflict_ids,
                    suspect)
+
+
+@dataclass
+class _Fact:
+    """A fast-path fact waiting for the chunk's insert: its table and the values sent."""
+
+    table: Any
+    values: dict[str, Any]
+
+
+def _fast_create(ctx: PushContext, spec: EntitySpec, entity_id: str, fields: dict[str, Any],
+                 suspect: bool) -> dict[str, Any]:
+    """A plain fact on the caller's own order, every check made: written with the chunk's
+    other plain facts by one Core insert (flush_deferred)."""
+    if spec.name == "rating":
+        for name in ("repair_quality", "service_attitude"):
+            value = fields.get(name)
+            if value is not None and not 1 <= value <= 5:
+                raise Rejected("invalid_value", field=name)
+    elif spec.name == "photo" and len(fields["sha256"]) != 64:
+        raise Rejected("invalid_value", field="sha256")
+    values = {"id": entity_id, **fields}
+    if spec.name == "timeline_event":
+        values.update(received_at=ctx.now, clock_offset_ms=ctx.offset_ms, time_suspect=suspect)
+    ctx.known_ids.setdefault(spec.name, set()).add(entity_id)
+    ctx.deferred_ids.add(entity_id)
+    result = _result(spec, entity_id, "applied", None, None, [], suspect)
+    ctx.deferred.append((result, spec, _Fact(spec.model.__table__, values)))
+    return result
 
 
 def _check_references(ctx: PushContext, spec: EntitySpec, fields: dict[str, Any]) -> None:
@@ -338,13 +362,15 @@ def flush_deferred(ctx: PushContext) -> None:
     by_table: dict[str, list[dict[str, Any]]] = {}
     history: list[dict[str, Any]] = []
     values_of: list[dict[str, Any]] = []
-    edits: dict[tuple[str, Any], dict[str, Any]] = {}
+    edits: dict[tuple[Any, Any], tuple[dict[str, Any], set[str]]] = {}
     values: dict[str, Any]
     for _result, _spec, obj in ctx.deferred:
         if isinstance(obj, _Edit):
             table = obj.row.__table__
             values = {**obj.values, "change_seq": seq}
-            edits[(table.name, values["id"])] = values
+            earlier = edits.get((table, values["id"]))
+            edits[(table, values["id"])] = (
+                values, set(obj.changes) | (earlier[1] if earlier else set()))
             history.append({"table_name": table.name, "row_id": str(values["id"]),
                             "version": values["version"], "change_seq": seq,
                             "changes": json_ready(obj.changes), "user_id": user_id,
@@ -353,10 +379,10 @@ def flush_deferred(ctx: PushContext) -> None:
             set_committed_value(obj.row, "change_seq", seq)
             seq += 1
             continue
-        table = obj.__table__
+        table = obj.table
         values = {}
         for column in table.columns:
-            value = getattr(obj, column.key)
+            value = obj.values.get(column.key)
             default = column.default
             if value is None and default is not None:
                 if default.is_scalar:
@@ -378,24 +404,24 @@ def flush_deferred(ctx: PushContext) -> None:
         rows = by_table.get(table.name)
         if rows:
             conn.execute(insert(table), rows)
-    by_name = {t.name: t for t in Photo.metadata.sorted_tables}
-    grouped: dict[str, list[dict[str, Any]]] = {}
-    for (name, _key), values in edits.items():
-        grouped.setdefault(name, []).append({f"b_{k}": v for k, v in values.items()})
-    for name, rows in grouped.items():
-        table = by_name[name]
+    grouped: dict[tuple[Any, tuple[str, ...]], list[dict[str, Any]]] = {}
+    for (table, _key), (values, changed) in edits.items():
+        names = tuple(sorted(changed | EDIT_META))
+        grouped.setdefault((table, names), []).append(
+            {"b_id": values["id"], **{f"b_{k}": values[k] for k in names}})
+    for (table, names), rows in grouped.items():
         conn.execute(update(table).where(table.c.id == bindparam("b_id")).values(
-            {c.key: bindparam(f"b_{c.key}") for c in table.columns if c.key != "id"}), rows)
+            {name: bindparam(f"b_{name}") for name in names}), rows)
     if history:
         conn.execute(insert(RowVersion.__table__), history)
-    shas = {obj.sha256 for _r, spec, obj in ctx.deferred
-            if spec.name == "photo" and not isinstance(obj, _Edit)}
+    shas = {obj.values["sha256"] for _r, spec, obj in ctx.deferred
+            if spec.name == "photo" and isinstance(obj, _Fact)}
     stored = set(session.scalars(select(Blob.sha256).where(Blob.sha256.in_(shas)))) \
         if shas else set()
     for (result, spec, obj), values in zip(ctx.deferred, values_of, strict=True):
         record = {key: to_json_value(value) for key, value in values.items()}
-        if spec.name == "photo" and not isinstance(obj, _Edit):
-            record["pending"] = obj.sha256 not in stored
+        if spec.name == "photo" and isinstance(obj, _Fact):
+            record["pending"] = obj.values["sha256"] not in stored
         result["record"] = json_ready(record)
     ctx.deferred = []
     ctx.deferred_ids = set()
@@ -557,6 +583,10 @@ class _Edit:
     values: dict[str, Any]
     changes: dict[str, Any]
 
+
+# Columns every fast-path edit writes besides the fields it changed.
+EDIT_META = frozenset({"version", "change_seq", "updated_at", "updated_by_id",
+                       "updated_device_id"})
 
 # Fields whose change does more than set a value (scope records, signature binding, P22).
 SLOW_FIELDS = frozenset({"status", "assignee_id", "total_fen", "charges", "order_id",

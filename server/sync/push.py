@@ -12,11 +12,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+import orjson
+from sqlalchemy import Text, cast, insert, select
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
-from server.models import AppliedMutation, Device, User
+from server.models import AppliedMutation, Device, ServiceOrder, User
 from server.sync import apply as applying
 from server.sync import clocks
 from server.sync.apply import PushContext, Rejected
@@ -120,8 +121,12 @@ def _push(
             ctx = PushContext(session, device, user, now, offset, staff)
             ctx.fast = fast
             ctx.last_number = device.last_mutation_number
-            ctx.known_ids = _existing_ids(session, mutations)
             log = _logged(session, mutations)
+            fresh = [m for m in mutations
+                     if not (isinstance(m, Mapping) and isinstance(m.get("id"), str)
+                             and m["id"] in log)]
+            ctx.known_ids = _existing_ids(session, fresh)
+            _load_orders(ctx, fresh)
             results: list[dict[str, Any]] = []
             blocked = False
             since_commit = 0
@@ -142,6 +147,7 @@ def _push(
                         time.sleep(pause_seconds)  # test hook: a crash lands between mutations
                     if since_commit == 0:
                         ctx.device = _lock_device(session, device_id)
+                        _load_orders(ctx, fresh)
             last = ctx.last_number
             _commit(ctx)
     finally:
@@ -165,15 +171,30 @@ def _ids(mutations: list[Any], key: str) -> list[str]:
             if isinstance(m, Mapping) and isinstance(m.get(key), str) and len(m[key]) <= 64]
 
 
-def _logged(session: Session, mutations: list[Any]) -> dict[str, AppliedMutation]:
-    """The batch's mutations processed before (replays), found in one query per 500."""
+def _logged(session: Session, mutations: list[Any]) -> dict[str, dict[str, Any]]:
+    """The first results of the batch's mutations processed before (replays), found in one
+    query per 500 and decoded with orjson."""
     ids = _ids(mutations, "id")
-    found: dict[str, AppliedMutation] = {}
+    found: dict[str, dict[str, Any]] = {}
+    text_result = cast(AppliedMutation.result, Text)
     for start in range(0, len(ids), 500):
-        for row in session.scalars(select(AppliedMutation).where(
+        for mid, result in session.execute(select(AppliedMutation.id, text_result).where(
                 AppliedMutation.id.in_(ids[start:start + 500]))):
-            found[row.id] = row
+            found[mid] = orjson.loads(result)
     return found
+
+
+def _load_orders(ctx: PushContext, mutations: list[Any]) -> None:
+    """Load (or refresh, after a commit let the lock go) the orders the batch names, in one
+    query per 500, and hold them for the batch."""
+    ids = {m["entity_id"] if m.get("entity") == "order" else
+           (m.get("fields") or {}).get("order_id") for m in mutations
+           if isinstance(m, Mapping) and isinstance(m.get("fields"), Mapping)}
+    wanted = sorted(i for i in ids if isinstance(i, str) and len(i) <= 64)
+    for start in range(0, len(wanted), 500):
+        for order in ctx.session.scalars(select(ServiceOrder).where(
+                ServiceOrder.id.in_(wanted[start:start + 500]))):
+            ctx.held[(ServiceOrder.__tablename__, order.id)] = order
 
 
 def _existing_ids(session: Session, mutations: list[Any]) -> dict[str, set[str]]:
@@ -195,7 +216,7 @@ def _existing_ids(session: Session, mutations: list[Any]) -> dict[str, set[str]]
 
 
 def _one(ctx: PushContext, raw: object,
-         log: dict[str, AppliedMutation]) -> tuple[dict[str, Any], bool]:
+         log: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], bool]:
     """One mutation's result, and whether it was processed (stored in the mutation log)."""
     envelope = _envelope(raw)
     if envelope is None:
@@ -204,7 +225,7 @@ def _one(ctx: PushContext, raw: object,
     session = ctx.session
     prior = log.get(mid)
     if prior is not None or mid in ctx.batch_results:
-        first = dict(prior.result if prior is not None else ctx.batch_results[mid])
+        first = dict(prior if prior is not None else ctx.batch_results[mid])
         answer = _short(raw, "duplicate", first.get("reason"))
         answer.update(id=mid, number=first.get("number"), entity=first.get("entity"),
                       entity_id=first.get("entity_id"), first=first, record=first.get("record"),
