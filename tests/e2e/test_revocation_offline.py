@@ -1,0 +1,107 @@
+"""A phone revoked while offline with unsynced work: on reconnect its work goes to quarantine (shown to
+the admin, never applied) and the phone erases its data."""
+
+from __future__ import annotations
+
+import time
+
+from server.extensions import db
+from server.models import AuditLog, Device, QuarantinedMutation, Role, ServiceOrder
+from tests.api.factories import make_order
+from tests.conftest import make_user
+from tests.e2e.conftest import PHONE, screenshot
+
+STORE_COUNTS = """async () => {
+  const names = (await indexedDB.databases()).map((d) => d.name);
+  if (!names.includes("onsite")) return { exists: false };
+  const db = await new Promise((ok, fail) => {
+    const r = indexedDB.open("onsite");
+    r.onsuccess = () => ok(r.result);
+    r.onerror = () => fail(r.error);
+  });
+  const counts = { exists: true };
+  for (const store of ["records", "outbox", "blobs"]) {
+    if (!db.objectStoreNames.contains(store)) { counts[store] = 0; continue; }
+    counts[store] = await new Promise((ok) => { const r = db.transaction(store).objectStore(store).count();
+      r.onsuccess = () => ok(r.result); });
+  }
+  db.close();
+  return counts;
+}"""
+
+
+def test_revoked_while_offline_work_is_quarantined_and_the_phone_wiped(browser, live_server, live_app):
+    live_app.config["REAUTH_SECONDS"] = 3
+    engineer = make_user(live_app, "eng1")
+    make_user(live_app, "boss", Role.ADMIN)
+    order_id = make_order(live_app, assignee_id=engineer, status="on_site")
+    with live_app.app_context():
+        number = db.session.get(ServiceOrder, order_id).number
+
+    phone = browser.new_context(base_url=live_server.url, locale="en-US", **PHONE)
+    page = phone.new_page()
+    page.goto("/")
+    page.fill("input[name=username]", "eng1")
+    page.fill("input[name=password]", "pw")
+    page.click("form.login button[type=submit]")
+    page.wait_for_selector(f".order-card[data-order='{number}']")
+    page.wait_for_function("() => document.querySelector('.sync-chip')?.dataset.unsynced === '0'")
+
+    # Offline, the engineer records a diagnosis: it waits in the outbox.
+    phone.set_offline(True)
+    page.click(f".order-card[data-order='{number}']")
+    page.fill("textarea[name=diagnosis]", "Drain pump blocked by a coin")
+    page.click(".actionbar [data-testid=primary]")
+    page.wait_for_function("() => Number(document.querySelector('.sync-chip')?.dataset.unsynced) > 0")
+
+    # Meanwhile the admin revokes the phone in the console, confirming with the password.
+    desk = browser.new_context(base_url=live_server.url, locale="en-US")
+    console = desk.new_page()
+    console.goto("/console/devices")
+    console.fill("input[name=username]", "boss")
+    console.fill("input[name=password]", "pw")
+    console.click("#login-form button[type=submit]")
+    console.wait_for_selector("#devices tr[data-device-id]")
+    time.sleep(3.5)  # the sign-in is now older than REAUTH_SECONDS
+    console.click("#devices [data-revoke]")
+    console.fill("#revoke-reason", "Lost on the bus")
+    console.click("#revoke-submit")
+    console.wait_for_selector("#reauth-row:not([hidden])")
+    console.fill("#revoke-password", "pw")
+    console.click("#revoke-submit")
+    console.wait_for_selector("#devices tr.revoked")
+
+    # Back online, the phone learns it was revoked, hands its work over and erases its data.
+    phone.set_offline(False)
+    page.wait_for_selector("#revoked-notice", timeout=30000)
+    screenshot(page, "revoked-phone")
+    assert "handed over" in page.inner_text("#revoked-notice")
+    counts = page.evaluate(STORE_COUNTS)
+    assert not counts["exists"] or (counts["records"], counts["outbox"], counts["blobs"]) == (0, 0, 0), counts
+    assert page.evaluate("() => localStorage.getItem('onsite.revoked')")
+
+    with live_app.app_context():
+        device = db.session.scalar(db.select(Device))
+        held = list(db.session.scalars(db.select(QuarantinedMutation)))
+        assert device.revoked and held and {h.device_id for h in held} == {device.id}
+        assert any((h.payload.get("fields") or {}).get("diagnosis") == "Drain pump blocked by a coin"
+                   for h in held)
+        order = db.session.get(ServiceOrder, order_id)
+        assert order.diagnosis != "Drain pump blocked by a coin" and order.status == "on_site"
+        actions = [a for a in db.session.scalars(db.select(AuditLog.action))]
+        assert "device_revoked" in actions and "quarantine_received" in actions
+
+    # The admin sees the quarantined work and marks it reviewed.
+    console.reload()
+    card = console.locator(".quarantined", has_text="Drain pump blocked by a coin")
+    card.wait_for()
+    screenshot(console, "console-quarantine")
+    card.locator("input").fill("Called Li Wei; diagnosis re-entered on the order.")
+    card.locator("button").click()
+    card.wait_for(state="detached")
+    with live_app.app_context():
+        reviewed = [h for h in db.session.scalars(db.select(QuarantinedMutation)) if h.reviewed_at]
+        assert [(h.payload["fields"]["diagnosis"], h.review_note) for h in reviewed] == [
+            ("Drain pump blocked by a coin", "Called Li Wei; diagnosis re-entered on the order.")]
+    desk.close()
+    phone.close()
