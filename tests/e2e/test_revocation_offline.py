@@ -105,3 +105,48 @@ def test_revoked_while_offline_work_is_quarantined_and_the_phone_wiped(browser, 
             ("Drain pump blocked by a coin", "Called Li Wei; diagnosis re-entered on the order.")]
     desk.close()
     phone.close()
+
+
+def test_a_revoked_phone_whose_session_ended_hands_over_once_its_owner_signs_in(browser, live_server,
+                                                                                live_app):
+    from tests.conftest import sign_in as api_sign_in
+
+    engineer = make_user(live_app, "eng1")
+    make_user(live_app, "boss", Role.ADMIN)
+    order_id = make_order(live_app, assignee_id=engineer, status="on_site")
+    with live_app.app_context():
+        number = db.session.get(ServiceOrder, order_id).number
+    phone = browser.new_context(base_url=live_server.url, locale="en-US", **PHONE)
+    page = phone.new_page()
+    page.goto("/")
+    page.fill("input[name=username]", "eng1")
+    page.fill("input[name=password]", "pw")
+    page.click("form.login button[type=submit]")
+    page.wait_for_selector(f".order-card[data-order='{number}']")
+    page.wait_for_function("() => document.querySelector('.sync-chip')?.dataset.unsynced === '0'")
+    phone.set_offline(True)
+    page.click(f".order-card[data-order='{number}']")
+    page.fill("textarea[name=diagnosis]", "Door seal torn")
+    page.click(".actionbar [data-testid=primary]")
+    page.wait_for_function("() => Number(document.querySelector('.sync-chip')?.dataset.unsynced) > 0")
+    with live_app.app_context():
+        device_id = db.session.scalar(db.select(Device.id))
+    admin = api_sign_in(live_app, "boss")
+    assert admin.post(f"/api/admin/devices/{device_id}/revoke", json={"reason": "lost"}).status_code == 200
+
+    phone.clear_cookies()  # the phone's session is gone as well (expired, or signed out everywhere)
+    phone.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    # Nothing can be handed over without a session: the work stays, and the app asks to sign in.
+    page.click("#notices .notice--warn button", timeout=30000)
+    with live_app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(QuarantinedMutation)) == 0
+    page.fill("input[name=username]", "eng1")
+    page.fill("input[name=password]", "pw")
+    page.click("form.login button[type=submit]")
+    page.wait_for_selector("#revoked-notice", timeout=30000)
+    with live_app.app_context():
+        held = list(db.session.scalars(db.select(QuarantinedMutation)))
+        assert any((h.payload.get("fields") or {}).get("diagnosis") == "Door seal torn" for h in held)
+        assert db.session.get(ServiceOrder, order_id).diagnosis != "Door seal torn"
+    phone.close()
