@@ -335,7 +335,7 @@ def _check_references(ctx: PushContext, spec: EntitySpec, fields: dict[str, Any]
               ("receipt_id", Receipt, "receipt"), ("replaces_id", Receipt, "receipt"))
     for name, model, entity in checks:
         key = fields.get(name)
-        if key is None or name not in {c.key for c in spec.columns()}:
+        if key is None or name not in spec.column_map():
             continue
         known = ctx.known_ids.get(entity)
         if known is not None and key in known:
@@ -393,6 +393,7 @@ def flush_deferred(ctx: PushContext) -> None:
         values.update(version=1, change_seq=seq, updated_by_id=user_id,
                       updated_device_id=device_id)
         if table.name in MERGEABLE_TABLES:
+            ctx.history.pop((table.name, str(values["id"])), None)
             history.append({"table_name": table.name, "row_id": str(values["id"]), "version": 1,
                             "change_seq": seq, "changes": json_ready(values),
                             "user_id": user_id, "device_id": device_id, "at": moment})
@@ -597,6 +598,8 @@ def _update(ctx: PushContext, spec: EntitySpec, entity_id: str, fields: dict[str
             extras: dict[str, Any], base_version: int,
             device_time: datetime | None) -> dict[str, Any]:
     session = ctx.session
+    if ctx.outside_savepoint and entity_id in ctx.deferred_ids:  # made in this chunk, unwritten
+        raise NeedsSavepoint()
     row = ctx.get(spec.model, entity_id)
     if row is None:
         raise Rejected("not_found", field="entity_id")

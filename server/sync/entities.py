@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
 import orjson
@@ -71,19 +72,37 @@ class EntitySpec:
         return str(self.model.__tablename__)
 
     def columns(self) -> list[Column[Any]]:
-        return list(self.model.__table__.columns)
+        return list(_columns(self.model))
+
+    def column_map(self) -> dict[str, Column[Any]]:
+        return _column_map(self.model)
 
     def writable(self, role: str, op: str) -> frozenset[str]:
         """Fields a device of `role` may send in an `op` mutation."""
-        names = {c.key for c in self.columns()} - META - self.server_set
-        if op == "update":
-            names -= {"order_id"}
-            if role == "engineer":
-                names -= DISPATCHER_OWNED.get(self.name, frozenset())
-        return frozenset(names)
+        return _writable(self, role, op)
 
     def device_owned(self, field: str) -> bool:
         return field not in DISPATCHER_OWNED.get(self.name, frozenset())
+
+
+@cache
+def _columns(model: Any) -> tuple[Column[Any], ...]:
+    return tuple(model.__table__.columns)
+
+
+@cache
+def _column_map(model: Any) -> dict[str, Column[Any]]:
+    return {c.key: c for c in _columns(model)}
+
+
+@cache
+def _writable(spec: EntitySpec, role: str, op: str) -> frozenset[str]:
+    names = {c.key for c in spec.columns()} - META - spec.server_set
+    if op == "update":
+        names -= {"order_id"}
+        if role == "engineer":
+            names -= DISPATCHER_OWNED.get(spec.name, frozenset())
+    return frozenset(names)
 
 
 SPECS: dict[str, EntitySpec] = {
@@ -189,7 +208,7 @@ def parse_fields(
     spec: EntitySpec, fields: Mapping[str, Any], role: str, op: str
 ) -> dict[str, Any]:
     """Check every field a device sent against the entity's columns and the role's rights."""
-    columns = {c.key: c for c in spec.columns()}
+    columns = spec.column_map()
     allowed = spec.writable(role, op)
     out: dict[str, Any] = {}
     for name, value in fields.items():
@@ -203,11 +222,16 @@ def parse_fields(
 
 def required_fields(spec: EntitySpec) -> list[str]:
     """Columns a create must give: not nullable, no default, not set by the server."""
-    return [
+    return list(_required(spec))
+
+
+@cache
+def _required(spec: EntitySpec) -> tuple[str, ...]:
+    return tuple(
         c.key for c in spec.columns()
         if not c.nullable and c.default is None and not c.primary_key
         and c.key not in META and c.key not in spec.server_set
-    ]
+    )
 
 
 def to_json_value(value: Any) -> Any:

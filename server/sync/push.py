@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Text, cast, insert, select
+from sqlalchemy import JSON, Dialect, Text, TypeDecorator, bindparam, cast, insert, select, type_coerce
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -159,11 +159,28 @@ def _commit(ctx: PushContext) -> None:
     """Write the mutation log of what was processed since the last commit, then commit."""
     applying.flush_deferred(ctx)
     if ctx.log_rows:
-        ctx.session.execute(insert(AppliedMutation), ctx.log_rows)
+        for row in ctx.log_rows:
+            row["result_json"] = orjson.dumps(row.pop("result"), option=JSON_OPTIONS).decode()
+        ctx.session.execute(_LOG_INSERT, ctx.log_rows)
         ctx.log_rows = []
     ctx.device.last_mutation_number = ctx.last_number
     ctx.session.commit()
     ctx.history.clear()  # the lock is let go: other writers may change rows before the next
+
+
+class _JSONText(TypeDecorator[str]):
+    """A JSON column's value already serialised (with orjson): sent as is."""
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> None:
+        return None
+
+
+JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
+_LOG_INSERT = insert(AppliedMutation).values(result=type_coerce(bindparam("result_json"),
+                                                                _JSONText()))
 
 
 def _ids(mutations: list[Any], key: str) -> list[str]:
