@@ -6,6 +6,7 @@ answer a replay with its first result, stop at a gap, and apply the rest one sav
 
 from __future__ import annotations
 
+import gc
 import time
 import uuid
 from collections.abc import Mapping
@@ -82,6 +83,11 @@ def push(
     way (what was committed answers as duplicates).
     """
     session.info[LOCKED_KEY] = True
+    # A batch allocates many short-lived dicts, freed by reference counting; pausing the cyclic
+    # collector for its duration keeps them from being promoted and from triggering full
+    # collections of the whole process heap in the middle of the writers' lock.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         return _push(session, device_id=device_id, user=user, staff=staff, mutations=mutations,
                      device_time=device_time, now=now, commit_every=commit_every,
@@ -95,6 +101,8 @@ def push(
                      pause_seconds=pause_seconds, fast=False)
     finally:
         session.info.pop(LOCKED_KEY, None)
+        if collecting:
+            gc.enable()
 
 
 def _push(
@@ -161,7 +169,7 @@ def _commit(ctx: PushContext) -> None:
     if ctx.log_rows:
         for row in ctx.log_rows:
             row["result_json"] = orjson.dumps(row.pop("result"), option=JSON_OPTIONS).decode()
-        ctx.session.execute(_LOG_INSERT, ctx.log_rows)
+        ctx.session.connection().execute(_LOG_INSERT, ctx.log_rows)
         ctx.log_rows = []
     ctx.device.last_mutation_number = ctx.last_number
     ctx.session.commit()
@@ -179,7 +187,7 @@ class _JSONText(TypeDecorator[str]):
 
 
 JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
-_LOG_INSERT = insert(AppliedMutation).values(result=type_coerce(bindparam("result_json"),
+_LOG_INSERT = insert(AppliedMutation.__table__).values(result=type_coerce(bindparam("result_json"),
                                                                 _JSONText()))
 
 
@@ -212,6 +220,10 @@ def _load_orders(ctx: PushContext, mutations: list[Any]) -> None:
         for order in ctx.session.scalars(select(ServiceOrder).where(
                 ServiceOrder.id.in_(wanted[start:start + 500]))):
             ctx.held[(ServiceOrder.__tablename__, order.id)] = order
+    applying.load_history(ctx, [
+        (m["entity"], m["entity_id"]) for m in mutations
+        if isinstance(m, Mapping) and m.get("op") == "update"
+        and m.get("entity") in applying.FAST_EDITS and isinstance(m.get("entity_id"), str)])
 
 
 def _existing_ids(session: Session, mutations: list[Any]) -> dict[str, set[str]]:
