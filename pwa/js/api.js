@@ -18,9 +18,42 @@ export class ApiError extends Error {
   get offline() { return this.status === 0; }
 }
 
-async function request(method, url, { json, body, headers = {}, signal } = {}) {
+// Writes that need no session (so no token) yet: never fetch a token for them first.
+const NO_TOKEN_NEEDED = /^\/api\/(auth\/login|passkeys\/login|quarantine)(\/|$|\?)/;
+const isWrite = (method) => method !== "GET" && method !== "HEAD";
+
+/**
+ * A write with no token held (the app was reloaded offline) fetches one from the session first;
+ * a write the server refuses with `csrf_failed` (the token went stale) fetches a fresh one and is
+ * sent once more. Either way the request goes through now, not at the next timer tick.
+ */
+async function request(method, url, opts = {}) {
+  const needsToken = isWrite(method) && !NO_TOKEN_NEEDED.test(url);
+  if (needsToken && !csrf) await freshToken();
+  try {
+    return await send(method, url, opts);
+  } catch (error) {
+    if (!needsToken || !(error instanceof ApiError) || error.code !== "csrf_failed") throw error;
+    await freshToken();
+    return send(method, url, opts);
+  }
+}
+
+let pendingToken = null;
+/** One session request however many writes are waiting for a token; offline leaves it empty. */
+function freshToken() {
+  if (!pendingToken) {
+    pendingToken = send("GET", "/api/auth/session")
+      .then((body) => setCsrf(body && body.csrf_token))
+      .catch((error) => { if (!(error instanceof ApiError)) throw error; })
+      .finally(() => { pendingToken = null; });
+  }
+  return pendingToken;
+}
+
+async function send(method, url, { json, body, headers = {}, signal } = {}) {
   const h = { Accept: "application/json", ...headers };
-  if (method !== "GET" && method !== "HEAD") h["X-CSRF-Token"] = csrf;
+  if (isWrite(method)) h["X-CSRF-Token"] = csrf;
   if (deviceId) h["X-Device-Id"] = deviceId;
   if (json !== undefined) {
     h["Content-Type"] = "application/json";
