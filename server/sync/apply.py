@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, exists, insert, select, update
@@ -420,7 +420,8 @@ def flush_deferred(ctx: PushContext) -> None:
     stored = set(session.scalars(select(Blob.sha256).where(Blob.sha256.in_(shas)))) \
         if shas else set()
     for (result, spec, obj), values in zip(ctx.deferred, values_of, strict=True):
-        record = {key: to_json_value(value) for key, value in values.items()}
+        record = {key: to_json_value(value) if isinstance(value, date) else value
+                  for key, value in values.items()}
         if spec.name == "photo" and isinstance(obj, _Fact):
             record["pending"] = obj.values["sha256"] not in stored
         result["record"] = json_ready(record)

@@ -244,9 +244,26 @@ def _existing_ids(session: Session, mutations: list[Any]) -> dict[str, set[str]]
     return out
 
 
+def _duplicate(mid: str, first: dict[str, Any]) -> dict[str, Any]:
+    """The answer to a mutation processed before: its first result, nothing done (P12)."""
+    return {
+        "id": mid, "number": first.get("number"), "entity": first.get("entity"),
+        "entity_id": first.get("entity_id"), "outcome": "duplicate",
+        "reason": first.get("reason"), "params": {},
+        "conflict_ids": first.get("conflict_ids", []), "time_suspect": False,
+        "record": first.get("record"), "first": dict(first),
+    }
+
+
 def _one(ctx: PushContext, raw: object,
          log: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], bool]:
     """One mutation's result, and whether it was processed (stored in the mutation log)."""
+    if isinstance(raw, Mapping):  # a replay of a logged id (a valid one): no need to parse it
+        logged_id, number = raw.get("id"), raw.get("number")
+        prior = log.get(logged_id) if isinstance(logged_id, str) else None
+        if prior is not None and isinstance(number, int) and not isinstance(number, bool) \
+                and 1 <= number <= 2**53 - 1:
+            return _duplicate(str(logged_id), prior), False
     envelope = _envelope(raw)
     if envelope is None:
         return _short(raw, "rejected", "malformed", field="id"), False
@@ -254,12 +271,7 @@ def _one(ctx: PushContext, raw: object,
     session = ctx.session
     prior = log.get(mid)
     if prior is not None or mid in ctx.batch_results:
-        first = dict(prior if prior is not None else ctx.batch_results[mid])
-        answer = _short(raw, "duplicate", first.get("reason"))
-        answer.update(id=mid, number=first.get("number"), entity=first.get("entity"),
-                      entity_id=first.get("entity_id"), first=first, record=first.get("record"),
-                      conflict_ids=first.get("conflict_ids", []))
-        return answer, False
+        return _duplicate(mid, prior if prior is not None else ctx.batch_results[mid]), False
     expected = ctx.last_number + 1
     if number < expected:
         return _short(raw, "rejected", "number_reused", expected=expected), False
