@@ -158,28 +158,34 @@ async function saveState() {
   await db.setMeta(STATE_META, { locked: lock.locked, reason: lock.reason, last_active: lock.lastActive });
 }
 
-/** Lock now (reason: "idle", "handoff", "start", "manual"); answers false when no unlock method is set. */
-export async function lockNow(reason = "manual") {
+/**
+ * Lock now (reason: "idle", "handoff", "start", "manual"); answers false when no unlock method is
+ * set, unless `force`: then the screen offers what is left (passkey, or signing in online), as when
+ * a customer holds the phone and the PIN was erased after too many wrong tries.
+ */
+export async function lockNow(reason = "manual", { force = false } = {}) {
   if (lock.locked) return true;
-  if (!(await canLock())) return false;
+  if (!force && !(await canLock())) return false;
   lock.locked = true;
   lock.reason = reason;
   await saveState();
   render();
-  for (const fn of listeners) fn(lock.locked);
+  for (const fn of listeners) fn(true, reason);
   return true;
 }
 
 /** The customer is done with the phone (signature, rating): lock before the engineer takes it back. */
 export const lockAfterHandoff = () => lockNow("handoff");
 
+/** Listeners hear (locked, reason): on unlocking, the reason the lock was for. */
 async function unlocked() {
+  const reason = lock.reason;
   lock.locked = false;
   lock.reason = null;
   lock.lastActive = Date.now();
   await saveState();
   render();
-  for (const fn of listeners) fn(lock.locked);
+  for (const fn of listeners) fn(false, reason);
 }
 
 function touch() {
@@ -209,7 +215,8 @@ export async function initLock({ app = document.getElementById("app"), idleMs = 
   setInterval(() => { if (!lock.locked && Date.now() - lock.lastActive > lock.idleMs) lockNow("idle"); }, 5000);
   const saved = await db.getMeta(STATE_META, null);
   if (saved && (saved.locked || Date.now() - (saved.last_active || 0) > idleMs)) {
-    await lockNow(saved.locked ? saved.reason || "start" : "idle");
+    // A phone left locked in a customer's hands stays locked, whatever unlock method is left.
+    await lockNow(saved.locked ? saved.reason || "start" : "idle", { force: saved.locked && saved.reason === "handoff" });
   }
 }
 

@@ -161,6 +161,8 @@ let lockStarted = false;
 function startLock() {
   if (lockStarted) return;
   lockStarted = true;
+  // The phone comes back from the customer when the hand-off lock is opened (handoff.js).
+  lock.onChange((locked, reason) => { if (!locked && reason === "handoff") handoff.endIfActive(app); });
   lock.initLock({ app: root, t: words(app), username: () => app.user?.username || "" }).catch(() => {});
 }
 

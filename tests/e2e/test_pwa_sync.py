@@ -170,8 +170,8 @@ def test_customer_mode_shows_only_this_order_and_needs_the_pin_to_leave(phone: A
     open_order(page, seeded.order_number)
     page.click(".actionbar [data-testid=primary]")  # fixed on site
     page.click(".actionbar [data-testid=primary]")  # customer hand-off
-    page.fill("input[name=pin]", "1357")
-    page.fill("input[name=pin_again]", "1357")
+    page.fill("input[name=pin]", "135790")
+    page.fill("input[name=pin_again]", "135790")
     page.click(".actionbar [data-testid=primary]")
     page.wait_for_selector(".handoff[data-stage=summary]")
 
@@ -194,13 +194,13 @@ def test_customer_mode_shows_only_this_order_and_needs_the_pin_to_leave(phone: A
     only_this_order()
 
     page.click("[data-testid=leave-handoff]")
-    page.fill(".pin-pad input[name=pin]", "0000")
-    page.click("[data-testid=unlock]")
-    page.wait_for_selector(".pin-pad .error:has-text('Wrong PIN')")
-    page.wait_for_selector(".handoff")
-    page.fill(".pin-pad input[name=pin]", "1357")
-    page.click("[data-testid=unlock]")
-    page.wait_for_selector(".visit")
+    page.fill("#unlock-pin input", "000000")
+    page.click("#unlock-pin button[type=submit]")
+    page.wait_for_selector("#lock-screen .lock-error:has-text('Wrong PIN')", timeout=20000)
+    assert page.locator(".handoff").count() == 1
+    page.fill("#unlock-pin input", "135790")
+    page.click("#unlock-pin button[type=submit]")
+    page.wait_for_selector(".visit", timeout=20000)
     assert page.locator(".topbar").count() == 1
 
 

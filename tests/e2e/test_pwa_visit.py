@@ -124,8 +124,8 @@ def test_a_whole_visit_offline_reaches_the_server_once_and_intact(phone: Any, li
 
     # hand-off: the customer checks, rates 4 and 5, signs
     page.click(".actionbar [data-testid=primary]")
-    page.fill("input[name=pin]", "2468")
-    page.fill("input[name=pin_again]", "2468")
+    page.fill("input[name=pin]", "246802")
+    page.fill("input[name=pin_again]", "246802")
     page.click(".actionbar [data-testid=primary]")
     page.wait_for_selector(".handoff[data-stage=summary]")
     screenshot(page, "pwa-handoff")
@@ -141,9 +141,10 @@ def test_a_whole_visit_offline_reaches_the_server_once_and_intact(phone: Any, li
     number = page.get_attribute(".of-qr", "data-text").rsplit("/", 1)[-1]
     screenshot(page, "pwa-receipt")
     page.click(".of-receipt button.of-btn--primary, .handoff button:has-text('Done')")
-    page.fill(".pin-pad input[name=pin]", "2468")
-    page.click("[data-testid=unlock]")
-    page.wait_for_selector(".visit[data-status='completed']")
+    page.wait_for_selector("#lock-screen")
+    page.fill("#unlock-pin input", "246802")
+    page.click("#unlock-pin button[type=submit]")
+    page.wait_for_selector(".visit[data-status='completed']", timeout=20000)
     assert int(page.get_attribute(".sync-chip", "data-unsynced")) > 0
 
     phone.set_offline(False)

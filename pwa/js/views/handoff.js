@@ -1,5 +1,6 @@
 // Customer hand-off: the phone shows the customer only this order's summary, the rating and
-// signature forms and the receipt. No navigation; leaving needs the engineer's PIN.
+// signature forms and the receipt. No navigation; leaving needs the engineer: the lock screen
+// (lock.js: passkey, the unlock PIN with its PBKDF2 and attempt limit, or signing in online).
 import { h, replace, button, field, toast } from "../ui.js";
 import { loadOrder, chargesOf } from "../orders.js";
 import { buildSummary, summaryHash, sha256Hex } from "../summary.js";
@@ -9,10 +10,6 @@ import * as signatureForm from "../../forms/signature.js";
 import * as receiptForm from "../../forms/receipt.js";
 import * as lockScreen from "../lock.js";
 
-export async function pinHash(app, pin) {
-  return sha256Hex(new TextEncoder().encode(`${app.deviceId}:${pin}`));
-}
-
 export async function render(root, app, [id]) {
   const locked = await app.db.getMeta("handoff", null);
   if (!locked) return setup(root, app, id);
@@ -21,7 +18,7 @@ export async function render(root, app, [id]) {
   const mounted = [];
   const stage = bundle.receipt.length ? "receipt" : bundle.rating.length ? "signature" : (await app.db.getMeta("handoff_stage", "summary"));
   const host = h("div", { class: "handoff__body" });
-  const leave = button(app.t("handoff.return"), () => giveBack(root, app, id), "btn btn--small btn--quiet", { "data-testid": "leave-handoff" });
+  const leave = button(app.t("handoff.return"), () => giveBack(), "btn btn--small btn--quiet", { "data-testid": "leave-handoff" });
   replace(root, h("section", { class: "handoff", "data-stage": stage },
     h("header", { class: "handoff__head" }, h("h1", null, app.t("handoff.title")), leave), host));
   const charges = chargesOf(bundle, app.policy);
@@ -68,7 +65,7 @@ export async function render(root, app, [id]) {
     const form = receiptForm.mount(host, { t: app.t, lang: app.lang, currency: receipt.currency,
       receipt: { ...receipt, orderNumber: bundle.order.number, customer: bundle.customer?.name || "",
         waivers: charges.error ? [] : charges.waivers, issuedAt: receipt.issued_at },
-      onSubmit: () => giveBack(root, app, id) });
+      onSubmit: () => giveBack() });
     mounted.push(form);
   }
   return () => mounted.forEach((f) => f.destroy());
@@ -106,56 +103,42 @@ async function complete(app, bundle, charges, summary, hash, result) {
   app.syncNow("handoff");
 }
 
-/** Before the phone goes to the customer: make sure the engineer has a PIN to take it back. */
+/** Before the phone goes to the customer: make sure the engineer can take it back. With no passkey
+ *  and no unlock PIN yet, the engineer chooses one here: it is the lock screen's PIN (lock.js). */
 async function setup(root, app, id) {
-  const existing = await app.db.getMeta("handoff_pin", null);
   const lock = async () => {
     await app.db.setMetaMany({ handoff: id, handoff_stage: "summary" });
     app.render();
   };
-  if (existing || (await lockScreen.canLock())) { await lock(); return null; }
-  const pin = h("input", { type: "password", inputmode: "numeric", name: "pin", minlength: 4, maxlength: 8, autocomplete: "off" });
-  const again = h("input", { type: "password", inputmode: "numeric", name: "pin_again", minlength: 4, maxlength: 8, autocomplete: "off" });
+  if (await lockScreen.canLock()) { await lock(); return null; }
+  const pin = h("input", { type: "password", inputmode: "numeric", name: "pin", minlength: 6, maxlength: 12, autocomplete: "off" });
+  const again = h("input", { type: "password", inputmode: "numeric", name: "pin_again", minlength: 6, maxlength: 12, autocomplete: "off" });
+  let saving = false;
   replace(root, h("section", { class: "pin-setup" }, h("h1", null, app.t("pin.setup_title")), h("p", null, app.t("pin.setup_hint")),
     field(app.t("pin.pin"), pin), field(app.t("pin.again"), again)),
   h("div", { class: "actionbar" }, h("a", { class: "btn", href: `#/order/${id}` }, app.t("common.cancel")),
     button(app.t("pin.save_and_start"), async () => {
-      if (!/^\d{4,8}$/.test(pin.value) || pin.value !== again.value) { toast(app.t("pin.invalid"), "error"); return; }
-      await app.db.setMeta("handoff_pin", await pinHash(app, pin.value));
+      if (saving) return;
+      if (!/^\d{6,12}$/.test(pin.value) || pin.value !== again.value) { toast(app.t("pin.invalid"), "error"); return; }
+      saving = true;
+      try { await lockScreen.setPin(pin.value); } finally { saving = false; }
       await lock();
     }, "btn btn--primary", { "data-testid": "primary" })));
   return null;
 }
 
-async function endHandoff(app, id) {
+/** The engineer has the phone back (the lock was for the hand-off and is now open): leave customer mode. */
+export async function endIfActive(app) {
+  const id = await app.db.getMeta("handoff", null);
+  if (!id) return;
   await app.db.setMetaMany({ handoff: null, handoff_stage: null });
   app.go(`#/order/${id}`);
   app.render();
 }
 
-/** Back to the engineer: through the lock screen (passkey or unlock PIN) when the phone has one,
- *  else through the hand-off PIN. Customer mode ends only when the engineer unlocks. */
-async function giveBack(root, app, id) {
-  if (await lockScreen.canLock()) {
-    const off = lockScreen.onChange((locked) => { if (!locked) { off(); endHandoff(app, id); } });
-    if (await lockScreen.lockNow("handoff")) return;
-    off();
-  }
-  pinPad(root, app, id);
-}
-
-function pinPad(root, app, id) {
-  const pin = h("input", { type: "password", inputmode: "numeric", name: "pin", maxlength: 8, autocomplete: "off" });
-  const error = h("p", { class: "error", role: "alert" });
-  const dialog = h("div", { class: "pin-pad", role: "dialog", "aria-modal": "true" },
-    h("div", { class: "pin-pad__box" }, h("h2", null, app.t("pin.engineer_only")), field(app.t("pin.pin"), pin), error,
-      h("div", { class: "row" }, button(app.t("common.cancel"), () => dialog.remove(), "btn"),
-        button(app.t("pin.unlock"), async () => {
-          if ((await pinHash(app, pin.value)) !== (await app.db.getMeta("handoff_pin"))) {
-            error.textContent = app.t("pin.wrong"); pin.value = ""; return;
-          }
-          await endHandoff(app, id);
-        }, "btn btn--primary", { "data-testid": "unlock" }))));
-  root.append(dialog);
-  pin.focus();
+/** Back to the engineer, always through the lock screen; customer mode ends when it is unlocked
+ *  (main.js listens). With the PIN erased after too many wrong tries, only a passkey or signing in
+ *  online opens it. */
+async function giveBack() {
+  await lockScreen.lockNow("handoff", { force: true });
 }

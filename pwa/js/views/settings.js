@@ -1,6 +1,6 @@
 // Sync and device settings: what is unsynced or rejected, storage persistence, language,
-// currency, the hand-off PIN, and signing out (refused while work is unsynced).
-import { h, replace, button, field, toast } from "../ui.js";
+// currency, the lock (passkeys, unlock PIN), and signing out (refused while work is unsynced).
+import { h, replace, button, field } from "../ui.js";
 import { securityCard } from "./security.js";
 
 export async function render(root, app) {
@@ -29,7 +29,6 @@ export async function render(root, app) {
       field(app.t("settings.currency"), currency)),
     await securityCard(app),
     h("div", { class: "card" }, h("h2", null, app.user?.display_name || app.user?.username || ""),
-      button(app.t("settings.reset_pin"), async () => { await app.db.setMeta("handoff_pin", null); toast(app.t("settings.pin_cleared")); }, "btn btn--block"),
       button(app.t("logout.button"), () => app.signOut(), "btn btn--danger btn--block", { "data-testid": "logout" }))));
   return null;
 }
