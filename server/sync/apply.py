@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, exists, insert, select, update
@@ -381,15 +382,12 @@ def flush_deferred(ctx: PushContext) -> None:
             continue
         table = obj.table
         values = {}
-        for column in table.columns:
-            value = obj.values.get(column.key)
-            default = column.default
-            if value is None and default is not None:
-                if default.is_scalar:
-                    value = default.arg
-                elif default.is_callable:
-                    value = moment if default.arg is utcnow else default.arg(None)
-            values[column.key] = value
+        sent = obj.values
+        for key, scalar, make in _column_defaults(table):
+            value = sent.get(key)
+            if value is None:
+                value = make(None) if make is not None else scalar
+            values[key] = value
         values.update(version=1, change_seq=seq, updated_by_id=user_id,
                       updated_device_id=device_id)
         if table.name in MERGEABLE_TABLES:
@@ -428,6 +426,18 @@ def flush_deferred(ctx: PushContext) -> None:
     ctx.deferred = []
     ctx.deferred_ids = set()
     ctx.deferred_rows = {}
+
+
+@cache
+def _column_defaults(table: Any) -> tuple[tuple[str, Any, Any], ...]:
+    """Each column's key with its Python-side default: a scalar, or a callable (as the ORM)."""
+    out = []
+    for column in table.columns:
+        default = column.default
+        scalar = default.arg if default is not None and default.is_scalar else None
+        make = default.arg if default is not None and default.is_callable else None
+        out.append((column.key, scalar, make))
+    return tuple(out)
 
 
 _SORTED: list[Any] = []
