@@ -108,6 +108,8 @@ def build(app: Any) -> dict[str, Any]:
         # Each engineer's day, in time order, around the current hour but inside the local day.
         _, day_end = local_day_bounds(today)
         shift = min(timedelta(0), (day_end - timedelta(minutes=30)) - (now + timedelta(hours=2.5)))
+        # Just past midnight the earliest visit would fall on yesterday: move the day forward instead.
+        shift = max(shift, (day_start + timedelta(minutes=30)) - (now - timedelta(hours=3)))
         plan = {  # hours from now, status, minutes late on arrival (None: not there yet)
             0: [(-3, "completed", 4), (-1, "on_site", 2), (1, "scheduled", None), (2.5, "assigned", None)],
             1: [(-2, "in_repair", 6), (0.5, "contacted", None), (2, "scheduled", None)],
