@@ -188,7 +188,7 @@ export const zh = {
   "appointment.pick_time": "请选择时间。", "appointment.reschedule": "改约", "appointment.delay": "会迟到：重新约时间",
   "appointment.new_time": "新时间", "appointment.customer_agreed": "用户已同意",
   "arrive.badge": "已向用户出示工作证",
-  "lateness.on_time": "准时", "lateness.late_minor": "迟到 {minutes} 分钟", "lateness.late_major": "迟到 {minutes} 分钟",
+  "lateness.on_time": "准时", "lateness.on_time_reason": "", "lateness.late_minor": "迟到 {minutes} 分钟", "lateness.late_major": "迟到 {minutes} 分钟",
   "lateness.late_apologise": "向用户致歉。", "lateness.late_arrival_waiver": "致歉并说明原因。超时免单：本次上门免费。",
   "lateness.late_waiver_disabled": "致歉并说明原因；主管可能回访。", "lateness.waiver_note": "免单已计入收费。",
   "diagnosis.cause": "原因", "diagnosis.text": "诊断与处理", "diagnosis.job": "项目（收费标准）", "diagnosis.no_job": "不收工时费",
