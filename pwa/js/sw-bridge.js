@@ -50,3 +50,9 @@ export async function ready() {
   await navigator.serviceWorker.ready;
   return true;
 }
+
+/** The service worker registration (for Web Push subscriptions), or null where there is none. */
+export async function registration() {
+  if (!("serviceWorker" in navigator)) return null;
+  return (await navigator.serviceWorker.getRegistration()) || null;
+}

@@ -1,7 +1,8 @@
 // Sync and device settings: what is unsynced or rejected, storage persistence, language,
 // currency, the lock (passkeys, unlock PIN), and signing out (refused while work is unsynced).
-import { h, replace, button, field } from "../ui.js";
+import { h, replace, button, field, toast } from "../ui.js";
 import { securityCard } from "./security.js";
+import { pushState, enablePush, disablePush } from "../../sw/subscription.js";
 
 export async function render(root, app) {
   const [pending, rejected, blobs, last, counter] = await Promise.all([app.outbox.pending(), app.outbox.rejected(),
@@ -27,8 +28,23 @@ export async function render(root, app) {
       h("div", { class: "lang-switch" }, app.languages.map((l) => h("button", { type: "button", class: `chip ${l.code === app.lang ? "chip--on" : ""}`,
         on: { click: () => app.setLanguage(l.code) } }, l.label))),
       field(app.t("settings.currency"), currency)),
+    await notificationsCard(app),
     await securityCard(app),
     h("div", { class: "card" }, h("h2", null, app.user?.display_name || app.user?.username || ""),
       button(app.t("logout.button"), () => app.signOut(), "btn btn--danger btn--block", { "data-testid": "logout" }))));
   return null;
+}
+
+// New and changed assignments reach the phone by Web Push once the engineer allows notifications.
+async function notificationsCard(app) {
+  const registration = await app.bridge.registration();
+  const state = await pushState(registration).catch(() => "unsupported");
+  const toggle = async (fn) => {
+    try { await fn(registration, app.api); } catch (err) { toast(app.t("push.failed"), "error"); }
+    app.render();
+  };
+  return h("div", { class: "card", "data-testid": "notifications" }, h("h2", null, app.t("push.title")),
+    h("p", { "data-testid": "push-state" }, app.t(`push.state.${state}`)),
+    state === "off" ? button(app.t("push.enable"), () => toggle(enablePush), "btn btn--block", { "data-testid": "push-enable" }) : null,
+    state === "on" ? button(app.t("push.disable"), () => toggle(disablePush), "btn btn--small") : null);
 }
