@@ -125,7 +125,7 @@ def _result(spec: EntitySpec, entity_id: str, outcome: str, reason: str | None,
             record: dict[str, Any] | None, conflict_ids: list[str] | None = None,
             time_suspect: bool = False, **params: Any) -> dict[str, Any]:
     return {"entity": spec.name, "entity_id": entity_id, "outcome": outcome, "reason": reason,
-            "params": json_ready(params), "conflict_ids": conflict_ids or [],
+            "params": json_ready(params) if params else {}, "conflict_ids": conflict_ids or [],
             "time_suspect": time_suspect, "record": record}
 
 
