@@ -75,8 +75,10 @@ self.addEventListener("push", (event) => {
   try { payload = event.data ? event.data.json() : {}; } catch { payload = {}; }
   event.waitUntil((async () => {
     const [title, options] = notificationFor(payload);
-    await self.registration.showNotification(title, options);
-    await wakeSync(payload);
+    // The sync must not depend on the notification: without permission showNotification rejects,
+    // and the order still has to reach the phone before the engineer loses signal.
+    const shown = self.registration.showNotification(title, options).catch(() => {});
+    await Promise.all([shown, wakeSync(payload)]);
   })());
 });
 

@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import sign_in as api_sign_in
 from tests.e2e.conftest import screenshot
 from tests.e2e.pwa_flow import add_photo, jpeg, open_order, sign_in, wait_js, wait_offline_ready, wait_synced
@@ -322,9 +324,12 @@ def test_a_new_version_waits_for_the_engineer_and_keeps_unsynced_work(
     assert dispatcher.get(f"/api/orders/{seeded.order_id}").get_json()["status"] == "accepted"
 
 
-def test_a_push_message_wakes_the_app_to_sync(phone: Any, live_app: Any, live_server: Any) -> None:
+@pytest.mark.parametrize("notifications_allowed", [True, False], ids=["allowed", "not-allowed"])
+def test_a_push_message_wakes_the_app_to_sync(
+        phone: Any, live_app: Any, live_server: Any, notifications_allowed: bool) -> None:
     seeded = seed_visit(live_app)
-    phone.grant_permissions(["notifications"], origin=live_server.url)  # push is user-visible only
+    if notifications_allowed:  # without permission the notification fails; the sync must not
+        phone.grant_permissions(["notifications"], origin=live_server.url)
     page = phone.new_page()
     sign_in(page)
     wait_synced(page)
