@@ -57,6 +57,27 @@ def follow_ups_for(
     return [FollowUp(kind, at, at + policy.follow_up_within, "follow_up_after_completion")]
 
 
+def follow_ups_on_transition(
+    previous: str, target: str, at: datetime, *, repair_certain: bool = True,
+    policy: ServicePolicy | None = None,
+) -> list[FollowUp]:
+    """The follow-up calls a status change makes due, wherever the change was made (REST or sync).
+
+    Phone guidance: a call 2 h later. Completion after a visit: the 72-hour call for every order,
+    and a call 2-3 h later when the engineer could not test-run the repair.
+    """
+    events: list[FollowUpEvent] = []
+    if target == OrderStatus.GUIDED_BY_PHONE and previous != OrderStatus.GUIDED_BY_PHONE:
+        events.append(FollowUpEvent.PHONE_GUIDANCE)
+    if target == OrderStatus.COMPLETED and previous not in (
+        OrderStatus.GUIDED_BY_PHONE, OrderStatus.COMPLETED
+    ):
+        if not repair_certain:
+            events.append(FollowUpEvent.REPAIR_NOT_TESTED)
+        events.append(FollowUpEvent.COMPLETED)
+    return [due for event in events for due in follow_ups_for(event, at, policy)]
+
+
 def on_follow_up_outcome(outcome: FollowUpOutcome | str) -> FollowUpResult:
     """Satisfied closes the order; dissatisfied reopens it for another visit until satisfied."""
     result = FollowUpOutcome(outcome)

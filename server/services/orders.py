@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from server.api.errors import ApiError
 from server.domain import states
 from server.domain.decision import Decision
-from server.domain.follow_ups import FollowUpEvent, follow_ups_for, on_follow_up_outcome
+from server.domain.follow_ups import follow_ups_on_transition, on_follow_up_outcome
 from server.domain.intake import IntakeData, Severity, check_intake
 from server.domain.states import OrderStatus
 from server.models import (
@@ -394,25 +394,19 @@ def apply_status(
         order.closed_at = None
     elif target == S.IN_REPAIR and consent_given and order.consent_at is None:
         order.consent_at = now
-    events: list[FollowUpEvent] = []
-    if target == S.GUIDED_BY_PHONE:
-        events.append(FollowUpEvent.PHONE_GUIDANCE)
-    if target == S.COMPLETED and previous != S.GUIDED_BY_PHONE:
-        if not order.repair_certain:
-            events.append(FollowUpEvent.REPAIR_NOT_TESTED)
-        events.append(FollowUpEvent.COMPLETED)
-    policy = current_policy()
-    for event in events:
-        for due in follow_ups_for(event, now, policy):
-            session.add(
-                FollowUp(
-                    order_id=order.id,
-                    kind=due.kind.value,
-                    due_at=due.due_from,
-                    window_end=due.due_by,
-                    updated_by_id=actor.id,
-                )
+    due_calls = follow_ups_on_transition(
+        previous, target.value, now, repair_certain=order.repair_certain, policy=current_policy()
+    )
+    for due in due_calls:
+        session.add(
+            FollowUp(
+                order_id=order.id,
+                kind=due.kind.value,
+                due_at=due.due_from,
+                window_end=due.due_by,
+                updated_by_id=actor.id,
             )
+        )
     record(
         session, order, "status_changed", actor, now, previous=previous, status=target.value, reason=reason
     )

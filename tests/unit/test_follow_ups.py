@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -48,3 +48,31 @@ def test_dissatisfied_follow_up_reopens_the_order():
 def test_unreachable_customer_leaves_the_order_where_it_is():
     result = on_follow_up_outcome("unreachable")
     assert (result.target, result.reason) == (None, "customer_unreachable")
+
+
+def test_completion_after_a_visit_makes_the_72_hour_call_due():
+    from server.domain.follow_ups import follow_ups_on_transition
+
+    at = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+    [call] = follow_ups_on_transition("in_repair", "completed", at)
+    assert call.kind == "completed" and call.due_by == at + timedelta(hours=72)
+
+
+def test_an_untested_repair_adds_a_call_two_to_three_hours_later():
+    from server.domain.follow_ups import follow_ups_on_transition
+
+    at = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+    calls = follow_ups_on_transition("in_repair", "completed", at, repair_certain=False)
+    assert [(c.kind, c.due_from - at, c.due_by - at) for c in calls] == [
+        ("repair_not_tested", timedelta(hours=2), timedelta(hours=3)),
+        ("completed", timedelta(0), timedelta(hours=72)),
+    ]
+
+
+def test_phone_guidance_makes_a_call_due_two_hours_later_and_its_completion_adds_none():
+    from server.domain.follow_ups import follow_ups_on_transition
+
+    at = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+    [call] = follow_ups_on_transition("contacted", "guided_by_phone", at)
+    assert call.due_from == at + timedelta(hours=2)
+    assert follow_ups_on_transition("guided_by_phone", "completed", at) == []
