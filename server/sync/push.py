@@ -201,10 +201,12 @@ def _logged(session: Session, mutations: list[Any]) -> dict[str, dict[str, Any]]
     query per 500 and decoded with orjson."""
     ids = _ids(mutations, "id")
     found: dict[str, dict[str, Any]] = {}
-    text_result = cast(AppliedMutation.result, Text)
-    for start in range(0, len(ids), 500):
-        for mid, result in session.execute(select(AppliedMutation.id, text_result).where(
-                AppliedMutation.id.in_(ids[start:start + 500]))):
+    log = AppliedMutation.__table__
+    query = select(log.c.id, cast(log.c.result, Text)).where(
+        log.c.id.in_(bindparam("ids", expanding=True)))
+    conn = session.connection()
+    for start in range(0, len(ids), 1000):
+        for mid, result in conn.execute(query, {"ids": ids[start:start + 1000]}):
             found[mid] = orjson.loads(result)
     return found
 
