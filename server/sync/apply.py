@@ -8,17 +8,21 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import bindparam, exists, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from server.domain import receipts as receipt_rules
+from server.domain.follow_ups import follow_ups_on_transition
+from server.domain.policy import ServicePolicy
 from server.domain.signature import CanonicalFormError, summary_hash
 from server.models import (
     Blob,
     Conflict,
     Customer,
     Device,
+    FollowUp,
     LoanerIssue,
     Photo,
     Receipt,
@@ -713,12 +717,27 @@ def _status(ctx: PushContext, row: ServiceOrder, fields: dict[str, Any],
         raise Rejected(decision.reason, field="status", **dict(decision.params))
     if decision.reason == "no_change":
         return False
-    row.status = target
+    previous, row.status = row.status, target
+    _follow_ups(ctx, row, previous, target, fields)
     if target == "returned_to_dispatch" and reason and "handback_reason" not in fields:
         row.handback_reason = reason[:300]
     if target == "cancelled" and reason and "cancel_reason" not in fields:
         row.cancel_reason = reason[:300]
     return True
+
+
+def _follow_ups(ctx: PushContext, row: ServiceOrder, previous: str, target: str,
+                fields: Mapping[str, Any]) -> None:
+    """The follow-up calls the change makes due (the same domain rule as a change made at a desk),
+    counted from the moment the device recorded, which a day offline may put hours back."""
+    at = fields.get("completed_at") if target == "completed" else None
+    at = at if isinstance(at, datetime) and at <= ctx.now else ctx.now
+    policy = ServicePolicy.from_mapping(current_app.config.get("SERVICE_POLICY") or {})
+    for due in follow_ups_on_transition(previous, target, at, repair_certain=bool(
+            fields.get("repair_certain", row.repair_certain)), policy=policy):
+        ctx.session.add(FollowUp(order_id=row.id, kind=due.kind.value, due_at=due.due_from,
+                                 window_end=due.due_by, updated_by_id=ctx.user.id,
+                                 updated_device_id=ctx.device.id))
 
 
 def _field_conflict(ctx: PushContext, spec: EntitySpec, entity_id: str,

@@ -93,6 +93,8 @@ def three_way(
         if not changed:
             apply[name] = value
             continue
+        if name in base and value == base[name]:
+            continue  # the device sent the value it was given, not an edit: the server's change stands
         winner = "device" if device_owned(name) else "server"
         touch = last_touch.get(name)
         conflicts.append(FieldConflict(name, base.get(name), server_value, value, winner,

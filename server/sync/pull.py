@@ -114,8 +114,11 @@ def _sources(session: Session, user_id: int, staff: bool, since: int, upto: int,
                                   .where(o.c.assignee_id == user_id, o.c.status != "cancelled"))))
         for spec in ORDER_CHILDREN:
             t = spec.model.__table__
+            # Conflicts follow the engineer who raised them, even off an order reassigned away.
+            visible = (scope.visible_conflict_filter(user_id) if spec.name == "conflict"
+                       else t.c.order_id.in_(mine))
             sources.append(list(_rows(session, spec, _window(spec, since, upto, limit)
-                                      .where(t.c.order_id.in_(mine)))))
+                                      .where(visible))))
         for name, column in (("customer", ServiceOrder.customer_id),
                              ("unit", ServiceOrder.unit_id)):
             spec = SPECS[name]

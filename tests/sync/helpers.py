@@ -72,6 +72,8 @@ class Device:
         self.skew = clock_skew
         self.acked: dict[str, dict[str, Any]] = {}
         self.made: dict[str, dict[str, Any]] = {}
+        user = api.get("/api/auth/session").get_json()["user"]
+        self.user_id = user["id"] if user else None
 
     def now(self) -> datetime:
         return utcnow() + self.skew
@@ -144,6 +146,8 @@ class Device:
     def _drop_order(self, order_id: str) -> None:
         """An order left the scope: its facts go, and customers and units no order refers to."""
         for key in [k for k, r in self.rows.items() if r.get("order_id") == order_id]:
+            if key[0] == "conflict" and self.rows[key].get("device_user_id") == self.user_id:
+                continue  # the conflicts this engineer's own pushes raised stay theirs to see
             self.rows.pop(key)
         orders = [r for k, r in self.rows.items() if k[0] == "order"]
         for entity, column in (("customer", "customer_id"), ("unit", "unit_id")):

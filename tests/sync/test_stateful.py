@@ -26,7 +26,7 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from server.extensions import db
 from server.models import (
@@ -81,7 +81,11 @@ def server_scope(user_id: int | None) -> dict[tuple[str, str], int]:
         out[("order", order.id)] = order.version
     for spec in ORDER_CHILDREN:
         query = select(spec.model)
-        if user_id is not None:
+        if user_id is not None and spec.name == "conflict":
+            # on their orders, or raised by their own pushes (kept after a reassignment)
+            query = query.where(or_(spec.model.order_id.in_(ids),
+                                    spec.model.device_user_id == user_id))
+        elif user_id is not None:
             query = query.where(spec.model.order_id.in_(ids))
         for row in session.scalars(query):
             out[(spec.name, row.id)] = row.version
