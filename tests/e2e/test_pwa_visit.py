@@ -193,9 +193,9 @@ def test_a_whole_visit_offline_reaches_the_server_once_and_intact(phone: Any, li
         ).all()
         assert len(arrivals) == 1
         # the 72-hour follow-up call is due (the server makes it when the order completes)
-        assert any(f["kind"] == "completion" for f in order["follow_ups"]), order["follow_ups"]
+        assert any(f["kind"] == "completed" for f in order["follow_ups"]), order["follow_ups"]
         follow_up = db.session.scalars(
-            select(FollowUp).where(FollowUp.order_id == seeded.order_id, FollowUp.kind == "completion")
+            select(FollowUp).where(FollowUp.order_id == seeded.order_id, FollowUp.kind == "completed")
         ).one()
         assert follow_up.window_end is not None
 
