@@ -156,7 +156,8 @@ class FollowUp(Tracked, db.Model):  # type: ignore[name-defined,misc]
 
     id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True, default=new_id)
     order_id: Mapped[str] = mapped_column(ForeignKey("service_orders.id"), nullable=False, index=True)
-    kind: Mapped[str] = mapped_column(String(24), nullable=False)  # phone_guidance | repair_not_tested | completed
+    # phone_guidance | repair_not_tested | completed (server/domain/follow_ups.py)
+    kind: Mapped[str] = mapped_column(String(24), nullable=False)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
     window_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
