@@ -19,8 +19,7 @@ from server.domain.signature import CanonicalFormError, canonical_summary, summa
 
 HERE = Path(__file__).parent
 FIXTURES = HERE.parent / "fixtures" / "charges_cases.json"
-NODE = shutil.which("node")
-pytestmark = pytest.mark.skipif(NODE is None, reason="node is needed to run the PWA's modules")
+NODE = shutil.which("node") or "node"  # `make test` needs Node for the PWA build anyway
 
 
 def run_js(kind: str, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
