@@ -25,6 +25,9 @@ class Config:
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     MAX_BLOB_BYTES = 15 * 1024 * 1024
     MAX_PUSH_BATCH = 2000
+    # A push commits after this many processed mutations (and at its end): a day's batch holds
+    # the writers' lock for about a tenth of a second and is reloaded once.
+    SYNC_PUSH_COMMIT_EVERY = 1000
     PULL_PAGE_SIZE = 500
 
     # OpenAPI (flask-smorest)

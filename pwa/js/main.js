@@ -77,12 +77,25 @@ async function render() {
   cleanup = await list.render(main, app);
 }
 
+// A sync cut by the network or a server error is tried again soon, then less and less often.
+const RETRY_FIRST_MS = 2_000;
+let retryDelay = 0;
+let retryTimer = null;
+function retryLater() {
+  retryDelay = Math.min(retryDelay ? retryDelay * 2 : RETRY_FIRST_MS, TIMER_MS);
+  clearTimeout(retryTimer);
+  retryTimer = setTimeout(() => runSync("retry"), retryDelay);
+}
+
 async function runSync(reason) {
   if (!app.user || !navigator.onLine) return;
   try {
     await sync.syncNow(reason);
+    retryDelay = 0;
+    clearTimeout(retryTimer);
     if (sync.state.pulled && !(await busy())) await render();
   } catch (error) {
+    if (error.offline || error.status >= 500) retryLater();
     if (wipe.isRevocation(error)) {
       // This phone was revoked: hand the outbox over to quarantine, then erase (docs/security.md).
       const result = await wipe.handleRevocation();

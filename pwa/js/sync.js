@@ -75,12 +75,14 @@ export async function pushOutbox() {
     for (const result of body.results || []) {
       const m = byId.get(result.id);
       if (!m) continue;
-      if (ACKED.has(result.outcome)) {
+      // A replay is answered with its first result: a mutation first rejected stays rejected.
+      const first = result.outcome === "duplicate" && result.first ? result.first : result;
+      if (ACKED.has(first.outcome)) {
         drop.push(m.number);
-        const rec = result.record || (result.first && result.first.record);
+        const rec = first.record || result.record;
         if (rec) upserts.push(wrap(result.entity || m.entity, rec, result.entity_id || m.entity_id));
-      } else if (result.outcome === "rejected") {
-        keep.push({ ...m, state: "rejected", reason: result.reason, params: result.params || {} });
+      } else if (first.outcome === "rejected") {
+        keep.push({ ...m, state: "rejected", reason: first.reason, params: first.params || {} });
       } else if (result.outcome === "gap" && gapAt === null) {
         gapAt = body.last_applied_number;
       }

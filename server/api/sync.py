@@ -19,7 +19,7 @@ from server.models import Device, utcnow
 from server.sync import clocks
 from server.sync.entities import FieldError, parse_time
 from server.sync.pull import MAX_LIMIT, ResetRequired, pull
-from server.sync.push import push
+from server.sync.push import paused_collector, push
 
 blp = Blueprint("sync", __name__, url_prefix="/api/sync", description="Offline sync")
 JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
@@ -36,12 +36,6 @@ class PullArgs(Schema):
     device_time = fields.String(load_default=None, validate=validate.Length(max=40))
 
 
-class PushBody(Schema):
-    device_time = fields.String(load_default=None, allow_none=True,
-                                validate=validate.Length(max=40))
-    mutations = fields.List(fields.Raw(), required=True)
-
-
 def _device_time(value: str | None) -> Any:
     if value is None:
         return None
@@ -50,17 +44,6 @@ def _device_time(value: str | None) -> Any:
     except FieldError as error:
         raise ApiError(422, "invalid", "device_time: not an ISO-8601 time with a zone.",
                        field="device_time") from error
-
-
-def _worth_recording(device: Device, cursor: int, offset: int | None, now: Any) -> bool:
-    """An idle phone polling often writes nothing: record a new cursor, an offset that moved
-    by more than a second, or a sync time more than a minute old."""
-    return bool(
-        device.last_pull_cursor != cursor or device.last_sync_at is None
-        or (now - device.last_sync_at).total_seconds() > 60
-        or (offset is not None and (device.clock_offset_ms is None
-                                    or abs(offset - device.clock_offset_ms) > 1000))
-    )
 
 
 @blp.route("/pull", methods=["GET"])
@@ -80,7 +63,8 @@ def pull_changes(since: int, limit: int | None, device_time: str | None) -> Resp
         raise ApiError(410, "reset_required",
                        "This cursor is older than the retained history: pull again from 0.",
                        field="since", details={"horizon": reset.horizon}) from None
-    if _worth_recording(device, page["cursor"], offset, now):
+    if device.last_pull_cursor != page["cursor"] or clocks.worth_recording(
+            device.last_sync_at, device.clock_offset_ms, offset, now):
         db.session.execute(
             db.update(Device).where(Device.id == device.id).values(
                 last_sync_at=now, last_pull_cursor=page["cursor"],
@@ -98,22 +82,35 @@ def push_mutations() -> Response:
     """Apply a batch of mutations and answer each one's outcome (PROTOCOL.md section 3)."""
     device = current_device()
     assert device is not None
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(422, "invalid", "Send a JSON object with `mutations`.", field="mutations")
-    if isinstance(body.get("mutations"), list) and \
-            len(body["mutations"]) > int(current_app.config["MAX_PUSH_BATCH"]):
+    with paused_collector():  # from parsing the batch to encoding the answer
+        body = _push_body(request.get_data(cache=False))
+        now = utcnow()
+        answer = push(
+            db.session, device_id=device.id, user=current_user._get_current_object(),
+            staff=is_staff(), mutations=body["mutations"],
+            device_time=_device_time(body.get("device_time")), now=now,
+            commit_every=int(current_app.config["SYNC_PUSH_COMMIT_EVERY"]),
+            pause_seconds=float(os.environ.get("ONSITE_SYNC_TEST_PAUSE", "0") or 0),
+        )
+        answer["server_time"] = now
+        return json_response(answer)
+
+
+def _push_body(data: bytes) -> dict[str, Any]:
+    """The batch, parsed with orjson (a day's batch in a fraction of the stdlib's time)."""
+    try:
+        body = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        body = None
+    if not isinstance(body, dict) or not isinstance(body.get("mutations"), list):
+        raise ApiError(422, "invalid", "Send a JSON object with a list `mutations`.",
+                       field="mutations")
+    if len(body["mutations"]) > int(current_app.config["MAX_PUSH_BATCH"]):
         raise ApiError(413, "too_large",
                        f"At most {current_app.config['MAX_PUSH_BATCH']} mutations per push.",
                        field="mutations")
-    data = PushBody().load(body)
-    now = utcnow()
-    answer = push(
-        db.session, device_id=device.id, user=current_user._get_current_object(),
-        staff=is_staff(), mutations=data["mutations"],
-        device_time=_device_time(data["device_time"]), now=now,
-        commit_every=int(current_app.config.get("SYNC_PUSH_COMMIT_EVERY", 200)),
-        pause_seconds=float(os.environ.get("ONSITE_SYNC_TEST_PAUSE", "0") or 0),
-    )
-    answer["server_time"] = now
-    return json_response(answer)
+    sent_time = body.get("device_time")
+    if sent_time is not None and (not isinstance(sent_time, str) or len(sent_time) > 40):
+        raise ApiError(422, "invalid", "device_time: an ISO-8601 time with a zone, or null.",
+                       field="device_time")
+    return body

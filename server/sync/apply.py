@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, exists, insert, select, update
+from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -33,20 +33,21 @@ from server.models import (
     Signature,
     Unit,
     User,
+    UTCDateTime,
     utcnow,
 )
 from server.push.outbox import enqueue
-from server.sync import clocks, scope
+from server.sync import bulk, clocks, scope
 from server.sync.entities import (
     MERGEABLE_TABLES,
     SPECS,
     EntitySpec,
     json_ready,
+    json_record,
     parse_fields,
     record_of,
     required_fields,
     row_values,
-    to_json_value,
 )
 from server.sync.merge import Delta, FieldConflict, decide_create, decide_status, three_way
 from server.sync.sequence import next_numbers
@@ -99,6 +100,7 @@ class PushContext:
     last_number: int = 0
     known_ids: dict[str, set[str]] = field(default_factory=dict)
     log_rows: list[dict[str, Any]] = field(default_factory=list)
+    encoded: dict[int, str] = field(default_factory=dict)  # id() of a logged result -> its JSON
     batch_results: dict[str, dict[str, Any]] = field(default_factory=dict)
     # strong references: the session's identity map is weak, and a batch touches few orders
     held: dict[tuple[str, str], Any] = field(default_factory=dict)
@@ -198,6 +200,8 @@ def _flag(order: ServiceOrder, reason: str) -> None:
 
 
 def _suspect(ctx: PushContext, moments: list[datetime], order: ServiceOrder | None) -> bool:
+    if not moments:
+        return False
     not_before = None
     if order is not None:
         not_before = min(t for t in (order.reported_at, order.created_at) if t is not None) \
@@ -390,7 +394,7 @@ def flush_deferred(ctx: PushContext) -> None:
         for key, scalar, make in _column_defaults(table):
             value = sent.get(key)
             if value is None:
-                value = make(None) if make is not None else scalar
+                value = moment if make is _NOW else make(None) if make is not None else scalar
             values[key] = value
         values.update(version=1, change_seq=seq, updated_by_id=user_id,
                       updated_device_id=device_id)
@@ -406,7 +410,7 @@ def flush_deferred(ctx: PushContext) -> None:
     for table in _sorted_tables():
         rows = by_table.get(table.name)
         if rows:
-            conn.execute(insert(table), rows)
+            bulk.insert_rows(conn, table, rows)
     grouped: dict[tuple[Any, tuple[str, ...]], list[dict[str, Any]]] = {}
     for (table, _key), (values, changed) in edits.items():
         names = tuple(sorted(changed | EDIT_META))
@@ -416,17 +420,17 @@ def flush_deferred(ctx: PushContext) -> None:
         conn.execute(update(table).where(table.c.id == bindparam("b_id")).values(
             {name: bindparam(f"b_{name}") for name in names}), rows)
     if history:
-        conn.execute(insert(RowVersion.__table__), history)
+        bulk.insert_rows(conn, RowVersion.__table__, history)
     shas = {obj.values["sha256"] for _r, spec, obj in ctx.deferred
             if spec.name == "photo" and isinstance(obj, _Fact)}
     stored = set(session.scalars(select(Blob.sha256).where(Blob.sha256.in_(shas)))) \
         if shas else set()
+    times: dict[Any, Any] = {}
     for (result, spec, obj), values in zip(ctx.deferred, values_of, strict=True):
-        record = {key: to_json_value(value) if isinstance(value, date) else value
-                  for key, value in values.items()}
+        record = json_record(spec.model.__table__, values, times)
         if spec.name == "photo" and isinstance(obj, _Fact):
             record["pending"] = obj.values["sha256"] not in stored
-        result["record"] = json_ready(record)
+        result["record"] = record
     ctx.deferred = []
     ctx.deferred_ids = set()
     ctx.deferred_rows = {}
@@ -434,14 +438,21 @@ def flush_deferred(ctx: PushContext) -> None:
 
 @cache
 def _column_defaults(table: Any) -> tuple[tuple[str, Any, Any], ...]:
-    """Each column's key with its Python-side default: a scalar, or a callable (as the ORM)."""
+    """Each column's key with its Python-side default: a scalar, or a callable (as the ORM);
+    _NOW for a time column defaulting to now: the chunk's rows share one write time."""
     out = []
     for column in table.columns:
         default = column.default
         scalar = default.arg if default is not None and default.is_scalar else None
         make = default.arg if default is not None and default.is_callable else None
+        if make is not None and isinstance(column.type, UTCDateTime):
+            make = _NOW
         out.append((column.key, scalar, make))
     return tuple(out)
+
+
+def _NOW(_context: object) -> datetime:  # noqa: N802 (a marker, called only if misused)
+    return utcnow()
 
 
 _SORTED: list[Any] = []

@@ -245,8 +245,41 @@ def to_json_value(value: Any) -> Any:
 
 
 def row_values(obj: Any) -> dict[str, Any]:
-    """Every column of an ORM object, as stored."""
-    return {c.key: getattr(obj, c.key) for c in obj.__table__.columns}
+    """Every column of an ORM object, as stored (read from its loaded state when it is all
+    there, which skips the attribute machinery: a push reads whole orders hundreds of times)."""
+    keys = column_keys(obj.__table__)
+    state = obj.__dict__
+    try:
+        return {key: state[key] for key in keys}
+    except KeyError:  # expired or never loaded: the attributes load it
+        return {key: getattr(obj, key) for key in keys}
+
+
+@cache
+def column_keys(table: Any) -> tuple[str, ...]:
+    return tuple(c.key for c in table.columns)
+
+
+@cache
+def time_keys(table: Any) -> tuple[str, ...]:
+    """The columns holding a date or a time, which JSON shows as text (to_json_value)."""
+    return tuple(c.key for c in table.columns if isinstance(c.type, UTCDateTime | Date))
+
+
+def json_record(table: Any, values: Mapping[str, Any],
+                memo: dict[Any, Any] | None = None) -> dict[str, Any]:
+    """A row's column values as JSON shows them: only its time columns need converting
+    (`memo` keeps the conversions of a batch, whose rows share many times)."""
+    record = dict(values)
+    memo = {} if memo is None else memo
+    for key in time_keys(table):
+        value = record.get(key)
+        if value is not None:
+            text = memo.get(value)
+            if text is None:
+                text = memo[value] = to_json_value(value)
+            record[key] = text
+    return record
 
 
 def record_of(spec: EntitySpec, obj: Any, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:

@@ -407,6 +407,54 @@ def test_a_change_the_server_refuses_stays_visible_with_its_reason(phone: Any, l
     assert page.locator("[data-testid=refused]").count() == 0
 
 
+def test_a_refusal_whose_answer_was_lost_stays_visible_after_the_retry(phone: Any, live_app: Any) -> None:
+    seeded = seed_visit(live_app, status="scheduled", appointment_in=timedelta(hours=1))
+    page = phone.new_page()
+    sign_in(page)
+    wait_synced(page)
+    wait_offline_ready(page)
+    open_order(page, seeded.order_number)
+
+    phone.set_offline(True)
+    for box in page.locator(".of-checklist input[type=checkbox]").all():
+        box.check()
+    page.click(".of-checklist-form button[type=submit]")
+    page.wait_for_selector(".visit[data-status='departed']")
+    dispatcher = api_sign_in(live_app, "disp")
+    cancelled = dispatcher.post(
+        f"/api/orders/{seeded.order_id}/status", json={"status": "cancelled", "reason": "customer cancelled"}
+    )
+    assert cancelled.status_code == 200, cancelled.get_json()
+
+    # The server refuses the departure, but its answer is lost on the way back; the phone
+    # retries and is answered `duplicate`, with the first result: the refusal.
+    answers: list[dict[str, Any]] = []
+
+    def lose_the_first_answer(route: Any) -> None:
+        response = route.fetch()
+        answers.append(response.json())
+        if len(answers) == 1:
+            route.abort("internetdisconnected")
+        else:
+            route.fulfill(response=response)
+
+    page.route("**/api/sync/push", lose_the_first_answer)
+    phone.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    refused = page.locator("[data-testid=refused]")
+    refused.wait_for(timeout=20000)
+    page.unroute("**/api/sync/push")
+    assert refused.inner_text() == "1 refused"
+    refusal = next(r for r in answers[0]["results"] if r["outcome"] == "rejected")
+    replayed = next(r for r in answers[1]["results"] if r["id"] == refusal["id"])
+    assert replayed["outcome"] == "duplicate" and replayed["first"] == refusal
+    assert page.get_attribute(".sync-chip", "data-unsynced") == "0"
+    page.goto("/#/")
+    page.click(".notice--error")
+    row = page.locator("[data-testid=rejected] .rejected-row")
+    assert "SO-2026-000042: Not possible from Cancelled to On the way" in row.inner_text()
+
+
 def test_an_order_handed_back_with_a_reason_reaches_the_dispatcher(phone: Any, live_app: Any) -> None:
     seeded = seed_visit(live_app)
     page = phone.new_page()

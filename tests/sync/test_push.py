@@ -47,7 +47,8 @@ def test_replayed_mutation_answers_its_first_result_and_changes_nothing_P12(app,
     again = phone.push(batch).get_json()["results"][0]
     assert again["outcome"] == "duplicate"
     assert again["first"]["outcome"] == "applied"
-    assert again["record"]["version"] == first["record"]["version"]
+    assert again["first"] == first and set(again) == {"id", "number", "outcome", "first"}
+    assert again["first"]["record"]["version"] == first["record"]["version"]
     with app.app_context():
         order = db.session.get(ServiceOrder, order_id)
         assert order.version == first["record"]["version"]
