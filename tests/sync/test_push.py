@@ -55,6 +55,20 @@ def test_replayed_mutation_answers_its_first_result_and_changes_nothing_P12(app,
         assert db.session.query(AppliedMutation).count() == 1
 
 
+def test_another_devices_mutation_id_is_refused_and_reveals_nothing_P12(app, users):
+    order_id = make_order(app, users["eng1"])
+    phone = engineer(app)
+    phone.mutate("order", order_id, {"diagnosis": "pump blocked"})
+    taken = dict(phone.outbox[0])
+    assert phone.push([taken]).get_json()["results"][0]["outcome"] == "applied"
+    other = engineer(app, "eng2")
+    results = other.push([{**taken, "number": 1}]).get_json()["results"]
+    assert results[0]["outcome"] == "rejected" and results[0]["reason"] == "id_taken"
+    assert "first" not in results[0] and results[0]["record"] is None
+    with app.app_context():
+        assert db.session.query(AppliedMutation).count() == 1
+
+
 def test_gap_stops_the_batch_and_nothing_after_it_is_applied_P13(app, users):
     order_id = make_order(app, users["eng1"])
     phone = engineer(app)
