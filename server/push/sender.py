@@ -232,31 +232,40 @@ class Sender:
 
     # -- record -------------------------------------------------------------------------------
     def record(self, outcomes: list[Outcome]) -> None:
-        """Write down every answer in one short transaction."""
+        """Write down every answer in one short transaction: the deliveries that got the same
+        answer with one UPDATE, the subscriptions that took a message with one more."""
         with self.app.app_context():
             session = db.session
             now = utcnow()
             gone: set[int] = set()
+            delivered: set[int] = set()
+            same: dict[tuple[tuple[str, Any], ...], list[int]] = {}
             for outcome in outcomes:
                 taken, status = outcome.taken, outcome.status
                 if status in GONE:
                     gone.add(taken.subscription_id)
                     continue
-                ids = [taken.delivery_id, *taken.duplicates]
                 values: dict[str, Any] = {"lease_until": None, "last_status": status,
                                           "last_error": outcome.error}
                 if status is not None and 200 <= status < 300:
                     values["sent_at"] = now
-                    session.execute(update(PushSubscription)
-                                    .where(PushSubscription.id == taken.subscription_id)
-                                    .values(last_success_at=now))
+                    delivered.add(taken.subscription_id)
                 elif (status is None or status >= 500 or status in RETRYABLE) and \
                         taken.attempts < self.max_attempts:
                     wait = min(self.backoff_max, self.backoff_base * 2 ** (taken.attempts - 1))
                     values["next_attempt_at"] = now + timedelta(seconds=max(wait, outcome.retry_after or 0))
                 else:
                     values["failed_at"] = now
-                session.execute(update(PushDelivery).where(PushDelivery.id.in_(ids)).values(**values),
+                same.setdefault(tuple(sorted(values.items())), []).extend(
+                    [taken.delivery_id, *taken.duplicates])
+            for values_key, ids in same.items():
+                session.execute(update(PushDelivery).where(PushDelivery.id.in_(ids))
+                                .values(**dict(values_key)),
+                                execution_options={"synchronize_session": False})
+            if delivered - gone:
+                session.execute(update(PushSubscription)
+                                .where(PushSubscription.id.in_(sorted(delivered - gone)))
+                                .values(last_success_at=now),
                                 execution_options={"synchronize_session": False})
             if gone:
                 # The browser unsubscribed or the subscription expired: forget it and its queue.

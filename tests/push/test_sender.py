@@ -28,6 +28,7 @@ class Recorder:
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.answers: list[tuple[int, dict[str, str]]] = []
+        self.by_path: dict[str, tuple[int, dict[str, str]]] = {}
         recorder = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -35,7 +36,8 @@ class Recorder:
                 length = int(self.headers.get("Content-Length", 0))
                 recorder.requests.append({"path": self.path, "headers": dict(self.headers),
                                           "body": self.rfile.read(length)})
-                status, headers = recorder.answers.pop(0) if recorder.answers else (201, {})
+                status, headers = recorder.by_path.get(self.path) or (
+                    recorder.answers.pop(0) if recorder.answers else (201, {}))
                 self.send_response(status)
                 for key, value in headers.items():
                     self.send_header(key, value)
@@ -158,3 +160,27 @@ def test_an_unreachable_push_service_is_retried_not_lost(app, users, vapid_key):
     [row] = deliveries(app)
     assert row.sent_at is None and row.failed_at is None and row.last_status is None
     assert row.last_error == "ConnectionError"
+
+
+def test_one_batch_with_every_kind_of_answer_records_each_delivery_as_answered(app, users, recorder,
+                                                                              vapid_key):
+    app.config.update(PUSH_RETRY_BASE_SECONDS=10, PUSH_MAX_ATTEMPTS=3)
+    paths = {"ok": (201, {}), "busy": (503, {}), "gone": (410, {}), "bad": (400, {})}
+    recorder.by_path = {f"/push/{name}": answer for name, answer in paths.items()}
+    subs = {name: add_subscription(app, users["eng1"], {"endpoint": f"{recorder.url}/push/{name}",
+                                                        "keys": KEYS}) for name in paths}
+    queue(app, users["eng1"])
+    before = utcnow()
+    with Sender(app) as sender:
+        assert sender.run_once() == 4
+    rows = {row.subscription_id: row for row in deliveries(app)}
+    ok, busy, bad = rows[subs["ok"]], rows[subs["busy"]], rows[subs["bad"]]
+    assert ok.sent_at is not None and ok.last_status == 201 and ok.lease_until is None
+    assert busy.sent_at is None and busy.failed_at is None and busy.last_status == 503
+    assert 9 <= (busy.next_attempt_at - before).total_seconds() <= 12 and busy.lease_until is None
+    assert bad.failed_at is not None and bad.sent_at is None and bad.last_status == 400
+    assert subs["gone"] not in rows
+    with app.app_context():
+        assert db.session.get(PushSubscription, subs["gone"]) is None
+        assert db.session.get(PushSubscription, subs["ok"]).last_success_at is not None
+        assert db.session.get(PushSubscription, subs["busy"]).last_success_at is None
