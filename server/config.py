@@ -20,6 +20,9 @@ class Config:
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = int(os.environ.get("SESSION_LIFETIME_SECONDS", str(12 * 3600)))
+    # The cookie is rewritten when the session changes (sign-in, and `seen` once a minute:
+    # server/security.py), not re-signed and re-sent on every request.
+    SESSION_REFRESH_EACH_REQUEST = False
 
     # Request limits: everything larger is answered 413 before it is parsed.
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024

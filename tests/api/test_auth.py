@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from tests.conftest import sign_in
 
 
@@ -23,6 +25,17 @@ def test_session_cookie_is_httponly_and_samesite(app, users):
     resp = client.post("/api/auth/login", json={"username": "eng1", "password": "pw"})
     cookie = resp.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
+
+
+def test_the_cookie_is_sent_again_only_when_the_session_changes(app, users):
+    client = app.test_client()
+    assert "Set-Cookie" in client.post(
+        "/api/auth/login", json={"username": "eng1", "password": "pw"}).headers
+    assert "Set-Cookie" not in client.get("/api/auth/session").headers
+    with client.session_transaction() as session:  # a minute and more later
+        session["seen_at"] = int(time.time()) - 120
+    assert "Set-Cookie" in client.get("/api/auth/session").headers
+    assert "Set-Cookie" not in client.get("/api/auth/session").headers
 
 
 def test_write_without_csrf_token_is_refused(app, users):
