@@ -34,6 +34,7 @@ from server.push.outbox import enqueue
 from server.services import DbSession
 from server.services.messages import text_for
 from server.services.policy import current_policy, local_today
+from server.sync.sequence import take_lock
 
 S = OrderStatus
 FINISHED = frozenset({S.COMPLETED, S.FOLLOW_UP_DONE, S.CLOSED, S.CANCELLED})
@@ -114,6 +115,9 @@ def intake_issues(
 
 
 def next_order_number(session: DbSession, now: datetime) -> str:
+    """The day's next number. The writers' lock is taken first (every writer of synced rows
+    takes it before committing), so two orders made at once cannot both take the same one."""
+    take_lock(session)
     prefix = "SO" + local_today(now).strftime("%Y%m%d") + "-"
     last = session.scalar(select(func.max(ServiceOrder.number)).where(ServiceOrder.number.like(prefix + "%")))
     counter = int(last[len(prefix) :]) + 1 if last and last[len(prefix) :].isdigit() else 1

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
@@ -175,3 +176,48 @@ def _now() -> Any:
     from server.models import utcnow
 
     return utcnow()
+
+
+def test_orders_created_at_once_for_a_known_customer_each_get_their_own_number(
+        pg_url: str, tmp_path: Path):
+    from tests.api.factories import new_order_body
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": pg_url,
+                      "SESSION_COOKIE_SECURE": False, "BLOB_DIR": str(tmp_path / "blobs")})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        for index in range(4):
+            user = User(username=f"desk{index}", display_name=f"desk{index}", role=Role.DISPATCHER)
+            user.set_password("pw")
+            db.session.add(user)
+        db.session.commit()
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    server = LiveServer(pg_url, instance, workers=4).start()
+    try:
+        desks = [HttpDevice(server.url, f"desk{i}", f"dispatcher-desk-{i:03d}") for i in range(4)]
+        first = desks[0].http.post(server.url + "/api/orders", json=new_order_body(), timeout=30)
+        assert first.status_code == 201, first.text
+        known = {"customer_id": first.json()["customer"]["id"], "unit_id": first.json()["unit"]["id"]}
+        answers: list[requests.Response] = []
+        start = threading.Barrier(len(desks))
+
+        def report(desk: HttpDevice) -> None:
+            start.wait()
+            for _ in range(6):
+                body = {**new_order_body(), **known}
+                del body["customer"], body["unit"]
+                answers.append(desk.http.post(server.url + "/api/orders", json=body, timeout=30))
+
+        threads = [threading.Thread(target=report, args=(desk,)) for desk in desks]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        assert [a.status_code for a in answers] == [201] * 24, [a.text for a in answers
+                                                                 if a.status_code != 201][:2]
+        numbers = {a.json()["number"] for a in answers} | {first.json()["number"]}
+        assert len(numbers) == 25
+    finally:
+        server.stop()
