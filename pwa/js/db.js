@@ -70,13 +70,19 @@ export async function applyServerPage({ upserts = [], removals = [], meta = {} }
   await tx.done;
 }
 
-/** Remove an order and its facts (scope removal) in one transaction. Conflicts stay: the engineer's
- *  own conflicts on an order reassigned away are still theirs to see. */
+/** Remove an order and its facts (scope removal) in one transaction. The conflicts this user's
+ *  own pushes raised stay (they are still theirs to see and resolve, and the server keeps sending
+ *  them); the order's other conflicts go with it, as the server stops sending them. */
 export async function removeOrderRecords(orderId) {
-  const tx = (await open()).transaction("records", "readwrite");
-  const keys = await tx.store.index("order").getAllKeys(orderId);
-  for (const key of keys) if (!String(key).startsWith("conflict:")) tx.store.delete(key);
-  tx.store.delete(recordKey("service_orders", orderId));
+  const tx = (await open()).transaction(["records", "meta"], "readwrite");
+  const user = await tx.objectStore("meta").get("user");
+  const records = tx.objectStore("records");
+  const rows = await records.index("order").getAll(orderId);
+  for (const row of rows) {
+    const own = row.entity === "conflict" && user && row.record?.device_user_id === user.id;
+    if (!own) records.delete(row.key);
+  }
+  records.delete(recordKey("order", orderId));
   await tx.done;
 }
 

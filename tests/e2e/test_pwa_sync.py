@@ -20,6 +20,22 @@ from tests.e2e.pwa_seed import seed_visit
 
 CHUNK = 128 * 1024
 
+# The phone's own store, read and written as the app does (IndexedDB "onsite").
+_IDB = """new Promise((ok, fail) => {
+  const r = indexedDB.open('onsite'); r.onsuccess = () => ok(r.result); r.onerror = fail; })"""
+IDB_PUT = f"""async (row) => {{ const db = await {_IDB};
+  await new Promise((ok) => {{
+    const tx = db.transaction('records', 'readwrite');
+    tx.objectStore('records').put(row); tx.oncomplete = ok; }}); }}"""
+IDB_BY_ORDER = f"""async (orderId) => {{ const db = await {_IDB};
+  return await new Promise((ok) => {{
+    const r = db.transaction('records').objectStore('records').index('order').getAll(orderId);
+    r.onsuccess = () => ok(r.result); }}); }}"""
+IDB_GET_META = f"""async (key) => {{ const db = await {_IDB};
+  return await new Promise((ok) => {{
+    const r = db.transaction('meta').objectStore('meta').get(key);
+    r.onsuccess = () => ok(r.result); }}); }}"""
+
 
 def test_a_photo_upload_cut_mid_way_resumes_where_it_stopped(phone: Any, live_app: Any) -> None:
     seeded = seed_visit(
@@ -253,6 +269,12 @@ def test_work_on_an_order_reassigned_while_offline_is_kept_and_explained(phone: 
     page.click(".actionbar [data-testid=primary]")  # reached the customer
     page.wait_for_selector(".visit[data-status='contacted']")
 
+    # A conflict someone else raised on this order, as the phone would hold it from a pull.
+    page.evaluate(IDB_PUT, {"key": "conflict:c-other", "entity": "conflict", "id": "c-other",
+                            "order_id": seeded.order_id,
+                            "record": {"id": "c-other", "order_id": seeded.order_id,
+                                       "device_user_id": seeded.other_engineer_id}})
+
     dispatcher = api_sign_in(live_app, "disp")
     moved = dispatcher.post(
         f"/api/orders/{seeded.order_id}/assign",
@@ -263,6 +285,11 @@ def test_work_on_an_order_reassigned_while_offline_is_kept_and_explained(phone: 
     phone.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
     wait_synced(page)
+    # The order left the phone with its records; of its conflicts only the engineer's own stay.
+    me = page.evaluate(IDB_GET_META, "user")["id"]
+    left = page.evaluate(IDB_BY_ORDER, seeded.order_id)
+    assert left and {row["entity"] for row in left} == {"conflict"}
+    assert {row["record"]["device_user_id"] for row in left} == {me}
     page.goto("/#/")
     notice = page.locator("[data-testid=scope-notice]")
     notice.wait_for()
