@@ -149,7 +149,9 @@ def _refuse_revoked_device() -> None:
     for device_id in {session.get(DEVICE_KEY), request.headers.get("X-Device-Id")}:
         if not device_id:
             continue
-        device = db.session.get(Device, str(device_id)[:64])
+        key = str(device_id)[:64]
+        device = db.session.get(Device, key)
+        g.setdefault("devices", {})[key] = device  # held: current_device() takes it
         if device is not None and device.revoked:
             raise ApiError(403, "device_revoked", "This device has been revoked.",
                            field="X-Device-Id")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import string
 
-from flask import request
+from flask import g, request
 from flask_login import current_user
 
 from server.api.errors import ApiError
@@ -53,7 +53,8 @@ def current_device(required: bool = True) -> Device | None:
         if required:
             raise ApiError(400, "device_required", "Send the X-Device-Id header.", field=DEVICE_HEADER)
         return None
-    device = db.session.get(Device, device_id)
+    held = g.get("devices") or {}  # loaded by the revoked-device check of this request
+    device = held[device_id] if device_id in held else db.session.get(Device, device_id)
     if device is None or device.user_id != current_user.id:
         raise ApiError(403, "device_unknown", "This device is not registered to you.",
                        field=DEVICE_HEADER)

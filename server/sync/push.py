@@ -137,37 +137,35 @@ def _replayed(session: Session, device_id: str, mutations: list[Any]) -> orjson.
     answers are put together from the log's stored text: an id is only ever logged after it
     passed the envelope check (a UUID), so it needs no escaping.
     """
-    ids: list[str] = []
-    numbers: list[int] = []
-    for raw in mutations:
-        if type(raw) is not dict:
-            return None
-        mid, number = raw.get("id"), raw.get("number")
-        if type(mid) is not str or type(number) is not int:
-            return None
-        ids.append(mid)
-        numbers.append(number)
-    if not ids:
+    try:
+        ids = [raw["id"] for raw in mutations]
+        numbers = [raw["number"] for raw in mutations]
+    except (KeyError, TypeError):
+        return None
+    if not ids or not all(type(mid) is str for mid in ids) \
+            or not all(type(number) is int for number in numbers):
         return None
     low, high = min(numbers), max(numbers)
     if high - low >= 2 * len(ids):  # not one stretch of the device's numbers
         return None
-    logged = {number: (mid, result) for mid, number, result in
-              bulk.fetch(session.connection(), _REPLAY_QUERY,
-                         {"device": device_id, "low": low, "high": high})}
-    answers = []
-    for mid, number in zip(ids, numbers, strict=True):
-        found = logged.get(number)
-        if found is None or found[0] != mid:
+    rows = bulk.fetch(session.connection(), _REPLAY_QUERY,
+                      {"device": device_id, "low": low, "high": high})
+    if [row[0] for row in rows] == ids and [row[1] for row in rows] == numbers:
+        pass  # the batch in the device's order, as it usually is
+    else:  # any order, repeats: each number must still be its id's
+        logged = {number: (mid, number, result) for mid, number, result in rows}
+        rows = [logged.get(number) for number in numbers]  # type: ignore[misc]
+        if any(row is None or row[0] != mid for row, mid in zip(rows, ids, strict=True)):
             return None
-        answers.append(f'{{"id":"{mid}","number":{number},"outcome":"duplicate","first":{found[1]}}}')
-    return orjson.Fragment("[" + ",".join(answers) + "]")
+    return orjson.Fragment("[" + ",".join([
+        f'{{"id":"{mid}","number":{number},"outcome":"duplicate","first":{first}}}'
+        for mid, number, first in rows]) + "]")
 
 
 _LOG = AppliedMutation.__table__
 _REPLAY_QUERY = select(_LOG.c.id, _LOG.c.number, cast(_LOG.c.result, Text)).where(
     _LOG.c.device_id == bindparam("device"),
-    _LOG.c.number.between(bindparam("low"), bindparam("high")))
+    _LOG.c.number.between(bindparam("low"), bindparam("high"))).order_by(_LOG.c.number)
 
 
 def _answer_replay(session: Session, device_id: str, results: orjson.Fragment,

@@ -221,3 +221,5 @@ def test_orders_created_at_once_for_a_known_customer_each_get_their_own_number(
         assert len(numbers) == 25
     finally:
         server.stop()
+        with app.app_context():
+            db.engine.dispose()
