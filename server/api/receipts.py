@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint as PageBlueprint
 from flask import Response, render_template
+from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
@@ -88,7 +89,9 @@ def receipt_pdf(number: str) -> Response:
 
 
 @pages.route("/receipts/<number>")
-@signed_in
-def receipt_page(number: str) -> str:
-    """A printable receipt page: no script at all, one static stylesheet."""
+def receipt_page(number: str) -> str | tuple[str, int]:
+    """A printable receipt page: no script at all, one static stylesheet. A signed-out visitor
+    (a link opened in another browser) gets a page saying where to sign in, not JSON."""
+    if not current_user.is_authenticated:
+        return render_template("receipt_signin.html", number=number[:40]), 401
     return render_template("receipt.html", view=receipt_view(db.session, load_receipt(number)))

@@ -39,6 +39,16 @@ def test_printable_receipt_page_has_no_script_and_a_static_stylesheet(app, users
     assert sheet.status_code == 200 and sheet.mimetype == "text/css"
 
 
+def test_a_signed_out_visitor_of_a_receipt_link_is_told_where_to_sign_in(app, users, client):
+    order = make_order(app, users["eng1"], "completed", customer_name="欧阳娜娜")
+    make_receipt(app, order, "A7K-000004")
+    resp = client.get("/receipts/A7K-000004")
+    assert resp.status_code == 401 and resp.mimetype == "text/html"
+    html = resp.get_data(as_text=True)
+    assert "Sign in first" in html and 'href="/console/board"' in html and 'href="/"' in html
+    assert "欧阳娜娜" not in html and "<script" not in html.lower()
+
+
 def test_pdf_receipt_contains_the_chinese_customer_name(app, users):
     order = make_order(app, users["eng1"], "completed", customer_name="诸葛明")
     make_receipt(app, order, "A7K-000003")
