@@ -10,7 +10,7 @@ export SESSION_COOKIE_SECURE ?= 0
 .PHONY: run test setup system-deps venv pwa migrate seed vapid lint typecheck test-sqlite test-postgres migration soak bench clean
 
 run: setup migrate seed vapid pwa  ## set up and serve with demo data on http://127.0.0.1:$(PORT)
-	PUSH_WORKER_THREAD=1 $(FLASK) run --host 127.0.0.1 --port $(PORT)
+	PUSH_WORKER_THREAD=1 SYNC_COMPACT_THREAD=1 $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: setup pwa lint typecheck test-sqlite test-postgres  ## set up and run the whole suite on SQLite and PostgreSQL
 

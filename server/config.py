@@ -32,6 +32,11 @@ class Config:
     # the writers' lock for about a tenth of a second and is reloaded once.
     SYNC_PUSH_COMMIT_EVERY = 1000
     PULL_PAGE_SIZE = 500
+    # Removal records older than this are compacted (older cursors must then pull from 0), by
+    # `flask sync-compact` from a timer or, under `make run`, by a thread once a day.
+    SYNC_KEEP_REMOVALS_DAYS = 30
+    SYNC_COMPACT_EVERY_SECONDS = 24 * 3600
+    SYNC_COMPACT_THREAD = os.environ.get("SYNC_COMPACT_THREAD", "0") == "1"
 
     # OpenAPI (flask-smorest)
     API_TITLE = "Onsite"

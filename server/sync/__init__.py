@@ -26,14 +26,19 @@ def _current_actor() -> tuple[int | None, str | None]:
 
 @click.command("sync-compact")
 @with_appcontext
-@click.option("--days", default=30, show_default=True, help="Keep removals newer than this.")
-def compact_command(days: int) -> None:
-    """Delete old removal records; cursors older than the new horizon must resync."""
+@click.option("--days", default=None, type=float,
+              help="Keep removals newer than this (default: SYNC_KEEP_REMOVALS_DAYS, 30).")
+def compact_command(days: float | None) -> None:
+    """Delete old removal records; cursors older than the new horizon must resync. Run it from
+    a daily timer (under `make run` a thread does it: SYNC_COMPACT_THREAD)."""
+    from flask import current_app
+
     from server.extensions import db
     from server.models import utcnow
     from server.sync.compaction import compact
 
-    horizon = compact(db.session(), older_than=utcnow() - timedelta(days=days))
+    keep = days if days is not None else float(current_app.config["SYNC_KEEP_REMOVALS_DAYS"])
+    horizon = compact(db.session(), older_than=utcnow() - timedelta(days=keep))
     db.session.commit()
     click.echo(f"compaction horizon: {horizon}")
 
@@ -42,3 +47,7 @@ def init_app(app: Flask) -> None:
     sequence.install()
     sequence.set_actor_resolver(_current_actor)
     app.cli.add_command(compact_command)
+    if app.config.get("SYNC_COMPACT_THREAD") and not app.config.get("TESTING"):
+        from server.sync.compaction import start_thread
+
+        start_thread(app)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import threading
+from datetime import datetime, timedelta
 
+from flask import Flask
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from server.models import ScopeChange, SyncState
+from server.models import ScopeChange, SyncState, utcnow
 
 TOMBSTONES = ("revoke", "delete")
 
@@ -29,3 +31,30 @@ def compact(session: Session, *, older_than: datetime) -> int:
         ScopeChange.kind.in_(TOMBSTONES), ScopeChange.change_seq <= newest))
     session.execute(update(SyncState).where(SyncState.id == 1).values(horizon=newest))
     return int(newest)
+
+
+def run_on_schedule(app: Flask, stop: threading.Event) -> None:
+    """Compact now and then every SYNC_COMPACT_EVERY_SECONDS, keeping SYNC_KEEP_REMOVALS_DAYS of
+    removals, until `stop` is set (the thread under `make run`; a deployment runs
+    `flask sync-compact` from a timer instead)."""
+    from server.extensions import db
+
+    every = float(app.config["SYNC_COMPACT_EVERY_SECONDS"])
+    keep = timedelta(days=float(app.config["SYNC_KEEP_REMOVALS_DAYS"]))
+    while not stop.is_set():
+        try:
+            with app.app_context():
+                compact(db.session(), older_than=utcnow() - keep)
+                db.session.commit()
+        except Exception:  # a database hiccup: try again at the next turn
+            app.logger.exception("sync compaction failed")
+        stop.wait(every)
+
+
+def start_thread(app: Flask) -> tuple[threading.Thread, threading.Event]:
+    stop = threading.Event()
+    thread = threading.Thread(target=run_on_schedule, args=(app, stop), name="sync-compaction",
+                              daemon=True)
+    thread.start()
+    app.extensions["sync_compaction"] = {"thread": thread, "stop": stop}
+    return thread, stop

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import timedelta
 
@@ -126,6 +127,37 @@ def test_sync_compact_command_moves_the_horizon(app, users, runner):
     assert "compaction horizon" in result.output
     with app.app_context():
         assert db.session.get(SyncState, 1).horizon > 0
+
+
+def test_the_compaction_thread_compacts_on_its_schedule(app, users):
+    from server.sync.compaction import start_thread
+
+    order_id = make_order(app, users["eng1"])
+    update_order(app, order_id, assignee_id=users["eng2"])  # a removal record for eng1
+    app.config.update(SYNC_KEEP_REMOVALS_DAYS=0, SYNC_COMPACT_EVERY_SECONDS=0.05)
+    thread, stop = start_thread(app)
+    try:
+        deadline = time.monotonic() + 10
+        horizon = 0
+        while not horizon and time.monotonic() < deadline:
+            time.sleep(0.05)
+            with app.app_context():
+                horizon = db.session.get(SyncState, 1).horizon
+                db.session.rollback()
+        assert horizon > 0
+        update_order(app, order_id, assignee_id=users["eng1"])  # and the next one, a turn later
+        deadline = time.monotonic() + 10
+        moved = horizon
+        while moved == horizon and time.monotonic() < deadline:
+            time.sleep(0.05)
+            with app.app_context():
+                moved = db.session.get(SyncState, 1).horizon
+                db.session.rollback()
+        assert moved > horizon
+    finally:
+        stop.set()
+        thread.join(5)
+    assert not thread.is_alive()
 
 
 def test_pull_records_the_clock_offset_and_never_changes_synced_rows_P7_P24(app, users):
