@@ -35,6 +35,8 @@ class Config:
     # Removal records older than this are compacted (older cursors must then pull from 0), by
     # `flask sync-compact` from a timer or, under `make run`, by a thread once a day.
     SYNC_KEEP_REMOVALS_DAYS = 30
+    # Mutation log rows of mutations their phone no longer holds are pruned after this.
+    SYNC_KEEP_LOG_DAYS = 30
     SYNC_COMPACT_EVERY_SECONDS = 24 * 3600
     SYNC_COMPACT_THREAD = os.environ.get("SYNC_COMPACT_THREAD", "0") == "1"
 

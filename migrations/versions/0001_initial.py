@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 14:55:05.698372
+Create Date: 2026-11-25 18:32:40.267944
 
 """
 from alembic import op
@@ -142,6 +142,7 @@ def upgrade():
     sa.Column('last_sync_at', server.models.base.UTCDateTime(), nullable=True),
     sa.Column('clock_offset_ms', sa.BigInteger(), nullable=True),
     sa.Column('last_mutation_number', sa.BigInteger(), nullable=False),
+    sa.Column('acked_below', sa.BigInteger(), nullable=False),
     sa.Column('last_pull_cursor', sa.BigInteger(), nullable=False),
     sa.Column('revoked_at', server.models.base.UTCDateTime(), nullable=True),
     sa.Column('revoked_by_id', sa.Integer(), nullable=True),

@@ -73,6 +73,10 @@ class Device(db.Model):  # type: ignore[name-defined,misc]
     clock_offset_ms: Mapped[int | None] = mapped_column(BigInteger)
     # The highest per-device mutation number applied; a replay is <= this, a gap is > this + 1.
     last_mutation_number: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
+    # The phone no longer holds its mutations numbered below this: it pushes its oldest pending
+    # one first, so a batch starting at n says everything before n was answered. Their log rows
+    # can go once old (compaction.prune_mutation_log).
+    acked_below: Mapped[int] = mapped_column(BigInteger, default=1, nullable=False)
     last_pull_cursor: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

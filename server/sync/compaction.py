@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from server.models import ScopeChange, SyncState, utcnow
+from server.models import AppliedMutation, Device, ScopeChange, SyncState, utcnow
 
 TOMBSTONES = ("revoke", "delete")
 
@@ -33,6 +33,17 @@ def compact(session: Session, *, older_than: datetime) -> int:
     return int(newest)
 
 
+def prune_mutation_log(session: Session, *, older_than: datetime) -> int:
+    """Delete log rows received before `older_than` of mutations their phone no longer holds
+    (numbered below its `acked_below`): no retry can bring them back, so no replay needs their
+    first result (P12). Returns how many went."""
+    log = AppliedMutation.__table__
+    below = select(Device.acked_below).where(Device.id == log.c.device_id).scalar_subquery()
+    result = session.execute(delete(log).where(log.c.received_at < older_than,
+                                               log.c.number < below))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def run_on_schedule(app: Flask, stop: threading.Event) -> None:
     """Compact now and then every SYNC_COMPACT_EVERY_SECONDS, keeping SYNC_KEEP_REMOVALS_DAYS of
     removals, until `stop` is set (the thread under `make run`; a deployment runs
@@ -41,10 +52,12 @@ def run_on_schedule(app: Flask, stop: threading.Event) -> None:
 
     every = float(app.config["SYNC_COMPACT_EVERY_SECONDS"])
     keep = timedelta(days=float(app.config["SYNC_KEEP_REMOVALS_DAYS"]))
+    keep_log = timedelta(days=float(app.config["SYNC_KEEP_LOG_DAYS"]))
     while not stop.is_set():
         try:
             with app.app_context():
                 compact(db.session(), older_than=utcnow() - keep)
+                prune_mutation_log(db.session(), older_than=utcnow() - keep_log)
                 db.session.commit()
         except Exception:  # a database hiccup: try again at the next turn
             app.logger.exception("sync compaction failed")

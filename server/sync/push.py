@@ -207,6 +207,7 @@ def _push(
             ctx = PushContext(session, device, user, now, offset, staff)
             ctx.fast = fast
             ctx.last_number = device.last_mutation_number
+            _note_acknowledged(device, mutations)
             log = _logged(session, mutations)
             fresh = [m for m in mutations
                      if not (isinstance(m, Mapping) and isinstance(m.get("id"), str)
@@ -242,6 +243,16 @@ def _push(
     answers = [orjson.Fragment(encoded) if (encoded := ctx.encoded.get(id(r))) is not None
                else r for r in results]
     return {"clock_offset_ms": offset, "last_applied_number": last, "results": answers}
+
+
+def _note_acknowledged(device: Device, mutations: list[Any]) -> None:
+    """A batch starts at the phone's oldest pending mutation: the ones before it were answered
+    (and the ones processed here are not known to be until a later batch)."""
+    numbers = [envelope[1] for envelope in map(_envelope, mutations) if envelope is not None]
+    if numbers:
+        below = min(min(numbers), device.last_mutation_number + 1)
+        if below > device.acked_below:
+            device.acked_below = below
 
 
 def _commit(ctx: PushContext) -> None:

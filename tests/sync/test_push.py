@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import select
 
 from server.domain.signature import summary_hash
 from server.extensions import db
@@ -67,6 +68,30 @@ def test_another_devices_mutation_id_is_refused_and_reveals_nothing_P12(app, use
     assert "first" not in results[0] and results[0]["record"] is None
     with app.app_context():
         assert db.session.query(AppliedMutation).count() == 1
+
+
+def test_the_log_of_mutations_the_phone_no_longer_holds_is_pruned_once_old_P12(app, users, runner):
+    order_id = make_order(app, users["eng1"])
+    phone = engineer(app)
+    phone.mutate("order", order_id, {"diagnosis": "one"})
+    phone.mutate("order", order_id, {"job_code": "J1"})
+    first = list(phone.outbox)
+    phone.sync_push()
+    phone.mutate("order", order_id, {"diagnosis": "two"})
+    second = list(phone.outbox)
+    phone.push(second)  # its answer lost: the phone still holds it
+    # The phone pushes its oldest pending mutation first: numbers 1 and 2 were answered.
+    result = runner.invoke(args=["sync-compact", "--days", "-1"])
+    assert "mutation log rows pruned: 2" in result.output
+    with app.app_context():
+        assert {m.number for m in db.session.scalars(select(AppliedMutation))} == {3}
+        version = db.session.get(ServiceOrder, order_id).version
+    again = phone.push(second).get_json()["results"]
+    assert again[0]["outcome"] == "duplicate"  # what the phone still holds keeps its first result
+    late = phone.push(first).get_json()["results"]  # a stray copy of the pruned batch
+    assert {r["outcome"] for r in late} == {"rejected"}
+    with app.app_context():
+        assert db.session.get(ServiceOrder, order_id).version == version  # nothing applied
 
 
 def test_gap_stops_the_batch_and_nothing_after_it_is_applied_P13(app, users):
