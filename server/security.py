@@ -61,7 +61,8 @@ DEFAULTS: dict[str, int] = {
 SIGN_IN_ENDPOINTS = {"auth.login", "passkeys.login_options", "passkeys.login"}
 # Endpoints a session bound to a revoked device may still reach: sign out or in again (its owner may
 # have to, to hand the work over), and hand over its outbox.
-REVOKED_DEVICE_ALLOWED = {"auth.logout", "auth.SessionView", "quarantine.intake", *SIGN_IN_ENDPOINTS}
+REVOKED_DEVICE_ALLOWED = {"auth.logout", "auth.SessionView", "quarantine.intake", "quarantine.intake_blob",
+                          *SIGN_IN_ENDPOINTS}
 
 
 def setting(name: str) -> int:

@@ -1,6 +1,7 @@
-// A revoked phone (the server answered 403 device_revoked) hands its unsynced outbox over to the
-// server's quarantine - stored for an admin to review, never applied - and then erases everything the
-// app keeps on the phone. Nothing is erased before the hand-over succeeded (docs/security.md).
+// A revoked phone (the server answered 403 device_revoked) hands its unsynced outbox, and the bytes of
+// photos and signatures not uploaded yet, over to the server's quarantine - stored for an admin to
+// review, never applied - and then erases everything the app keeps on the phone. Nothing is erased
+// before the hand-over succeeded (docs/security.md).
 import * as api from "./api.js";
 import * as db from "./db.js";
 
@@ -27,14 +28,18 @@ export function handleRevocation() {
 
 async function run() {
   const outbox = await db.outboxAll();
-  if (outbox.length) {
-    try {
-      await api.post("/api/quarantine", { mutations: outbox });
-    } catch (error) {
-      if (error.offline) return { wiped: false, reason: "offline", count: outbox.length };
-      if (error.status === 401) return { wiped: false, reason: "sign_in_needed", count: outbox.length };
-      return { wiped: false, reason: error.code || "failed", count: outbox.length };
+  // Photos and signatures whose bytes never reached the server go over with the outbox.
+  const blobs = await db.blobsPending();
+  try {
+    if (outbox.length) await api.post("/api/quarantine", { mutations: outbox });
+    for (const blob of blobs) {
+      await api.sendBytes("PUT", `/api/quarantine/blobs/${blob.sha256}`, blob.bytes);
     }
+  } catch (error) {
+    const count = outbox.length;
+    if (error.offline) return { wiped: false, reason: "offline", count };
+    if (error.status === 401) return { wiped: false, reason: "sign_in_needed", count };
+    return { wiped: false, reason: error.code || "failed", count };
   }
   await wipe(outbox.length);
   return { wiped: true, handedOver: outbox.length };

@@ -8,17 +8,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request, session
+from flask import Response, current_app, request, session
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from server.api import blobs
 from server.api.errors import ApiError
+from server.api.sync import json_response
 from server.auth.roles import require_role, staff_only
 from server.extensions import db
-from server.models import AuditLog, Device, QuarantinedMutation, Role, User, utcnow
+from server.models import AuditLog, BlobUpload, Device, QuarantinedMutation, Role, User, utcnow
 from server.security import DEVICE_KEY, audit, require_recent_auth
+from server.sync.blobs import UploadError, put_chunk
 
 blp = Blueprint("admin", __name__, url_prefix="/api/admin", description="Devices, quarantine, audit")
 quarantine_blp = Blueprint("quarantine", __name__, url_prefix="/api/quarantine",
@@ -27,7 +30,7 @@ admin_only = require_role(Role.ADMIN)
 
 # The hand-over is authenticated by the signed session cookie plus the X-Device-Id header (a custom
 # header cannot be sent cross-site without a CORS preflight); the CSRF token may be gone by then.
-CSRF_EXEMPT = {"quarantine.intake"}
+CSRF_EXEMPT = {"quarantine.intake", "quarantine.intake_blob"}
 
 
 class AdminDeviceSchema(Schema):
@@ -246,15 +249,9 @@ def _session_owner_id() -> int | None:
     return int(user_id) if user_id.isdigit() else None
 
 
-@quarantine_blp.route("", endpoint="intake", methods=["POST"])
-@quarantine_blp.arguments(IntakeSchema)
-@quarantine_blp.response(200, IntakeOutSchema)
-def intake(body: dict[str, Any]) -> dict[str, int]:
-    """A revoked phone hands over its unsynced outbox before wiping; kept for review, never applied.
-
-    Accepted only for a revoked device, from the session that device was signed in with (or a fresh
-    sign-in of its owner). Repeats are harmless: mutations are kept once per (device, mutation id).
-    """
+def _handing_over() -> Device:
+    """The revoked phone handing its work over: accepted from the session that device was signed
+    in with, or from a fresh sign-in of its owner."""
     device_id = request.headers.get("X-Device-Id", "")[:64]
     device = db.session.get(Device, device_id) if device_id else None
     if device is None:
@@ -265,6 +262,46 @@ def intake(body: dict[str, Any]) -> dict[str, int]:
         raise ApiError(401, "not_signed_in", "Sign in as this phone's owner to hand over its work.")
     if not device.revoked:
         raise ApiError(409, "device_not_revoked", "This device is active: sync normally.")
+    return device
+
+
+@quarantine_blp.route("/blobs/<sha256>", endpoint="intake_blob", methods=["PUT"])
+def intake_blob(sha256: str) -> Response:
+    """The bytes of a photo or signature a revoked phone had not uploaded, handed over whole
+    before it wipes: stored like any blob (named by SHA-256, the hash checked) for the admin
+    reviewing the quarantined work that names them. Storing bytes applies nothing."""
+    device = _handing_over()
+    sha256 = blobs.checked_sha(sha256)
+    data = request.get_data(cache=False)
+    store = blobs.store()
+    upload = db.session.get(BlobUpload, sha256)
+    if upload is not None:  # an upload cut off before the revocation: start it over
+        store.discard_partial(sha256)
+        db.session.delete(upload)
+        db.session.flush()
+    try:
+        state = put_chunk(db.session, store, sha256=sha256, start=0, total=len(data), data=data,
+                          max_bytes=int(current_app.config["MAX_BLOB_BYTES"]),
+                          user_id=device.user_id, now=utcnow())
+    except UploadError as error:
+        db.session.rollback()
+        raise ApiError(error.status, error.code, error.message, field="body",
+                       details=error.details) from None
+    audit("quarantine_blob_received", actor_id=device.user_id, target_type="device",
+          target_id=device.id, sha256=sha256, size=len(data))
+    return json_response(state.as_json())
+
+
+@quarantine_blp.route("", endpoint="intake", methods=["POST"])
+@quarantine_blp.arguments(IntakeSchema)
+@quarantine_blp.response(200, IntakeOutSchema)
+def intake(body: dict[str, Any]) -> dict[str, int]:
+    """A revoked phone hands over its unsynced outbox before wiping; kept for review, never applied.
+
+    Accepted only for a revoked device, from the session that device was signed in with (or a fresh
+    sign-in of its owner). Repeats are harmless: mutations are kept once per (device, mutation id).
+    """
+    device = _handing_over()
     if len(body["mutations"]) > int(current_app.config.get("MAX_PUSH_BATCH", 2000)):
         raise ApiError(413, "too_large", "Too many mutations in one request.", field="mutations")
     held = set(db.session.scalars(db.select(QuarantinedMutation.mutation_id).where(

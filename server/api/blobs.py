@@ -26,7 +26,7 @@ def store() -> LocalBlobStore:
     return LocalBlobStore(Path(current_app.config["BLOB_DIR"]))
 
 
-def _sha(sha256: str) -> str:
+def checked_sha(sha256: str) -> str:
     if not SHA256.fullmatch(sha256):
         raise ApiError(404, "not_found", "Blobs are named by lower-case hex SHA-256.",
                        field="sha256")
@@ -37,13 +37,13 @@ def _sha(sha256: str) -> str:
 @signed_in
 def blob_status(sha256: str) -> Response:
     """How many bytes of this blob the server holds."""
-    return json_response(upload_state(db.session, store(), _sha(sha256)).as_json())
+    return json_response(upload_state(db.session, store(), checked_sha(sha256)).as_json())
 
 
 @blp.route("/<sha256>", methods=["HEAD"])
 @signed_in
 def blob_head(sha256: str) -> Response:
-    state = upload_state(db.session, store(), _sha(sha256))
+    state = upload_state(db.session, store(), checked_sha(sha256))
     response = Response(status=200)
     response.headers["Upload-Offset"] = str(state.received)
     response.headers["Upload-Complete"] = "?1" if state.complete else "?0"
@@ -56,7 +56,7 @@ def blob_head(sha256: str) -> Response:
 @signed_in
 def blob_put(sha256: str) -> Response:
     """One chunk at the received offset; the last one verifies the hash (P26-P28)."""
-    sha256 = _sha(sha256)
+    sha256 = checked_sha(sha256)
     header = request.headers.get("Content-Range", "")
     match = CONTENT_RANGE.fullmatch(header.strip())
     data = request.get_data(cache=False)
@@ -86,7 +86,7 @@ def blob_put(sha256: str) -> Response:
 @signed_in
 def blob_get(sha256: str) -> Response:
     """The bytes, to someone who may see an order that refers to them."""
-    sha256 = _sha(sha256)
+    sha256 = checked_sha(sha256)
     state = upload_state(db.session, store(), sha256)
     if not state.complete:
         raise ApiError(404, "not_found", "No such blob.", field="sha256")

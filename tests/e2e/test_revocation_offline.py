@@ -3,6 +3,7 @@ the admin, never applied) and the phone erases its data."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 from server.extensions import db
@@ -10,6 +11,7 @@ from server.models import AuditLog, Device, QuarantinedMutation, Role, ServiceOr
 from tests.api.factories import make_order
 from tests.conftest import make_user
 from tests.e2e.conftest import PHONE, screenshot
+from tests.e2e.pwa_flow import add_photo, jpeg
 
 STORE_COUNTS = """async () => {
   const names = (await indexedDB.databases()).map((d) => d.name);
@@ -51,6 +53,7 @@ def test_revoked_while_offline_work_is_quarantined_and_the_phone_wiped(browser, 
     phone.set_offline(True)
     page.click(f".order-card[data-order='{number}']")
     page.fill("textarea[name=diagnosis]", "Drain pump blocked by a coin")
+    add_photo(page, jpeg(7), "coin-in-pump.jpg")  # its bytes exist only on the phone
     page.click(".actionbar [data-testid=primary]")
     page.wait_for_function("() => Number(document.querySelector('.sync-chip')?.dataset.unsynced) > 0")
 
@@ -90,11 +93,18 @@ def test_revoked_while_offline_work_is_quarantined_and_the_phone_wiped(browser, 
         assert order.diagnosis != "Drain pump blocked by a coin" and order.status == "on_site"
         actions = [a for a in db.session.scalars(db.select(AuditLog.action))]
         assert "device_revoked" in actions and "quarantine_received" in actions
+        assert "quarantine_blob_received" in actions
+        [photo] = [h.payload for h in held if h.entity == "photo"]
+        sha = photo["fields"]["sha256"]
+    # The photo's bytes were handed over too: the admin can look at it.
+    picture = desk.request.get(f"/api/blobs/{sha}")
+    assert picture.status == 200 and hashlib.sha256(picture.body()).hexdigest() == sha
 
     # The admin sees the quarantined work and marks it reviewed.
     console.reload()
-    card = console.locator(".quarantined", has_text="Drain pump blocked by a coin")
-    card.wait_for()
+    first = console.locator(".quarantined", has_text="Drain pump blocked by a coin").first
+    first.wait_for()
+    card = console.locator(f".quarantined[data-quarantine-id='{first.get_attribute('data-quarantine-id')}']")
     screenshot(console, "console-quarantine")
     card.locator("input").fill("Called Li Wei; diagnosis re-entered on the order.")
     card.locator("button").click()

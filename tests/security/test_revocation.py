@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 from server.extensions import db
@@ -130,6 +131,35 @@ def test_a_bad_quarantine_body_names_the_field(app, users):
                              headers={"X-Device-Id": PHONE})
     assert resp.status_code == 422 and resp.get_json()["error"]["field"] == "mutations.0"
     assert phone.client.post("/api/quarantine", json={}, headers={"X-Device-Id": PHONE}).status_code == 422
+
+
+def test_a_revoked_phone_hands_over_photo_bytes_it_never_uploaded(app, users):
+    photo = b"\xff\xd8 a photo's bytes \xff\xd9" * 1000
+    sha = hashlib.sha256(photo).hexdigest()
+    url = f"/api/quarantine/blobs/{sha}"
+    phone = sign_in(app, "eng1", device_id=PHONE)
+    headers = {"X-Device-Id": PHONE, "Content-Type": "application/octet-stream"}
+    live = phone.client.put(url, data=photo, headers=headers)
+    assert live.status_code == 409 and live.get_json()["error"]["code"] == "device_not_revoked"
+    # Half of it went up the usual way before the phone was revoked.
+    half = phone.put(f"/api/blobs/{sha}", data=photo[:5000], headers={
+        **headers, "Content-Range": f"bytes 0-4999/{len(photo)}"})
+    assert half.status_code == 200
+    admin = sign_in(app, "admin")
+    revoke(admin)
+    assert app.test_client().put(url, data=photo, headers=headers).status_code == 401
+    wrong = phone.client.put(url, data=photo + b"x", headers=headers)
+    assert wrong.status_code == 422 and wrong.get_json()["error"]["code"] == "hash_mismatch"
+    app.config["MAX_BLOB_BYTES"] = 1000
+    assert phone.client.put(url, data=photo, headers=headers).status_code == 413
+    app.config["MAX_BLOB_BYTES"] = 15 * 1024 * 1024
+    whole = phone.client.put(url, data=photo, headers=headers)
+    assert whole.status_code == 200 and whole.get_json()["complete"] is True
+    seen = admin.client.get(f"/api/blobs/{sha}")
+    assert seen.status_code == 200 and seen.data == photo
+    with app.app_context():
+        actions = list(db.session.scalars(db.select(AuditLog.action)))
+        assert "quarantine_blob_received" in actions
 
 
 def test_the_audit_log_records_sign_ins_revocations_and_role_changes(app, users):
