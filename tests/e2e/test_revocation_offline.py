@@ -105,6 +105,10 @@ def test_revoked_while_offline_work_is_quarantined_and_the_phone_wiped(browser, 
     first = console.locator(".quarantined", has_text="Drain pump blocked by a coin").first
     first.wait_for()
     card = console.locator(f".quarantined[data-quarantine-id='{first.get_attribute('data-quarantine-id')}']")
+    shown = console.locator(f".quarantined img.quarantine-picture[src='/api/blobs/{sha}']")
+    shown.wait_for()
+    assert console.evaluate("(img) => img.complete && img.naturalWidth > 0", shown.element_handle())
+    shown.scroll_into_view_if_needed()
     screenshot(console, "console-quarantine")
     card.locator("input").fill("Called Li Wei; diagnosis re-entered on the order.")
     card.locator("button").click()

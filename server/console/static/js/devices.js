@@ -12,6 +12,7 @@ const WORDS = {
     "quarantine.title": "Quarantined work",
     "quarantine.hint": "Unsynced changes handed over by revoked phones. They were not applied: redo what is right by hand, then mark each reviewed.",
     "quarantine.none": "Nothing waiting for review.", "quarantine.note": "What was done about it",
+    "quarantine.picture": "The picture the phone handed over",
     "quarantine.review": "Mark reviewed", "quarantine.received": "Handed over {time}", "quarantine.done": "Marked reviewed",
     "audit.title": "Audit log",
     "revoke.title": "Revoke {name}", "revoke.reason": "Reason", "revoke.all_sessions": "Also sign this engineer out everywhere",
@@ -26,6 +27,7 @@ const WORDS = {
     "quarantine.title": "隔离的更改",
     "quarantine.hint": "被吊销手机提交的未同步更改，均未生效：请人工重做需要的部分，再逐条标记已审核。",
     "quarantine.none": "没有待审核的更改。", "quarantine.note": "处理说明", "quarantine.review": "标记已审核",
+    "quarantine.picture": "手机提交的图片",
     "quarantine.received": "提交于 {time}", "quarantine.done": "已标记审核",
     "audit.title": "审计日志",
     "revoke.title": "吊销 {name}", "revoke.reason": "原因", "revoke.all_sessions": "同时让该工程师在所有设备上退出登录",
@@ -63,6 +65,18 @@ function deviceRow(d) {
       onclick: () => openRevoke(d) }, t("devices.revoke"))));
 }
 
+/** A quarantined photo or signature with the bytes its phone handed over: the picture itself. */
+function picture(q) {
+  const fields = q.payload?.fields || {};
+  const sha = q.entity === "photo" ? fields.sha256 : q.entity === "signature" ? fields.image_sha256 : null;
+  if (!/^[0-9a-f]{64}$/.test(sha || "")) return null;
+  const img = h("img", { class: "quarantine-picture", src: `/api/blobs/${sha}`, alt: t("quarantine.picture"), loading: "lazy" });
+  img.style.maxWidth = "240px";  // through the CSSOM, as above
+  img.style.display = "block";
+  img.addEventListener("error", () => img.remove());  // bytes never handed over: the fields say what it was
+  return img;
+}
+
 function quarantineCard(q) {
   const note = h("input", { maxlength: "2000", placeholder: t("quarantine.note"), "aria-label": t("quarantine.note") });
   const order = orderOf(q);
@@ -71,6 +85,7 @@ function quarantineCard(q) {
       h("span", { class: "field-name" }, order && numbers[order] ? `${numbers[order]} · ${q.entity}` : `${q.entity || "?"} ${q.entity_id || ""}`),
       h("span", { class: "muted small" }, `#${q.mutation_number ?? "?"} · ${t("quarantine.received", { time: dateTime(q.received_at) })}`)),
     h("pre", { class: "payload" }, JSON.stringify(q.payload.fields ?? q.payload, null, 2)),
+    picture(q),
     h("div", { class: "dialog-actions" }, note, h("button", { type: "button", class: "button", onclick: async () => {
       if (!note.value.trim()) { note.focus(); return; }
       try {
