@@ -150,9 +150,8 @@ def _replayed(session: Session, device_id: str, mutations: list[Any]) -> orjson.
         return None
     rows = bulk.fetch(session.connection(), _REPLAY_QUERY,
                       {"device": device_id, "low": low, "high": high})
-    if [row[0] for row in rows] == ids and [row[1] for row in rows] == numbers:
-        pass  # the batch in the device's order, as it usually is
-    else:  # any order, repeats: each number must still be its id's
+    in_order = [row[0] for row in rows] == ids and [row[1] for row in rows] == numbers
+    if not in_order:  # sent in another order, or with repeats: each number must be its id's
         logged = {number: (mid, number, result) for mid, number, result in rows}
         rows = [logged.get(number) for number in numbers]  # type: ignore[misc]
         if any(row is None or row[0] != mid for row, mid in zip(rows, ids, strict=True)):
