@@ -247,7 +247,8 @@ def _push(
 def _note_acknowledged(device: Device, mutations: list[Any]) -> None:
     """A batch starts at the phone's oldest pending mutation: the ones before it were answered
     (and the ones processed here are not known to be until a later batch)."""
-    numbers = [envelope[1] for envelope in map(_envelope, mutations) if envelope is not None]
+    numbers = [m["number"] for m in mutations
+               if type(m) is dict and type(m.get("number")) is int and m["number"] >= 1]
     if numbers:
         below = min(min(numbers), device.last_mutation_number + 1)
         if below > device.acked_below:

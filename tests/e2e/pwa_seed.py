@@ -187,3 +187,23 @@ def seed_visit(
         return Seeded(
             eng.id, dispatcher.id, other.id, first.id, first.number, second.id, second.number, schedule.id
         )
+
+
+def seed_in_repair(app: Any) -> Any:
+    """A visit fixed but not yet handed over: arrived on time, badge and fee schedule shown,
+    a paid drain pump repair the customer agreed to. The hand-off tests start here."""
+    now = datetime.now(UTC)
+    return seed_visit(
+        app,
+        status="in_repair",
+        appointment_in=timedelta(hours=-1),
+        arrived_at=now - timedelta(minutes=58),
+        badge_shown=True,
+        cause="manufacturing_fault",
+        diagnosis="更换排水泵",
+        job_code="replace_drain_pump",
+        in_warranty=False,
+        warranty_reason="warranty_expired",
+        consent_at=now - timedelta(minutes=30),
+        schedule_shown=True,
+    )

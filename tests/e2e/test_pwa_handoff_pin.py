@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.e2e.pwa_flow import open_order, sign_in, wait_synced
-from tests.e2e.pwa_seed import seed_visit
+from tests.e2e.pwa_seed import seed_in_repair
 
 LOCK = "#lock-screen"
 
 
 def _in_repair(live_app: Any) -> Any:
-    now = datetime.now(UTC)
-    return seed_visit(
-        live_app,
-        status="in_repair",
-        appointment_in=timedelta(hours=-1),
-        arrived_at=now - timedelta(minutes=58),
-        badge_shown=True,
-        cause="manufacturing_fault",
-        diagnosis="更换排水泵",
-        job_code="replace_drain_pump",
-        in_warranty=False,
-        warranty_reason="warranty_expired",
-        consent_at=now - timedelta(minutes=30),
-        schedule_shown=True,
-    )
+    return seed_in_repair(live_app)
 
 
 def _wrong_pin(page: Any, expect: str) -> None:

@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import sign_in as api_sign_in
 from tests.e2e.conftest import screenshot
 from tests.e2e.pwa_flow import add_photo, jpeg, open_order, sign_in, wait_js, wait_offline_ready, wait_synced
-from tests.e2e.pwa_seed import seed_visit
+from tests.e2e.pwa_seed import seed_in_repair, seed_visit
 
 CHUNK = 128 * 1024
 
@@ -167,21 +167,7 @@ def test_engineer_resolves_an_appointment_conflict_with_the_dispatcher(phone: An
 
 
 def test_customer_mode_shows_only_this_order_and_needs_the_pin_to_leave(phone: Any, live_app: Any) -> None:
-    now = datetime.now(UTC)
-    seeded = seed_visit(
-        live_app,
-        status="in_repair",
-        appointment_in=timedelta(hours=-1),
-        arrived_at=now - timedelta(minutes=58),
-        badge_shown=True,
-        cause="manufacturing_fault",
-        diagnosis="更换排水泵",
-        job_code="replace_drain_pump",
-        in_warranty=False,
-        warranty_reason="warranty_expired",
-        consent_at=now - timedelta(minutes=30),
-        schedule_shown=True,
-    )
+    seeded = seed_in_repair(live_app)
     page = phone.new_page()
     sign_in(page)
     wait_synced(page)
@@ -392,27 +378,29 @@ def test_a_push_message_wakes_the_app_to_sync(
     assert dispatcher.get(f"/api/orders/{seeded.order_id}").get_json()["status"] == "accepted"
 
 
-def test_a_change_the_server_refuses_stays_visible_with_its_reason(phone: Any, live_app: Any) -> None:
+def depart_offline_while_cancelled(phone: Any, live_app: Any) -> tuple[Any, Any]:
+    """The engineer leaves for the customer offline, while the dispatcher cancels the order: the
+    departure waiting on the phone can no longer apply. Answers the page and the seeded visit."""
     seeded = seed_visit(live_app, status="scheduled", appointment_in=timedelta(hours=1))
     page = phone.new_page()
     sign_in(page)
     wait_synced(page)
     wait_offline_ready(page)
     open_order(page, seeded.order_number)
-
-    phone.set_offline(True)  # the engineer leaves for the customer...
+    phone.set_offline(True)
     for box in page.locator(".of-checklist input[type=checkbox]").all():
         box.check()
     page.click(".of-checklist-form button[type=submit]")
     page.wait_for_selector(".visit[data-status='departed']")
-
-    # ...while the dispatcher cancels the order: the departure can no longer apply.
-    dispatcher = api_sign_in(live_app, "disp")
-    cancelled = dispatcher.post(
+    cancelled = api_sign_in(live_app, "disp").post(
         f"/api/orders/{seeded.order_id}/status", json={"status": "cancelled", "reason": "customer cancelled"}
     )
     assert cancelled.status_code == 200, cancelled.get_json()
+    return page, seeded
 
+
+def test_a_change_the_server_refuses_stays_visible_with_its_reason(phone: Any, live_app: Any) -> None:
+    page, seeded = depart_offline_while_cancelled(phone, live_app)
     phone.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
     refused = page.locator("[data-testid=refused]")
@@ -435,23 +423,7 @@ def test_a_change_the_server_refuses_stays_visible_with_its_reason(phone: Any, l
 
 
 def test_a_refusal_whose_answer_was_lost_stays_visible_after_the_retry(phone: Any, live_app: Any) -> None:
-    seeded = seed_visit(live_app, status="scheduled", appointment_in=timedelta(hours=1))
-    page = phone.new_page()
-    sign_in(page)
-    wait_synced(page)
-    wait_offline_ready(page)
-    open_order(page, seeded.order_number)
-
-    phone.set_offline(True)
-    for box in page.locator(".of-checklist input[type=checkbox]").all():
-        box.check()
-    page.click(".of-checklist-form button[type=submit]")
-    page.wait_for_selector(".visit[data-status='departed']")
-    dispatcher = api_sign_in(live_app, "disp")
-    cancelled = dispatcher.post(
-        f"/api/orders/{seeded.order_id}/status", json={"status": "cancelled", "reason": "customer cancelled"}
-    )
-    assert cancelled.status_code == 200, cancelled.get_json()
+    page, _seeded = depart_offline_while_cancelled(phone, live_app)
 
     # The server refuses the departure, but its answer is lost on the way back; the phone
     # retries and is answered `duplicate`, with the first result: the refusal.
@@ -503,21 +475,7 @@ def test_an_order_handed_back_with_a_reason_reaches_the_dispatcher(phone: Any, l
 def test_with_an_unlock_pin_the_customer_hands_back_through_the_lock_screen(
     phone: Any, live_app: Any
 ) -> None:
-    now = datetime.now(UTC)
-    seeded = seed_visit(
-        live_app,
-        status="in_repair",
-        appointment_in=timedelta(hours=-1),
-        arrived_at=now - timedelta(minutes=58),
-        badge_shown=True,
-        cause="manufacturing_fault",
-        diagnosis="更换排水泵",
-        job_code="replace_drain_pump",
-        in_warranty=False,
-        warranty_reason="warranty_expired",
-        consent_at=now - timedelta(minutes=30),
-        schedule_shown=True,
-    )
+    seeded = seed_in_repair(live_app)
     page = phone.new_page()
     sign_in(page)
     wait_synced(page)

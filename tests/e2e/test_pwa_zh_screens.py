@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.e2e.conftest import PHONE, screenshot
 from tests.e2e.pwa_flow import open_order, sign_in, wait_synced
-from tests.e2e.pwa_seed import seed_visit
+from tests.e2e.pwa_seed import seed_in_repair
 
 KEY = re.compile(r"\b[a-z]+(?:_[a-z]+)*\.[a-z]+(?:_[a-z]+)*\b")
 
@@ -27,21 +26,7 @@ def _fits(page: Any) -> None:
 def test_visit_hand_off_and_lock_in_chinese_show_words_not_keys(
     browser: Any, live_server: Any, live_app: Any
 ) -> None:
-    now = datetime.now(UTC)
-    seeded = seed_visit(
-        live_app,
-        status="in_repair",
-        appointment_in=timedelta(hours=-1),
-        arrived_at=now - timedelta(minutes=58),
-        badge_shown=True,
-        cause="manufacturing_fault",
-        diagnosis="更换排水泵",
-        job_code="replace_drain_pump",
-        in_warranty=False,
-        warranty_reason="warranty_expired",
-        consent_at=now - timedelta(minutes=30),
-        schedule_shown=True,
-    )
+    seeded = seed_in_repair(live_app)
     context = browser.new_context(base_url=live_server.url, locale="zh-CN", **PHONE)
     try:
         page = context.new_page()

@@ -141,6 +141,7 @@ def test_a_revoked_phone_whose_session_ended_hands_over_once_its_owner_signs_in(
     phone.set_offline(True)
     page.click(f".order-card[data-order='{number}']")
     page.fill("textarea[name=diagnosis]", "Door seal torn")
+    add_photo(page, jpeg(8), "seal.jpg")
     page.click(".actionbar [data-testid=primary]")
     page.wait_for_function("() => Number(document.querySelector('.sync-chip')?.dataset.unsynced) > 0")
     with live_app.app_context():
@@ -148,6 +149,11 @@ def test_a_revoked_phone_whose_session_ended_hands_over_once_its_owner_signs_in(
     admin = api_sign_in(live_app, "boss")
     assert admin.post(f"/api/admin/devices/{device_id}/revoke", json={"reason": "lost"}).status_code == 200
 
+    # The photo's bytes got damaged on the phone: the server will never take them. That must not
+    # keep the phone from handing the rest over and wiping.
+    page.route("**/api/quarantine/blobs/**", lambda route: route.fulfill(
+        status=422, content_type="application/json",
+        body='{"error": {"code": "hash_mismatch", "message": "damaged", "field": "body"}}'))
     phone.clear_cookies()  # the phone's session is gone as well (expired, or signed out everywhere)
     phone.set_offline(False)
     page.evaluate("() => window.dispatchEvent(new Event('online'))")
