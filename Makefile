@@ -7,20 +7,22 @@ PORT ?= 5000
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export SESSION_COOKIE_SECURE ?= 0
 
-.PHONY: run test setup system-deps venv pwa migrate seed vapid lint typecheck test-sqlite test-postgres migration soak bench clean
+.PHONY: run test setup system-deps venv pwa migrate seed vapid lint typecheck test-sqlite test-postgres test-date-bomb migration soak bench clean
 
 run: setup migrate seed vapid pwa  ## set up and serve with demo data on http://127.0.0.1:$(PORT)
 	PUSH_WORKER_THREAD=1 SYNC_COMPACT_THREAD=1 $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: setup pwa lint typecheck test-sqlite test-postgres  ## set up and run the whole suite on SQLite and PostgreSQL
+test: setup pwa lint typecheck test-sqlite test-date-bomb test-postgres  ## set up and run the whole suite on SQLite and PostgreSQL
 
 setup: system-deps venv
 
-# Debian packages the app and its tests need: Chromium for the browser tests, CJK fonts for PDFs.
+# Debian packages the app and its tests need: Chromium for the browser tests, CJK fonts for PDFs,
+# libfaketime for the date-bomb run.
+DEBIAN_PACKAGES := chromium fonts-noto-cjk faketime
 system-deps:
-	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
-		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
-		else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; fi; \
+	@if ! command -v chromium >/dev/null || ! command -v faketime >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES); \
+		else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES); fi; \
 	fi
 
 venv: .venv/.installed
@@ -54,6 +56,11 @@ typecheck:
 
 test-sqlite:
 	DATABASE_URL= .venv/bin/pytest -q -p no:cacheprovider
+
+# The unit and API suites again with the whole process's clock 400 days ahead (libfaketime): a test
+# that compares a fixed date with the real clock fails here long before it fails on a real day.
+test-date-bomb:
+	DATABASE_URL= faketime '+400 days' .venv/bin/pytest -q -p no:cacheprovider tests/unit tests/api
 
 # PostgreSQL when reachable; with CI=true an unreachable PostgreSQL fails the run.
 test-postgres:
