@@ -33,6 +33,7 @@ venv: .venv/.installed
 	touch $@
 
 pwa:
+	$(PY) -m server.pwa_tables pwa/js/generated/tables.js
 	@if [ -f package.json ]; then \
 		[ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; \
 		npm run --silent build; \

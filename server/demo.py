@@ -17,7 +17,7 @@ from server.demo_catalogue import (
     CATALOGUE,
     CHEAPER,
 )
-from server.demo_orders import MIX, Demo, make_order, seed_complaints
+from server.demo_orders import MIX, Demo, make_order, seed_complaints, seed_repair_history
 from server.domain.states import OrderStatus
 from server.domain.warranty import WarrantyPolicy as WarrantyTerms
 from server.extensions import db
@@ -32,6 +32,7 @@ from server.models import (
     WarrantyPolicy,
     utcnow,
 )
+from server.sync import derive
 
 S = OrderStatus
 PASSWORD = "demo1234"
@@ -122,6 +123,7 @@ def seed_catalogue() -> tuple[FeeSchedule, FeeSchedule, dict[str, WarrantyTerms]
 
 def seed(now: datetime | None = None) -> None:
     """Write the whole demo in one transaction."""
+    derive.policy_record(db.session)
     dispatcher, engineers, devices = seed_people()
     schedule, cheaper, terms = seed_catalogue()
     demo = Demo(
@@ -141,6 +143,8 @@ def seed(now: datetime | None = None) -> None:
         make_order(demo, i, status, categories[i % len(categories)]) for i, status in enumerate(statuses)
     ]
     seed_complaints(demo, orders)
+    seed_repair_history(demo, orders)
+    derive.refresh(db.session, [o.id for o in orders], now=demo.now)
     db.session.commit()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from types import SimpleNamespace
 
 from server.demo_catalogue import (
     ADDRESSES,
@@ -15,11 +16,9 @@ from server.demo_catalogue import (
 )
 from server.domain import fees
 from server.domain.intake import IntakeData, check_intake
-from server.domain.policy import ServicePolicy
 from server.domain.service_levels import complaint_deadlines
 from server.domain.states import TRANSITIONS, OrderStatus
 from server.domain.warranty import WarrantyPolicy as WarrantyTerms
-from server.domain.warranty import decide_warranty
 from server.extensions import db
 from server.models import (
     AppointmentChange,
@@ -42,6 +41,7 @@ from server.models import (
 )
 from server.services.policy import local_zone
 from server.services.receipt_document import KIND_LABELS
+from server.sync import derive
 
 S = OrderStatus
 
@@ -242,6 +242,7 @@ def make_order(demo: Demo, index: int, status: OrderStatus, category: str) -> Se
             )
         ],
         assignee_id=engineer.id if S.ASSIGNED in path else None,
+        fee_schedule_id=demo.schedule.id,
         updated_by_id=demo.dispatcher.id,
     )
     db.session.add(order)
@@ -346,52 +347,26 @@ def finish(demo: Demo, order: ServiceOrder, category: str, engineer: User, statu
     )
     unit = db.session.get(Unit, order.unit_id)
     assert unit is not None and order.completed_at is not None
-    done_day = order.completed_at.astimezone(local_zone()).date()
-    warranty = decide_warranty(unit.purchase_date, category, cause, done_day, demo.terms[category], part_code)
-    lateness = None
-    if order.arrived_at and order.appointment_start:
-        lateness = max(0, int((order.arrived_at - order.appointment_start).total_seconds() // 60))
-    charges = fees.compute_charges(
-        fees.ChargeInput(
-            category=category,
-            job=job,
-            schedule=domain_schedule(demo.schedule),
-            other_schedule=domain_schedule(demo.cheaper),
-            parts=[fees.PartUsed(part_code, 1, trade_in)],
-            warranty=warranty,
-            cause=cause,
-            travel_applies=True,
-            service_fee_applies=True,
-            lateness_minutes=lateness,
-            policy=ServicePolicy(),
-        )
-    )
-    order.cause, order.job_code, order.fee_schedule_id = cause, job, demo.schedule.id
+    # The visit as the phone recorded it, priced by the same derivation the server runs.
+    order.cause, order.job_code = cause, job
+    order.travel_applies = True
     order.diagnosis = f"{spec['jobs'][job][0]}，故障已排除"
-    order.in_warranty, order.warranty_reason = warranty.in_warranty, warranty.reason
     order.repair_outcome = "fixed"
-    order.total_fen = charges.total_fen
-    order.charges = {
-        "lines": [
-            {
-                "kind": line.kind.value,
-                "code": line.code,
-                "qty": line.qty,
-                "unit_fen": line.unit_fen,
-                "amount_fen": line.amount_fen,
-                "reason": line.reason,
-                "schedule_version": line.schedule_version,
-            }
-            for line in charges.lines
-        ],
-        "subtotal_fen": charges.subtotal_fen,
-        "total_fen": charges.total_fen,
-        "waivers": [w.code for w in charges.waivers],
-        "notes": [n.code for n in charges.notes],
-        "currency": charges.currency,
-    }
-    if not warranty.in_warranty and not order.consent_at:
-        order.consent_at = order.arrived_at
+    if order.arrived_at is not None:
+        order.consent_at = order.arrived_at + timedelta(minutes=20)
+    db.session.flush()
+    derivation, inputs = derive.derive_order(db.session, order, order.completed_at)
+    priced = derivation["charges"]
+    assert priced is not None, derivation["error"]
+    if derivation["warranty"]["in_warranty"]:
+        order.consent_at = None  # nothing to consent to: the visit is free
+    order.in_warranty = derivation["warranty"]["in_warranty"]
+    order.warranty_reason = derivation["warranty"]["reason"]
+    order.total_fen = priced["total_fen"]
+    order.charges = {**priced, "policy_version": inputs["policy_version"],
+                     "schedule_ids": inputs["schedule_ids"]}
+    charges = SimpleNamespace(total_fen=priced["total_fen"], currency=priced["currency"],
+                              lines=[SimpleNamespace(**line) for line in priced["lines"]])
     device = demo.devices[engineer.id]
     demo.receipt_counter[engineer.id] += 1
     names = {p[0]: p[2] for p in spec["parts"]} | {k: v[0] for k, v in spec["jobs"].items()}
@@ -407,9 +382,9 @@ def finish(demo: Demo, order: ServiceOrder, category: str, engineer: User, statu
         lines=[
             ReceiptLine(
                 position=i + 1,
-                kind=line.kind.value,
+                kind=line.kind,
                 code=line.code,
-                description=names.get(line.code, KIND_LABELS[line.kind.value][0]),
+                description=names.get(line.code, KIND_LABELS[line.kind][0]),
                 qty=line.qty,
                 unit_fen=line.unit_fen,
                 amount_fen=line.amount_fen,
@@ -479,3 +454,27 @@ def seed_complaints(demo: Demo, orders: list[ServiceOrder]) -> None:
                 updated_by_id=demo.dispatcher.id,
             )
         )
+
+
+def seed_repair_history(demo: Demo, orders: list[ServiceOrder]) -> None:
+    """Earlier paid repairs of some units still open today, as imported from the centre's old
+    records: a washing machine repaired 14 months ago (inside its 2-year repeat-repair window),
+    an air conditioner 8 months ago (inside 1 year), a refrigerator 14 months ago (outside)."""
+    wanted = {"washing_machine": 14 * 30, "air_conditioner": 8 * 30, "refrigerator": 14 * 30}
+    for order in orders:
+        if order.status in DONE or order.assignee_id is None:
+            continue
+        unit = db.session.get(Unit, order.unit_id)
+        if unit is None or unit.category not in wanted:
+            continue
+        repaired = (demo.now - timedelta(days=wanted.pop(unit.category))).astimezone(local_zone())
+        unit.paid_repairs = [{
+            "order_id": f"import-{unit.id[:8]}",
+            "order_number": f"SO{repaired:%Y%m%d}-0{demo.rng.randrange(100, 999)}",
+            "repaired_on": repaired.date().isoformat(),
+            "category": unit.category,
+            "cause": "manufacturing_fault",
+            "total_fen": 18000,
+        }]
+        if not wanted:
+            return

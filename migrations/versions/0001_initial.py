@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 18:32:40.267944
+Create Date: 2026-12-02 06:12:13.029846
 
 """
 from alembic import op
@@ -267,6 +267,22 @@ def upgrade():
     with op.batch_alter_table('push_subscriptions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_push_subscriptions_user_id'), ['user_id'], unique=False)
 
+    op.create_table('service_policies',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('values', sa.JSON(), nullable=False),
+    sa.Column('timezone', sa.String(length=60), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', server.models.base.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', server.models.base.UTCDateTime(), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.Column('updated_device_id', sa.String(length=64), nullable=True),
+    sa.Column('change_seq', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('service_policies', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_service_policies_change_seq'), ['change_seq'], unique=False)
+
     op.create_table('warranty_policies',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('category', sa.String(length=32), nullable=False),
@@ -383,6 +399,7 @@ def upgrade():
     sa.Column('serial', sa.String(length=80), nullable=False),
     sa.Column('purchase_date', sa.Date(), nullable=True),
     sa.Column('manufacture_date', sa.Date(), nullable=True),
+    sa.Column('paid_repairs', sa.JSON(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', server.models.base.UTCDateTime(), nullable=False),
     sa.Column('updated_at', server.models.base.UTCDateTime(), nullable=False),
@@ -421,6 +438,7 @@ def upgrade():
     sa.Column('contacted_at', server.models.base.UTCDateTime(), nullable=True),
     sa.Column('departed_at', server.models.base.UTCDateTime(), nullable=True),
     sa.Column('arrived_at', server.models.base.UTCDateTime(), nullable=True),
+    sa.Column('late_reason', sa.String(length=40), nullable=False),
     sa.Column('completed_at', server.models.base.UTCDateTime(), nullable=True),
     sa.Column('closed_at', server.models.base.UTCDateTime(), nullable=True),
     sa.Column('handback_reason', sa.String(length=300), nullable=False),
@@ -442,6 +460,7 @@ def upgrade():
     sa.Column('total_fen', sa.Integer(), nullable=False),
     sa.Column('invoice_requested', sa.Boolean(), nullable=False),
     sa.Column('invoice_promised', sa.Boolean(), nullable=False),
+    sa.Column('manual_prices', sa.JSON(), nullable=False),
     sa.Column('flagged', sa.Boolean(), nullable=False),
     sa.Column('flag_reason', sa.String(length=60), nullable=False),
     sa.Column('reopen_count', sa.Integer(), nullable=False),
@@ -603,6 +622,15 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_loaner_issues_change_seq'), ['change_seq'], unique=False)
         batch_op.create_index(batch_op.f('ix_loaner_issues_order_id'), ['order_id'], unique=False)
 
+    op.create_table('order_derivations',
+    sa.Column('order_id', sa.String(length=36), nullable=False),
+    sa.Column('derivation', sa.JSON(), nullable=False),
+    sa.Column('inputs', sa.JSON(), nullable=False),
+    sa.Column('differences', sa.JSON(), nullable=False),
+    sa.Column('computed_at', server.models.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['order_id'], ['service_orders.id'], ),
+    sa.PrimaryKeyConstraint('order_id')
+    )
     op.create_table('parts_used',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('order_id', sa.String(length=36), nullable=False),
@@ -839,6 +867,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_parts_used_change_seq'))
 
     op.drop_table('parts_used')
+    op.drop_table('order_derivations')
     with op.batch_alter_table('loaner_issues', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_loaner_issues_order_id'))
         batch_op.drop_index(batch_op.f('ix_loaner_issues_change_seq'))
@@ -900,6 +929,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_warranty_policies_change_seq'))
 
     op.drop_table('warranty_policies')
+    with op.batch_alter_table('service_policies', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_service_policies_change_seq'))
+
+    op.drop_table('service_policies')
     with op.batch_alter_table('push_subscriptions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_push_subscriptions_user_id'))
 

@@ -1,20 +1,18 @@
 // Charges for a visit, computed on the device: a line-for-line port of server/domain/fees.py
-// (same rules, same order, same reason codes, integer fen). tests/unit/test_charges_parity.py
-// runs both on shared fixtures and compares the results byte for byte.
+// (same rules, same order, same reason codes, integer fen). tests/unit/test_js_parity.py runs
+// both over generated cases and compares the results value for value. The tables (causes, waiver
+// scopes, policy defaults) are generated from the Python (server/domain/tables.py).
+import TABLES from "./generated/tables.js";
 
 export const WHOLE_VISIT = "whole_visit";
 export const SERVICE_ONLY = "service_only";
-const ALL_BUT_WAIVER = new Set(["labour", "part", "travel", "service_fee", "trade_in"]);
-const SCOPE_KINDS = { whole_visit: ALL_BUT_WAIVER, service_only: new Set(["labour", "travel", "service_fee"]) };
-const DISASTER_KINDS = new Set(["flood", "fire", "lightning"]);
-const CAUSES = new Set(["manufacturing_fault", "misuse", "disaster", "unknown"]);
-const EXCLUDED = new Set(["misuse", "disaster"]);
+const SCOPE_KINDS = Object.fromEntries(Object.entries(TABLES.waiver_scope_kinds).map(([k, v]) => [k, new Set(v)]));
+const DISASTER_KINDS = new Set(TABLES.disaster_kinds);
+const CAUSES = new Set(TABLES.causes);
+const EXCLUDED = new Set(TABLES.excluded_causes);
 
-export const DEFAULT_POLICY = Object.freeze({
-  late_tolerance_minutes: 15, late_waiver_enabled: true, late_waiver_scope: WHOLE_VISIT,
-  repeat_repair_window_days: 365, repeat_repair_window_days_by_category: { washing_machine: 730 },
-  currency: "CNY",
-});
+/** The service policy under ServicePolicy's names (durations in seconds), defaults from Python. */
+export const DEFAULT_POLICY = Object.freeze({ ...TABLES.policy_defaults });
 
 export class MissingPrice extends Error {
   constructor(kind, code) { super(`no price for ${kind} '${code}'`); this.kind = kind; this.code = code; }
@@ -37,35 +35,35 @@ export function schedule({ version, labour = [], parts = {}, travel_fen = 0, ser
 
 const own = (obj, key) => Object.prototype.hasOwnProperty.call(obj, key);
 
-function lowest(kind, code, lookup, pinned, other) {
+function lowest(kind, code, lookup, pinned, other, manual) {
   const mine = lookup(pinned);
   const theirs = other ? lookup(other) : undefined;
-  if (mine === undefined && theirs === undefined) throw new MissingPrice(kind, code);
-  if (theirs !== undefined && other && (mine === undefined || theirs < mine)) {
-    return { unit: theirs, schedule: other, lowered: true };
+  if (mine === undefined && theirs === undefined) {
+    const approved = manual ? lookup(manual) : undefined;
+    if (approved === undefined) throw new MissingPrice(kind, code);
+    return { unit: approved, schedule: manual, reason: "manual_price" };
   }
-  return { unit: mine, schedule: pinned, lowered: false };
+  if (theirs !== undefined && other && (mine === undefined || theirs < mine)) {
+    return { unit: theirs, schedule: other, reason: "lower_of_two_schedules" };
+  }
+  return { unit: mine, schedule: pinned, reason: "schedule_price" };
 }
 
 function daysBetween(fromIso, toIso) {
   return Math.round((Date.parse(`${toIso}T00:00:00Z`) - Date.parse(`${fromIso}T00:00:00Z`)) / 86400000);
 }
 
-export function lateWaiverApplies(minutes, policy) {
-  if (minutes === null || minutes === undefined || !policy.late_waiver_enabled) return false;
-  return minutes > policy.late_tolerance_minutes;
-}
-
 /**
  * The lines, waivers and total for one visit.
- * input: {category, job, schedule, other_schedule?, parts: [{code, qty, trade_in_old_part}],
- *         in_warranty, cause, travel_applies, service_fee_applies, lateness_minutes,
+ * input: {category, job, schedule, other_schedule?, manual?, parts: [{code, qty, trade_in_old_part}],
+ *         in_warranty, cause, travel_applies, service_fee_applies, lateness?: {tier, minutes, waiver},
  *         previous_repair?: {repaired_on, cause, paid}, today?, schedule_shown, badge_shown, policy}
  */
 export function computeCharges(input) {
   const policy = { ...DEFAULT_POLICY, ...(input.policy || {}) };
   const pinned = input.schedule;
   const other = input.other_schedule || null;
+  const manual = input.manual || null;
   const cause = parseCause(input.cause || "unknown");
   const inWarranty = !!input.in_warranty;
   const free = inWarranty && !EXCLUDED.has(cause);
@@ -78,7 +76,7 @@ export function computeCharges(input) {
     let reason;
     if (free) { amount = 0; reason = "in_warranty"; } else {
       amount = price.unit * qty;
-      reason = price.lowered ? "lower_of_two_schedules" : "schedule_price";
+      reason = price.reason;
     }
     lines.push({ kind, code, qty, unit_fen: price.unit, amount_fen: amount, reason,
       schedule_version: price.schedule.version });
@@ -87,13 +85,13 @@ export function computeCharges(input) {
   if (input.job !== null && input.job !== undefined) {
     const key = labourKey(input.category, input.job);
     priced("labour", input.job, 1,
-      lowest("labour", `${input.category}/${input.job}`, (s) => s.labour.get(key), pinned, other));
+      lowest("labour", `${input.category}/${input.job}`, (s) => s.labour.get(key), pinned, other, manual));
   }
   for (const part of input.parts || []) {
     const qty = part.qty === undefined ? 1 : part.qty;
     if (!Number.isInteger(qty) || qty < 1) throw new Error("a part's quantity must be a positive whole number");
     const price = lowest("part", part.code, (s) => (own(s.parts, part.code) ? s.parts[part.code] : undefined),
-      pinned, other);
+      pinned, other, manual);
     priced("part", part.code, qty, price);
     if (part.trade_in_old_part && !free) {
       const offers = [pinned, other].filter((s) => s && own(s.trade_in, part.code))
@@ -135,9 +133,9 @@ export function computeCharges(input) {
 
 function findWaivers(input, cause, policy, notes) {
   const found = [];
-  if (lateWaiverApplies(input.lateness_minutes, policy)) {
-    found.push([{ code: "late_arrival", params: { minutes: input.lateness_minutes,
-      tolerance_minutes: Math.floor(policy.late_tolerance_minutes) } }, policy.late_waiver_scope]);
+  if (input.lateness && input.lateness.waiver) {
+    found.push([{ code: "late_arrival", params: { minutes: input.lateness.minutes,
+      tolerance_minutes: Math.floor(policy.late_tolerance / 60) } }, policy.late_waiver_scope]);
   }
   const previous = input.previous_repair;
   if (previous && previous.paid !== false) {

@@ -3,6 +3,7 @@
 import * as db from "./db.js";
 import { strings as formStrings } from "../forms/strings.js";
 import { en, zh } from "./messages.js";
+import { policyOf } from "./orders.js";
 
 const DICTS = { en: { ...formStrings.en, ...en }, "zh-CN": { ...formStrings["zh-CN"], ...zh } };
 export const LANGUAGES = [{ code: "zh-CN", label: "中文" }, { code: "en", label: "English" }];
@@ -24,7 +25,7 @@ function fill(text, params) {
 export async function init(app) {
   app.lang = (await db.getMeta("lang")) || pickLanguage();
   app.currency = (await db.getMeta("currency")) || "CNY";
-  app.policy = (await db.getMeta("policy")) || {};
+  app.policy = policyOf(await db.allOf("service_policy")).values;
 }
 
 /** The language-bound helpers the views use, reading app.lang/app.currency at call time. */

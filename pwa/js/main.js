@@ -11,6 +11,7 @@ import * as wipe from "./wipe.js";
 import { LOCAL_KEYS, refreshLocalKeys } from "./passkeys.js";
 import { words } from "./views/security.js";
 import { h, replace, toast } from "./ui.js";
+import { policyOf } from "./orders.js";
 import * as statusBar from "./views/status.js";
 import * as login from "./views/login.js";
 import * as list from "./views/list.js";
@@ -91,6 +92,7 @@ async function runSync(reason) {
   if (!app.user || !navigator.onLine) return;
   try {
     await sync.syncNow(reason);
+    if (sync.state.pulled) app.policy = policyOf(await db.allOf("service_policy")).values;
     retryDelay = 0;
     clearTimeout(retryTimer);
     if (sync.state.pulled && !(await busy())) await render();

@@ -1,7 +1,8 @@
 // What the screens read: server records with the outbox's pending changes laid on top
 // ("rebased" on every pull), joined into an order with its customer, unit, facts and prices.
 import * as db from "./db.js";
-import { computeCharges, schedule as toSchedule } from "./charges.js";
+import { DEFAULT_POLICY, schedule as toSchedule } from "./charges.js";
+import { deriveVisit } from "./visit.js";
 
 const FACTS = ["timeline_event", "part_used", "photo", "signature", "rating", "receipt", "payment",
   "follow_up", "appointment_change", "conflict"];
@@ -25,11 +26,20 @@ export async function listOrders() {
     .sort((a, b) => String(a.appointment_start || "9").localeCompare(String(b.appointment_start || "9")));
 }
 
+/** The synced service policy: {values (ServicePolicy's names, durations in seconds), timezone,
+ * version}; the Python defaults until the first sync brings the record. */
+export function policyOf(records) {
+  const row = (records || []).map((r) => r.record || r).find((r) => r && r.id === 1);
+  return { values: { ...DEFAULT_POLICY, ...(row?.values || {}) }, timezone: row?.timezone || "Asia/Shanghai",
+    version: row ? row.version : 0 };
+}
+
 export async function loadCatalogue() {
-  const [parts, schedules, policies] = await Promise.all([db.allOf("part"), db.allOf("fee_schedule"),
-    db.allOf("warranty_policy")]);
+  const [parts, schedules, policies, service] = await Promise.all([db.allOf("part"), db.allOf("fee_schedule"),
+    db.allOf("warranty_policy"), db.allOf("service_policy")]);
   return { parts: parts.map((p) => p.record).filter((p) => p.active !== false),
-    schedules: schedules.map((s) => s.record), warrantyPolicies: policies.map((p) => p.record) };
+    schedules: schedules.map((s) => s.record), warrantyPolicies: policies.map((p) => p.record),
+    policy: policyOf(service) };
 }
 
 /** An order with everything its screens need, or null when it is not (any more) on the device. */
@@ -49,11 +59,10 @@ export async function loadOrder(id) {
     rejected: mine.filter((m) => m.state === "rejected"), unsynced: mine.filter((m) => m.state === "pending").length };
 }
 
-/** The schedule an order is charged by: the one it pins, else the newest published one. */
+/** The schedule an order is charged by: the one it is pinned to, and nothing else (the server
+ * pins every order when it is made; a re-pin is a dispatcher's act). */
 export function scheduleFor(order, schedules) {
-  const pinned = schedules.find((s) => s.id === order.fee_schedule_id);
-  if (pinned) return pinned;
-  return [...schedules].filter((s) => s.published_at).sort((a, b) => b.version - a.version)[0] || schedules[0] || null;
+  return schedules.find((s) => s.id === order.fee_schedule_id) || null;
 }
 
 export function asRuleSchedule(raw) {
@@ -69,33 +78,58 @@ export function asRuleSchedule(raw) {
     service_fee_fen: raw.service_fee_fen || 0, trade_in: tradeIn });
 }
 
-export function lateMinutes(order) {
-  if (!order.arrived_at || !order.appointment_start) return null;
-  return Math.max(0, Math.ceil((new Date(order.arrived_at) - new Date(order.appointment_start)) / 60000));
+/** The manual prices a dispatcher approved for this order, as a schedule of last resort. */
+export function manualSchedule(order) {
+  const prices = order.manual_prices || [];
+  if (!prices.length) return null;
+  const labour = [];
+  const parts = {};
+  for (const p of prices) {
+    if (p.kind === "labour" && String(p.code).includes("/")) {
+      const [category, ...job] = String(p.code).split("/");
+      labour.push([category, job.join("/"), p.amount_fen]);
+    } else if (p.kind === "part") parts[p.code] = p.amount_fen;
+  }
+  return toSchedule({ version: "manual", labour, parts });
 }
 
-/** The charges of an order as they stand on the device, or {error} when they cannot be priced. */
-export function chargesOf(bundle, policy) {
+/** The visit's day where the service centre is (the arrival's, else today). */
+export function localDay(moment, timezone) {
+  const at = moment ? new Date(moment) : new Date();
+  return new Intl.DateTimeFormat("en-CA", { timeZone: timezone, year: "numeric", month: "2-digit", day: "2-digit" })
+    .format(at);
+}
+
+/** The facts of a visit as both sides' rules read them (domain/visit.py's VisitFacts). */
+export function visitFacts(bundle, now = null) {
   const { order, unit, catalogue } = bundle;
   const raw = scheduleFor(order, catalogue.schedules);
-  if (!raw) return { error: "no_fee_schedule" };
-  const other = raw.compare_with_id ? catalogue.schedules.find((s) => s.id === raw.compare_with_id) : null;
-  try {
-    const charges = computeCharges({
-      category: unit?.category || "", job: order.job_code || null, schedule: asRuleSchedule(raw),
-      other_schedule: other ? asRuleSchedule(other) : null,
-      parts: bundle.part_used.filter((p) => !p.removed).map((p) => ({ code: p.part_code, qty: p.qty || 1,
-        trade_in_old_part: !!p.trade_in })),
-      in_warranty: order.in_warranty === true, cause: order.cause || "unknown",
-      travel_applies: !!order.travel_applies, service_fee_applies: !!raw.service_fee_fen && !!order.arrived_at,
-      lateness_minutes: lateMinutes(order),
-      // Recorded on site: the badge at arrival, the schedule at the consent step (违规免单 otherwise).
-      badge_shown: order.arrived_at ? !!order.badge_shown : true,
-      schedule_shown: order.consent_at ? !!order.schedule_shown : true,
-      policy,
-    });
-    return { ...charges, schedule: raw };
-  } catch (error) {
-    return { error: error.code ? `missing_price` : "charges_failed", detail: error.message };
-  }
+  const otherRaw = raw?.compare_with_id ? catalogue.schedules.find((s) => s.id === raw.compare_with_id) : null;
+  const policy = catalogue.policy;
+  const terms = catalogue.warrantyPolicies.find((p) => p.category === unit?.category) || null;
+  return {
+    order_id: order.id, category: unit?.category || "", today: localDay(order.arrived_at || now, policy.timezone),
+    policy: policy.values, job: order.job_code || null, cause: order.cause || "unknown",
+    parts: bundle.part_used.filter((p) => !p.removed)
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)) // by id, as the server orders them
+      .map((p) => ({ code: p.part_code, qty: p.qty || 1, trade_in_old_part: !!p.trade_in })),
+    purchase_date: unit?.purchase_date || null, manufacture_date: unit?.manufacture_date || null,
+    warranty_terms: terms, appointment_start: order.appointment_start || null, appointment_end: order.appointment_end || null,
+    arrived_at: order.arrived_at || null, schedule: raw ? asRuleSchedule(raw) : null,
+    other_schedule: otherRaw ? asRuleSchedule(otherRaw) : null, manual: manualSchedule(order),
+    paid_repairs: unit?.paid_repairs || [], travel_applies: !!order.travel_applies, badge_shown: !!order.badge_shown,
+    schedule_shown: !!order.schedule_shown, consent_given: !!order.consent_at,
+    _raw: raw, _other: otherRaw,
+  };
+}
+
+/** The order's charges as they stand on the device, or {error, kind, item} when they cannot be
+ * priced: one derivation (visit.js) for every screen, the summary and the receipt. */
+export function chargesOf(bundle) {
+  const facts = visitFacts(bundle);
+  const derived = deriveVisit(facts);
+  const inputs = { schedule_ids: [facts._raw, facts._other].filter(Boolean).map((s) => s.id),
+    policy_version: bundle.catalogue.policy.version, today: facts.today };
+  if (derived.error) return { ...derived.error, error: derived.error.code, derived, inputs, schedule: facts._raw };
+  return { ...derived.charges, derived, inputs, schedule: facts._raw, warranty: derived.warranty, lateness: derived.lateness };
 }

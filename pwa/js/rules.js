@@ -1,20 +1,33 @@
 // Lateness tiers and warranty decisions on the device, mirrored from server/domain/lateness.py
 // and server/domain/warranty.py, so the engineer sees the tier, the waiver and the reason offline.
 
-export function minutesLate(appointmentStart, arrivedAt) {
-  const seconds = (new Date(arrivedAt) - new Date(appointmentStart)) / 1000;
+import TABLES from "./generated/tables.js";
+
+const DEFAULTS = TABLES.policy_defaults;
+export const LATENESS_REASONS = TABLES.lateness_reasons;
+
+/** Whole minutes after the moment the engineer was due, rounded up; 0 when early or on time. */
+export function minutesLate(due, arrivedAt) {
+  const seconds = (new Date(arrivedAt) - new Date(due)) / 1000;
   return Math.max(0, Math.ceil(seconds / 60));
 }
 
-export function lateness(appointmentStart, arrivedAt, policy = {}) {
-  const tolerance = policy.late_tolerance_minutes ?? 15;
-  const enabled = policy.late_waiver_enabled ?? true;
-  const lateBy = (new Date(arrivedAt) - new Date(appointmentStart)) / 60000;
-  const minutes = minutesLate(appointmentStart, arrivedAt);
+/** When the engineer is late from: the agreed window's end, or a point appointment's time. */
+export function dueAt(appointmentStart, appointmentEnd) {
+  return appointmentEnd && new Date(appointmentEnd) > new Date(appointmentStart) ? appointmentEnd : appointmentStart;
+}
+
+/** Haier's tiers against the window's end, with Midea's waiver switch (domain/lateness.py). */
+export function lateness(appointmentStart, appointmentEnd, arrivedAt, policy = {}) {
+  const tolerance = policy.late_tolerance ?? DEFAULTS.late_tolerance; // seconds
+  const enabled = policy.late_waiver_enabled ?? DEFAULTS.late_waiver_enabled;
+  const due = dueAt(appointmentStart, appointmentEnd);
+  const lateBy = (new Date(arrivedAt) - new Date(due)) / 1000;
+  const minutes = minutesLate(due, arrivedAt);
   if (lateBy <= 0) return { tier: "on_time", minutes: 0, waiver: false, reason: "on_time" };
-  if (lateBy <= tolerance) return { tier: "late_minor", minutes, waiver: false, reason: "late_apologise" };
+  if (lateBy < tolerance) return { tier: "late_minor", minutes, waiver: false, reason: "late_apologise" };
   if (enabled) return { tier: "late_major", minutes, waiver: true, reason: "late_arrival_waiver" };
-  return { tier: "late_major", minutes, waiver: false, reason: "late_waiver_disabled" };
+  return { tier: "late_major", minutes, waiver: false, reason: "late_explain" };
 }
 
 export function addMonths(iso, months) {

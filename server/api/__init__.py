@@ -26,11 +26,12 @@ def init_app(app: Flask, api: Api) -> None:
         follow_ups,
         input_guard,
         orders,
+        policy,
         receipts,
     )
 
     input_guard.init_app(app)
-    for module in (orders, customers, catalogue, receipts, follow_ups, complaints, figures):
+    for module in (orders, customers, catalogue, receipts, follow_ups, complaints, figures, policy):
         api.register_blueprint(module.blp)
     app.register_blueprint(receipts.pages)
 

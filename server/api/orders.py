@@ -14,10 +14,12 @@ from sqlalchemy import case, func, select
 from server.api.schemas.orders import (
     AppointmentInSchema,
     AssignSchema,
+    ManualPriceSchema,
     OrderCreateSchema,
     OrderDetailSchema,
     OrderListArgs,
     OrderPageSchema,
+    RepinSchema,
     StatusInSchema,
 )
 from server.auth.roles import ensure_can_see, is_staff, signed_in, staff_only
@@ -29,6 +31,7 @@ from server.models import (
     Conflict,
     Customer,
     FollowUp,
+    OrderDerivation,
     PartUsed,
     Photo,
     Rating,
@@ -215,6 +218,32 @@ def change_status(body: dict[str, Any], order_id: str) -> dict[str, Any]:
     return order_detail(order)
 
 
+@blp.route("/<order_id>/fee-schedule", methods=["PUT"])
+@staff_only
+@blp.arguments(RepinSchema)
+@blp.response(200, OrderDetailSchema)
+@blp.alt_response(409, description="The order is finished, or pinned to that schedule already")
+def repin(body: dict[str, Any], order_id: str) -> dict[str, Any]:
+    """Pin the order to another published fee schedule, with a reason (the engineer is told)."""
+    order = load_order(order_id)
+    service.repin(db.session, order, body["fee_schedule_id"], body["reason"], current_user, utcnow())
+    db.session.commit()
+    return order_detail(order)
+
+
+@blp.route("/<order_id>/manual-prices", methods=["POST"])
+@staff_only
+@blp.arguments(ManualPriceSchema)
+@blp.response(200, OrderDetailSchema)
+@blp.alt_response(409, description="The order is finished")
+def manual_price(body: dict[str, Any], order_id: str) -> dict[str, Any]:
+    """Approve the price of an item no schedule prices (labour as category/job, or a part)."""
+    order = load_order(order_id)
+    service.approve_manual_price(db.session, order, body, current_user, utcnow())
+    db.session.commit()
+    return order_detail(order)
+
+
 def order_detail(order: ServiceOrder) -> dict[str, Any]:
     """Everything about one order, for the detail answer."""
     session = db.session
@@ -253,5 +282,14 @@ def order_detail(order: ServiceOrder) -> dict[str, Any]:
         deadlines=due,
         breaches=breach_kinds(order, followed, now, policy),
         next_statuses=[s.value for s in states.legal_targets(order.status, role)],
+        derivation=_derivation(order),
     )
     return detail
+
+
+def _derivation(order: ServiceOrder) -> dict[str, Any] | None:
+    row = db.session.get(OrderDerivation, order.id)
+    if row is None:
+        return None
+    return {"derivation": row.derivation, "inputs": row.inputs, "differences": row.differences,
+            "computed_at": row.computed_at.isoformat()}

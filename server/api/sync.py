@@ -15,8 +15,8 @@ from server.api.errors import ApiError
 from server.auth.devices import current_device
 from server.auth.roles import is_staff, signed_in
 from server.extensions import db
-from server.models import Device, utcnow
-from server.sync import clocks
+from server.models import Device, ServicePolicyRecord, utcnow
+from server.sync import clocks, derive
 from server.sync.entities import FieldError, parse_time
 from server.sync.pull import MAX_LIMIT, ResetRequired, pull
 from server.sync.push import paused_collector, push
@@ -46,6 +46,13 @@ def _device_time(value: str | None) -> Any:
                        field="device_time") from error
 
 
+def ensure_policy_record(session: Any) -> None:
+    """Make the service policy record from the configuration, once per installation."""
+    if session.get(ServicePolicyRecord, derive.POLICY_ID) is None:
+        derive.policy_record(session)
+        session.commit()
+
+
 @blp.route("/pull", methods=["GET"])
 @blp.arguments(PullArgs, location="query", as_kwargs=True)
 @signed_in
@@ -56,6 +63,8 @@ def pull_changes(since: int, limit: int | None, device_time: str | None) -> Resp
     now = utcnow()
     offset = clocks.offset_ms(_device_time(device_time), now)
     page_size = limit or int(current_app.config["PULL_PAGE_SIZE"])
+    if since == 0:  # a phone's first pull: the policy record it prices with must exist
+        ensure_policy_record(db.session)
     try:
         page = pull(db.session, user_id=current_user.id, staff=is_staff(), since=since,
                     limit=page_size)

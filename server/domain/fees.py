@@ -5,13 +5,16 @@ Money is integer fen throughout; no floats.
 Rules, in order:
 1. Prices come from the order's pinned schedule; when a second published schedule is given and
    disagrees, the LOWER price applies, line by line, and the line names the schedule that won
-   (ties go to the pinned one). A trade-in credit likewise takes the HIGHER credit (the lower
-   charge), capped at the part's unit price so a trade-in never pays the customer.
+   (ties go to the pinned one). An item neither schedule prices takes the dispatcher's approved
+   manual price for it, if any ("manual_price"); otherwise it is a MissingPrice, never 0.
+   A trade-in credit likewise takes the HIGHER credit (the lower charge), capped at the part's
+   unit price so a trade-in never pays the customer.
 2. In warranty (and the fault not misuse or disaster), every line is shown at its price with
    amount 0 and reason "in_warranty": parts, labour, travel and service fee are all free.
 3. Waivers (免单). Each applicable waiver is listed with its code; one "waiver" line takes off
    the largest amount any of them waives:
-   - "late_arrival": arrived more than `late_tolerance` late, when `late_waiver_enabled`.
+   - "late_arrival": the arrival's lateness decision (lateness.py: the late_major tier against
+     the window's end, with `late_waiver_enabled`) says the waiver applies.
      Scope `policy.late_waiver_scope`: "whole_visit" (default; Midea 超时免单 waives the whole
      visit's repair and parts charges: labour, parts, travel and service fee, net of trade-in) or
      "service_only" (labour, travel and service fee; parts still charged).
@@ -32,7 +35,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from .lateness import late_waiver_applies
+from .lateness import Lateness
 from .policy import SERVICE_ONLY, WHOLE_VISIT, ServicePolicy
 from .warranty import EXCLUDED_CAUSES, Cause, WarrantyDecision
 
@@ -121,7 +124,8 @@ class ChargeInput:
     other_schedule: FeeSchedule | None = None
     travel_applies: bool = False
     service_fee_applies: bool = False
-    lateness_minutes: int | None = None
+    lateness: Lateness | None = None
+    manual: FeeSchedule | None = None  # dispatcher-approved prices for items no schedule has
     previous_repair: PreviousRepair | None = None
     today: date | None = None  # needed only with previous_repair
     schedule_shown: bool = True
@@ -164,7 +168,7 @@ class Charges:
 class _Price:
     unit_fen: int
     schedule: FeeSchedule
-    lowered: bool  # the second schedule's price won
+    reason: str  # schedule_price | lower_of_two_schedules | manual_price
 
 
 def _lowest(
@@ -173,20 +177,24 @@ def _lowest(
     lookup: Callable[[FeeSchedule], int | None],
     pinned: FeeSchedule,
     other: FeeSchedule | None,
+    manual: FeeSchedule | None = None,
 ) -> _Price:
     mine = lookup(pinned)
     theirs = lookup(other) if other is not None else None
     if mine is None and theirs is None:
-        raise MissingPrice(kind, code)
+        approved = lookup(manual) if manual is not None else None
+        if approved is None or manual is None:
+            raise MissingPrice(kind, code)
+        return _Price(approved, manual, "manual_price")
     if theirs is not None and other is not None and (mine is None or theirs < mine):
-        return _Price(theirs, other, True)
+        return _Price(theirs, other, "lower_of_two_schedules")
     assert mine is not None
-    return _Price(mine, pinned, False)
+    return _Price(mine, pinned, "schedule_price")
 
 
 def compute_charges(data: ChargeInput) -> Charges:
     """The lines, waivers and total for one visit (see the module docstring for the rules)."""
-    pinned, other = data.schedule, data.other_schedule
+    pinned, other, manual = data.schedule, data.other_schedule, data.manual
     cause = Cause.parse(data.cause)
     in_warranty = data.warranty.in_warranty if isinstance(data.warranty, WarrantyDecision) else data.warranty
     free = in_warranty and cause not in EXCLUDED_CAUSES
@@ -200,18 +208,18 @@ def compute_charges(data: ChargeInput) -> Charges:
         if free:
             amount, reason = 0, "in_warranty"
         else:
-            amount = price.unit_fen * qty
-            reason = "lower_of_two_schedules" if price.lowered else "schedule_price"
+            amount, reason = price.unit_fen * qty, price.reason
         lines.append(ChargeLine(kind, code, qty, price.unit_fen, amount, reason, price.schedule.version))
 
     if data.job is not None:
         key = (data.category, data.job)
-        price = _lowest("labour", f"{data.category}/{data.job}", lambda s: s.labour.get(key), pinned, other)
+        price = _lowest("labour", f"{data.category}/{data.job}", lambda s: s.labour.get(key), pinned,
+                        other, manual)
         priced(LineKind.LABOUR, data.job, 1, price)
 
     for part in data.parts:
         code = part.code
-        price = _lowest("part", code, _part_price(code), pinned, other)
+        price = _lowest("part", code, _part_price(code), pinned, other, manual)
         priced(LineKind.PART, code, part.qty, price)
         if part.trade_in_old_part and not free:
             credit = _trade_in_credit(code, price.unit_fen, pinned, other)
@@ -278,13 +286,13 @@ def _trade_in_credit(
 def _waivers(data: ChargeInput, cause: Cause, notes: list[Reason]) -> list[tuple[Reason, str]]:
     policy = data.policy
     found: list[tuple[Reason, str]] = []
-    if late_waiver_applies(data.lateness_minutes, policy):
+    if data.lateness is not None and data.lateness.waiver:
         tolerance = int(policy.late_tolerance.total_seconds() // 60)
         found.append(
             (
                 Reason(
                     "late_arrival",
-                    {"minutes": data.lateness_minutes, "tolerance_minutes": tolerance},
+                    {"minutes": data.lateness.minutes, "tolerance_minutes": tolerance},
                 ),
                 policy.late_waiver_scope,
             )
@@ -311,3 +319,28 @@ def _waivers(data: ChargeInput, cause: Cause, notes: list[Reason]) -> list[tuple
     if not data.badge_shown:
         found.append((Reason("badge_not_shown"), WHOLE_VISIT))
     return found
+
+
+@dataclass(frozen=True)
+class ScheduleHeader:
+    """What pinning reads of a published schedule."""
+
+    id: int
+    effective_from: date
+    published: bool
+    compare_with_id: int | None = None
+
+
+def schedule_in_force(headers: Sequence[ScheduleHeader], today: date) -> int | None:
+    """The schedule an order made `today` is pinned to (its comparison comes with it).
+
+    Published and in force by `today`; a schedule that another one in force compares with (the
+    maker's list, say) is a comparison, not the schedule itself. The latest `effective_from`
+    wins, then the newest row. None when nothing is in force: the order cannot be priced.
+    """
+    live = [h for h in headers if h.published and h.effective_from <= today]
+    compared = {h.compare_with_id for h in live if h.compare_with_id is not None}
+    own = [h for h in live if h.id not in compared] or live
+    if not own:
+        return None
+    return max(own, key=lambda h: (h.effective_from, h.id)).id

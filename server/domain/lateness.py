@@ -12,6 +12,10 @@ from .policy import ServicePolicy
 
 Tier = Literal["on_time", "late_minor", "late_major"]
 
+# Why the engineer was late, chosen on arrival (chips on the phone; the record keeps the code).
+LATENESS_REASONS = ("traffic", "previous_job_overran", "address_hard_to_find", "parking",
+                    "part_pickup", "vehicle_trouble", "other")
+
 
 @dataclass(frozen=True)
 class Lateness:
@@ -21,37 +25,48 @@ class Lateness:
     reason: str
 
 
-def minutes_late(appointment_start: datetime, arrived_at: datetime) -> int:
-    """Whole minutes after the appointment start, rounded up; 0 when early or on time."""
-    seconds = (arrived_at - appointment_start).total_seconds()
+def minutes_late(due: datetime, arrived_at: datetime) -> int:
+    """Whole minutes after the moment the engineer was due, rounded up; 0 when early or on time."""
+    seconds = (arrived_at - due).total_seconds()
     return max(0, math.ceil(seconds / 60))
 
 
-def lateness(
-    appointment_start: datetime, arrived_at: datetime, policy: ServicePolicy | None = None
-) -> Lateness:
-    """Tier of an arrival: on time; late up to the tolerance (apologise); later (waiver if on).
+def due_at(appointment_start: datetime, appointment_end: datetime | None = None) -> datetime:
+    """When the engineer is late from: the end of the agreed window, or a point appointment's time.
 
-    Exactly at the tolerance (15 minutes) is still the apologise tier: the documents say "more
-    than 15 minutes" for the stronger remedy.
+    Arriving at 12:10 for a 10:00-12:00 window is 10 minutes late, not 130.
+    """
+    return appointment_end if appointment_end is not None and appointment_end > appointment_start \
+        else appointment_start
+
+
+def lateness(
+    appointment_start: datetime,
+    arrived_at: datetime,
+    policy: ServicePolicy | None = None,
+    *,
+    appointment_end: datetime | None = None,
+) -> Lateness:
+    """Tier of an arrival against the agreed window's end (Haier's tiers, Midea's waiver switch).
+
+    - on time: at or before the window's end;
+    - late_minor: less than `late_tolerance` (15 minutes) after it: apologise;
+    - late_major: `late_tolerance` or more after it: apologise, explain, the manager may follow up;
+      with `late_waiver_enabled` (Midea 超时免单) the visit's charges are waived as well.
+
+    Seconds count: 14:59 after the window is minor, 15:00 is major.
     """
     policy = policy or ServicePolicy()
-    late_by = arrived_at - appointment_start
-    minutes = minutes_late(appointment_start, arrived_at)
+    due = due_at(appointment_start, appointment_end)
+    late_by = arrived_at - due
+    minutes = minutes_late(due, arrived_at)
     if late_by <= timedelta(0):
         return Lateness("on_time", 0, False, "on_time")
-    if late_by <= policy.late_tolerance:
+    if late_by < policy.late_tolerance:
         return Lateness("late_minor", minutes, False, "late_apologise")
     if policy.late_waiver_enabled:
         return Lateness("late_major", minutes, True, "late_arrival_waiver")
-    return Lateness("late_major", minutes, False, "late_waiver_disabled")
-
-
-def late_waiver_applies(minutes: int | None, policy: ServicePolicy) -> bool:
-    """The waiver rule on a recorded lateness in whole minutes (as stored on a visit)."""
-    if minutes is None or not policy.late_waiver_enabled:
-        return False
-    return timedelta(minutes=minutes) > policy.late_tolerance
+    return Lateness("late_major", minutes, False, "late_explain")
 
 
 def must_notify_delay_by(appointment_start: datetime, policy: ServicePolicy | None = None) -> datetime:

@@ -65,6 +65,21 @@ class ServicePolicy:
         """Days after a paid repair within which a repeat repair of this category is free."""
         return self.repeat_repair_window_days_by_category.get(category, self.repeat_repair_window_days)
 
+    def to_mapping(self) -> dict[str, Any]:
+        """The policy as JSON-ready values under its own field names (durations in seconds):
+        what the synced policy record holds and what `from_mapping` reads back."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, timedelta):
+                seconds = value.total_seconds()
+                out[f.name] = int(seconds) if seconds == int(seconds) else seconds
+            elif isinstance(value, Mapping):
+                out[f.name] = dict(value)
+            else:
+                out[f.name] = value
+        return out
+
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> ServicePolicy:
         """Build a policy from configuration; durations as timedelta, seconds, "2h", "15min"."""

@@ -8,8 +8,9 @@ digits and may grow beyond them ("A7K-1000000"), never with extra leading zeros.
 from __future__ import annotations
 
 import re
-from collections.abc import Container
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .decision import Decision
 
@@ -71,3 +72,42 @@ def check_receipt_number(number: str, device_prefix: str, used_numbers: Containe
     if number in used_numbers:
         return Decision.refuse("receipt_number_reused", number=number)
     return Decision.allow("receipt_number_ok", number=number, counter=parsed.counter)
+
+
+# A receipt's line kinds: charges are never negative, credits and waivers never positive.
+CHARGE_KINDS = frozenset({"labour", "part", "travel", "service_fee"})
+CREDIT_KINDS = frozenset({"trade_in", "waiver"})
+
+
+def check_receipt_lines(lines: Sequence[Mapping[str, Any]], total_fen: int) -> Decision:
+    """Do a receipt's lines make sense and add up to its total?
+
+    Each line has a known kind and a quantity of at least 1; a charge line's amount is its unit
+    price times its quantity (0 when free in warranty) and never negative; a credit or waiver is
+    never positive; the total is the lines' sum, never below 0.
+    """
+    if total_fen < 0:
+        return Decision.refuse("negative_total", field="total_fen")
+    running = 0
+    for index, line in enumerate(lines):
+        at = f"lines[{index}]"
+        kind, qty = line.get("kind"), line.get("qty", 1)
+        unit, amount = line.get("unit_fen", 0), line.get("amount_fen")
+        if kind not in CHARGE_KINDS | CREDIT_KINDS:
+            return Decision.refuse("unknown_line_kind", field=f"{at}.kind")
+        if not isinstance(qty, int) or qty < 1:
+            return Decision.refuse("quantity_not_positive", field=f"{at}.qty")
+        if not isinstance(amount, int) or not isinstance(unit, int):
+            return Decision.refuse("invalid_amount", field=f"{at}.amount_fen")
+        if kind in CHARGE_KINDS:
+            if unit < 0 or amount < 0:
+                return Decision.refuse("negative_charge", field=f"{at}.amount_fen")
+            if amount not in (unit * qty, 0) or (amount == 0 and unit * qty != 0
+                                                 and line.get("reason") != "in_warranty"):
+                return Decision.refuse("line_does_not_add_up", field=f"{at}.amount_fen")
+        elif amount > 0:
+            return Decision.refuse("positive_credit", field=f"{at}.amount_fen")
+        running += amount
+    if max(0, running) != total_fen:
+        return Decision.refuse("lines_do_not_add_up", field="total_fen", lines_fen=max(0, running))
+    return Decision.allow("receipt_adds_up")

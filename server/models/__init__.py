@@ -1,7 +1,13 @@
 """Every table of the app; importing this package registers them all with the metadata."""
 
 from server.models.base import Tracked, UTCDateTime, new_id, utcnow
-from server.models.catalogue import FeeSchedule, FeeScheduleItem, Part, WarrantyPolicy
+from server.models.catalogue import (
+    FeeSchedule,
+    FeeScheduleItem,
+    Part,
+    ServicePolicyRecord,
+    WarrantyPolicy,
+)
 from server.models.conflicts import Conflict
 from server.models.notifications import Notification
 from server.models.orders import (
@@ -11,6 +17,7 @@ from server.models.orders import (
     FollowUp,
     LoanerIssue,
     LoanerUnit,
+    OrderDerivation,
     ServiceOrder,
     TimelineEvent,
     Unit,
@@ -50,6 +57,7 @@ __all__ = [
     "LoanerIssue",
     "LoanerUnit",
     "Notification",
+    "OrderDerivation",
     "Part",
     "Passkey",
     "PartUsed",
@@ -64,6 +72,7 @@ __all__ = [
     "Role",
     "RowVersion",
     "ScopeChange",
+    "ServicePolicyRecord",
     "ServiceOrder",
     "Signature",
     "SyncState",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -74,3 +75,15 @@ class WarrantyPolicy(Tracked, db.Model):  # type: ignore[name-defined,misc]
     whole_unit_months: Mapped[int] = mapped_column(Integer, nullable=False)
     main_parts_months: Mapped[int] = mapped_column(Integer, nullable=False)
     main_parts: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+
+
+class ServicePolicyRecord(Tracked, db.Model):  # type: ignore[name-defined,misc]
+    """The service policy in force (one row): every number domain/policy.py names, under its own
+    names, with the service centre's time zone. Synced to every device, read by both sides' rules
+    and by the console's labels; an operator changes it, never the code."""
+
+    __tablename__ = "service_policies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    values: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    timezone: Mapped[str] = mapped_column(String(60), nullable=False, default="Asia/Shanghai")

@@ -41,6 +41,10 @@ class Unit(Tracked, db.Model):  # type: ignore[name-defined,misc]
     serial: Mapped[str] = mapped_column(String(80), nullable=False, default="")
     purchase_date: Mapped[date | None] = mapped_column(Date)
     manufacture_date: Mapped[date | None] = mapped_column(Date)
+    # Earlier repairs the customer paid for, kept by the server from issued receipts (and
+    # imported history): [{order_id, order_number, repaired_on, category, cause, total_fen}].
+    # They travel with the unit so the repeat-repair waiver is decided offline too.
+    paid_repairs: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
 
     customer: Mapped[Customer] = relationship(back_populates="units")
 
@@ -83,6 +87,7 @@ class ServiceOrder(Tracked, db.Model):  # type: ignore[name-defined,misc]
     contacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     departed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    late_reason: Mapped[str] = mapped_column(String(40), nullable=False, default="")
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     handback_reason: Mapped[str] = mapped_column(String(300), nullable=False, default="")
@@ -108,6 +113,9 @@ class ServiceOrder(Tracked, db.Model):  # type: ignore[name-defined,misc]
     total_fen: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     invoice_requested: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     invoice_promised: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # Prices a dispatcher approved for items no schedule prices: [{kind, code, amount_fen,
+    # reason, approved_by_id, approved_at}] (labour codes are "category/job").
+    manual_prices: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
 
     # Set when work arrived for an order no longer in the sender's hands, or other attention.
     flagged: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
@@ -205,3 +213,18 @@ class LoanerIssue(Tracked, db.Model):  # type: ignore[name-defined,misc]
     loaner_id: Mapped[str] = mapped_column(ForeignKey("loaner_units.id"), nullable=False)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OrderDerivation(db.Model):  # type: ignore[name-defined,misc]
+    """The server's own derivation of an order from the facts it holds (domain/visit.py), kept
+    beside what the phone recorded; refreshed whenever those facts change. Not synced: the
+    phone derives its own, and a disagreement becomes a conflict with both."""
+
+    __tablename__ = "order_derivations"
+
+    order_id: Mapped[str] = mapped_column(ForeignKey("service_orders.id"), primary_key=True)
+    derivation: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    # What it was computed with: schedule ids, the policy's version, the visit's day.
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    differences: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

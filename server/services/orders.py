@@ -16,12 +16,14 @@ from sqlalchemy.orm import Session
 from server.api.errors import ApiError
 from server.domain import states
 from server.domain.decision import Decision
+from server.domain.fees import ScheduleHeader, schedule_in_force
 from server.domain.follow_ups import follow_ups_on_transition, on_follow_up_outcome
 from server.domain.intake import IntakeData, Severity, check_intake
 from server.domain.states import OrderStatus
 from server.models import (
     AppointmentChange,
     Customer,
+    FeeSchedule,
     FollowUp,
     LoanerIssue,
     Role,
@@ -34,6 +36,7 @@ from server.push.outbox import enqueue
 from server.services import DbSession
 from server.services.messages import text_for
 from server.services.policy import current_policy, local_today
+from server.sync import derive
 from server.sync.sequence import take_lock
 
 S = OrderStatus
@@ -186,6 +189,7 @@ def create_order(session: DbSession, body: Mapping[str, Any], actor: User, now: 
         session.flush()
     order = ServiceOrder(
         number=next_order_number(session, now),
+        fee_schedule_id=pinned_schedule(session, now),
         customer_id=customer.id,
         unit_id=unit.id,
         status=S.RECEIVED.value,
@@ -202,10 +206,79 @@ def create_order(session: DbSession, body: Mapping[str, Any], actor: User, now: 
     )
     session.add(order)
     session.flush()
-    record(session, order, "received", actor, now, intake_issues=len(issues))
+    record(session, order, "received", actor, now, intake_issues=len(issues),
+           fee_schedule_id=order.fee_schedule_id)
     if body.get("assignee_id") is not None:
         assign(session, order, body["assignee_id"], body.get("assign_reason") or "", actor, now)
+    derive.refresh(plain(session), [order.id], now=now)
     return order
+
+
+# -- pricing ----------------------------------------------------------------------------------
+
+
+def pinned_schedule(session: DbSession, now: datetime) -> int | None:
+    """The schedule in force today (domain rule), which a new order is pinned to for good."""
+    headers = [
+        ScheduleHeader(row.id, row.effective_from, row.published_at is not None, row.compare_with_id)
+        for row in session.scalars(select(FeeSchedule))
+    ]
+    return schedule_in_force(headers, local_today(now))
+
+
+def repin(
+    session: DbSession, order: ServiceOrder, schedule_id: int, reason: str, actor: User, now: datetime
+) -> ServiceOrder:
+    """A dispatcher pins the order to another published schedule, saying why."""
+    if not reason.strip():
+        raise ApiError(422, "reason_required", text_for("reason_required"), "reason")
+    schedule = session.get(FeeSchedule, schedule_id)
+    if schedule is None or schedule.published_at is None:
+        raise ApiError(422, "not_found", "No such published fee schedule.", "fee_schedule_id")
+    if order.status in FINISHED:
+        raise ApiError(409, "order_finished", "The order is finished; its charges stand.", "status")
+    previous = order.fee_schedule_id
+    if previous == schedule.id:
+        raise ApiError(409, "same_schedule", "The order is pinned to this schedule already.",
+                       "fee_schedule_id")
+    order.fee_schedule_id = schedule.id
+    order.updated_by_id = actor.id
+    record(session, order, "fee_schedule_repinned", actor, now, previous=previous,
+           fee_schedule_id=schedule.id, reason=reason)
+    _tell_engineer(session, order, actor, "charges_changed")
+    derive.refresh(plain(session), [order.id], now=now)
+    return order
+
+
+MANUAL_KINDS = ("labour", "part")
+
+
+def approve_manual_price(
+    session: DbSession, order: ServiceOrder, body: Mapping[str, Any], actor: User, now: datetime
+) -> ServiceOrder:
+    """A dispatcher approves the price of an item no schedule prices (the engineer asked)."""
+    kind, code, amount = body["kind"], body["code"].strip(), body["amount_fen"]
+    if kind not in MANUAL_KINDS:
+        raise ApiError(422, "invalid", "A manual price is for labour or a part.", "kind")
+    if kind == "labour" and "/" not in code:
+        raise ApiError(422, "invalid", "Name labour as category/job.", "code")
+    if order.status in FINISHED:
+        raise ApiError(409, "order_finished", "The order is finished; its charges stand.", "status")
+    kept = [p for p in order.manual_prices if not (p.get("kind") == kind and p.get("code") == code)]
+    kept.append({"kind": kind, "code": code, "amount_fen": amount, "reason": body["reason"],
+                 "approved_by_id": actor.id, "approved_at": now.isoformat()})
+    order.manual_prices = kept
+    order.updated_by_id = actor.id
+    record(session, order, "manual_price_approved", actor, now, kind=kind, code=code,
+           amount_fen=amount, reason=body["reason"])
+    _tell_engineer(session, order, actor, "charges_changed")
+    derive.refresh(plain(session), [order.id], now=now)
+    return order
+
+
+def _tell_engineer(session: DbSession, order: ServiceOrder, actor: User, kind: str) -> None:
+    if order.assignee_id is not None and order.assignee_id != actor.id:
+        enqueue(plain(session), order.assignee_id, kind, order.id, title=order.number)
 
 
 # -- assignment and appointment ---------------------------------------------------------------
@@ -314,6 +387,7 @@ def set_appointment(
             title=order.number,
             data={"start": start.isoformat()},
         )
+    derive.refresh(plain(session), [order.id], now=now)
     return change
 
 
@@ -414,6 +488,7 @@ def apply_status(
     record(
         session, order, "status_changed", actor, now, previous=previous, status=target.value, reason=reason
     )
+    derive.refresh(plain(session), [order.id], now=now)
 
 
 # -- follow-up outcome ------------------------------------------------------------------------

@@ -1,24 +1,39 @@
-"""The service policy and the service centre's time zone, as configured for this installation."""
+"""The service policy and the service centre's time zone in force: the synced policy record."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import g
 
 from server.domain.policy import ServicePolicy
+from server.extensions import db
+from server.sync.derive import DEFAULT_TIMEZONE, load_policy
 
-DEFAULT_TIMEZONE = "Asia/Shanghai"
+__all__ = ["DEFAULT_TIMEZONE", "current_policy", "local_day_bounds", "local_today", "local_zone"]
+
+
+def _loaded() -> tuple[ServicePolicy, int, ZoneInfo]:
+    """The record read once per request (an operator's change applies from the next one)."""
+    found: tuple[ServicePolicy, int, ZoneInfo] | None = g.get("_service_policy")
+    if found is None:
+        found = g._service_policy = load_policy(db.session)
+    return found
+
+
+def forget() -> None:
+    """After the record changed inside this request."""
+    g.pop("_service_policy", None)
 
 
 def current_policy() -> ServicePolicy:
-    """The domain defaults overridden by the app's SERVICE_POLICY setting."""
-    return ServicePolicy.from_mapping(current_app.config.get("SERVICE_POLICY") or {})
+    """The policy record's numbers (the configured defaults until an operator changes one)."""
+    return _loaded()[0]
 
 
 def local_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("TIMEZONE") or DEFAULT_TIMEZONE)
+    return _loaded()[2]
 
 
 def local_day_bounds(day: date) -> tuple[datetime, datetime]:

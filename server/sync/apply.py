@@ -8,14 +8,12 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from server.domain import receipts as receipt_rules
 from server.domain.follow_ups import follow_ups_on_transition
-from server.domain.policy import ServicePolicy
 from server.domain.signature import CanonicalFormError, summary_hash
 from server.models import (
     Blob,
@@ -37,7 +35,7 @@ from server.models import (
     utcnow,
 )
 from server.push.outbox import enqueue
-from server.sync import bulk, clocks, scope
+from server.sync import bulk, clocks, derive, scope
 from server.sync.entities import (
     MERGEABLE_TABLES,
     SPECS,
@@ -66,6 +64,10 @@ MAX_LINES = 100
 # Facts whose create needs nothing but checks made in memory: written in bulk, no savepoint.
 FAST_FACTS = frozenset({"timeline_event", "part_used", "photo", "rating", "appointment_change",
                         "payment"})
+
+
+# What an order's derivation (charges, waivers, lateness) is made from, besides the catalogue.
+DERIVED_FROM = frozenset({"order", "part_used", "receipt"})
 
 
 # Editable entities whose field edits may take the fast path (see _fast_update).
@@ -112,6 +114,8 @@ class PushContext:
     deferred_rows: dict[tuple[str, str], Any] = field(default_factory=dict)
     # row history of the rows edited in this chunk, kept current by the fast path
     history: dict[tuple[str, str], list[Delta]] = field(default_factory=dict)
+    # orders whose charge facts this chunk changed: derived again before it commits (derive.py)
+    touched: set[str] = field(default_factory=set)
 
     def get(self, model: Any, key: str) -> Any:
         """A row by primary key, loaded once per batch (the push holds the writers' lock)."""
@@ -151,7 +155,7 @@ def visible_record(ctx: PushContext, raw: Mapping[str, Any]) -> dict[str, Any] |
         return None
     try:
         key: Any = int(entity_id) if spec.pk == "id" and spec.name in (
-            "fee_schedule", "warranty_policy") else entity_id
+            "fee_schedule", "warranty_policy", "service_policy") else entity_id
     except ValueError:
         return None
     obj = ctx.session.get(spec.model, key)
@@ -260,6 +264,8 @@ def _create(ctx: PushContext, spec: EntitySpec, entity_id: str, fields: dict[str
         raise Rejected("out_of_scope", field="order_id")
     if entity_id in ctx.deferred_ids:  # a second create of a fact not yet written
         raise NeedsSavepoint()
+    if spec.name in DERIVED_FROM:
+        ctx.touched.add(order.id)
     maybe = ctx.known_ids.get(spec.name)
     existing = session.get(spec.model, entity_id) if maybe is None or entity_id in maybe else None
     if existing is not None:
@@ -503,6 +509,10 @@ def _receipt(ctx: PushContext, obj: Receipt, fields: dict[str, Any], lines: Any,
                 raise Rejected("invalid_value", field=f"lines[{index}].{name}")
             values[name] = value
         obj.lines.append(ReceiptLine(**values))
+    added_up = receipt_rules.check_receipt_lines(
+        [{k: getattr(line, k) for k in LINE_FIELDS} for line in obj.lines], fields["total_fen"])
+    if not added_up.allowed:
+        raise Rejected(added_up.reason, **dict(added_up.params))
     replaces = fields.get("replaces_id")
     if replaces is not None:
         old = ctx.session.get(Receipt, replaces)
@@ -658,6 +668,8 @@ def _update(ctx: PushContext, spec: EntitySpec, entity_id: str, fields: dict[str
         access = _reference_access(ctx, spec, entity_id)
     if access == scope.NONE:
         raise Rejected("out_of_scope", field="entity_id")
+    if order is not None and spec.name in DERIVED_FROM:
+        ctx.touched.add(order.id)
     if base_version > row.version:
         raise Rejected("base_version_ahead", field="base_version", version=row.version)
     moments = [v for k, v in fields.items() if k in TIME_FIELDS and isinstance(v, datetime)]
@@ -743,7 +755,7 @@ def _follow_ups(ctx: PushContext, row: ServiceOrder, previous: str, target: str,
     counted from the moment the device recorded, which a day offline may put hours back."""
     at = fields.get("completed_at") if target == "completed" else None
     at = at if isinstance(at, datetime) and at <= ctx.now else ctx.now
-    policy = ServicePolicy.from_mapping(current_app.config.get("SERVICE_POLICY") or {})
+    policy = derive.load_policy(ctx.session)[0]
     for due in follow_ups_on_transition(previous, target, at, repair_certain=bool(
             fields.get("repair_certain", row.repair_certain)), policy=policy):
         ctx.session.add(FollowUp(order_id=row.id, kind=due.kind.value, due_at=due.due_from,

@@ -25,6 +25,7 @@ from server.models import (
     Rating,
     Receipt,
     ServiceOrder,
+    ServicePolicyRecord,
     Signature,
     TimelineEvent,
     Unit,
@@ -39,6 +40,8 @@ META = frozenset(
 MAX_TEXT = 20_000
 MAX_JSON_BYTES = 512 * 1024
 MAX_INT = 2**53 - 1
+MAX_QTY = 999
+MAX_FEN = 2**31 - 1
 
 # Order fields whose server value stays when both sides changed them (section 1 of PROTOCOL.md).
 DISPATCHER_OWNED: Mapping[str, frozenset[str]] = {
@@ -46,7 +49,7 @@ DISPATCHER_OWNED: Mapping[str, frozenset[str]] = {
         "assignee_id", "priority", "symptom", "customer_requests", "requested_window_start",
         "requested_window_end", "intake_issues", "cancel_reason", "fee_schedule_id", "number",
         "customer_id", "unit_id", "reopen_count", "flagged", "flag_reason", "assigned_at",
-        "closed_at", "reported_at",
+        "closed_at", "reported_at", "manual_prices",
     }),
     "follow_up": frozenset({"kind", "due_at", "window_end", "order_id"}),
     "customer": frozenset({"name"}),
@@ -111,10 +114,11 @@ SPECS: dict[str, EntitySpec] = {
         EntitySpec("order", ServiceOrder, frozenset({"update"}),
                    server_set=frozenset({"number", "reported_at"})),
         EntitySpec("customer", Customer, frozenset({"update"})),
-        EntitySpec("unit", Unit, frozenset({"update"})),
+        EntitySpec("unit", Unit, frozenset({"update"}), server_set=frozenset({"paid_repairs"})),
         EntitySpec("part", Part, frozenset(), pk="code"),
         EntitySpec("fee_schedule", FeeSchedule, frozenset()),
         EntitySpec("warranty_policy", WarrantyPolicy, frozenset()),
+        EntitySpec("service_policy", ServicePolicyRecord, frozenset()),
         EntitySpec("timeline_event", TimelineEvent, frozenset({"create"}), immutable=True,
                    order_child=True,
                    server_set=frozenset({"received_at", "clock_offset_ms", "time_suspect"})),
@@ -204,6 +208,16 @@ def coerce(column: Column[Any], value: object) -> Any:
     raise FieldError("invalid_value", field)
 
 
+# Numbers that only make sense in a range: money is never negative, a part is fitted at least
+# once (domain/receipts.py checks a receipt's lines add up).
+RANGES: Mapping[tuple[str, str], tuple[int, int]] = {
+    ("part_used", "qty"): (1, MAX_QTY),
+    ("order", "total_fen"): (0, MAX_FEN),
+    ("receipt", "total_fen"): (0, MAX_FEN),
+    ("payment", "amount_fen"): (0, MAX_FEN),
+}
+
+
 def parse_fields(
     spec: EntitySpec, fields: Mapping[str, Any], role: str, op: str
 ) -> dict[str, Any]:
@@ -217,6 +231,9 @@ def parse_fields(
         if name not in allowed:
             raise FieldError("read_only_field", name)
         out[name] = coerce(columns[name], value)
+        bounds = RANGES.get((spec.name, name))
+        if bounds is not None and out[name] is not None and not bounds[0] <= out[name] <= bounds[1]:
+            raise FieldError("out_of_range", name)
     return out
 
 

@@ -131,7 +131,7 @@ def _sources(session: Session, user_id: int, staff: bool, since: int, upto: int,
         if schedules:
             sources.append(list(_rows(session, spec, _window(spec, since, upto, limit)
                                       .where(spec.model.__table__.c.id.in_(schedules)))))
-        for name in ("part", "warranty_policy"):
+        for name in ("part", "warranty_policy", "service_policy"):
             spec = SPECS[name]
             sources.append(list(_rows(session, spec, _window(spec, since, upto, limit))))
     changes = select(ScopeChange).where(

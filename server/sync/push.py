@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from server.models import AppliedMutation, Device, ServiceOrder, User
 from server.sync import apply as applying
-from server.sync import bulk, clocks
+from server.sync import bulk, clocks, derive
 from server.sync.apply import PushContext, Rejected
 from server.sync.entities import SPECS, FieldError, parse_time
 from server.sync.sequence import ACTOR_KEY, LOCKED_KEY, take_lock
@@ -256,8 +256,12 @@ def _note_acknowledged(device: Device, mutations: list[Any]) -> None:
 
 
 def _commit(ctx: PushContext) -> None:
-    """Write the mutation log of what was processed since the last commit, then commit."""
+    """Derive the orders whose facts changed, write the mutation log of what was processed since
+    the last commit, then commit."""
     applying.flush_deferred(ctx)
+    if ctx.touched:
+        derive.refresh(ctx.session, ctx.touched, now=ctx.now)
+        ctx.touched.clear()
     if ctx.log_rows:
         for row in ctx.log_rows:
             result = row["result"]

@@ -273,7 +273,7 @@ def test_device_clock_offset_is_measured_and_future_times_flagged_P24_P25(app, u
 def _receipt(order_id: str, number: str) -> dict[str, Any]:
     return {"order_id": order_id, "number": number, "issued_at": iso(utcnow()),
             "total_fen": 100,
-            "lines": [{"position": 1, "kind": "labour", "amount_fen": 100}]}
+            "lines": [{"position": 1, "kind": "labour", "qty": 1, "unit_fen": 100, "amount_fen": 100}]}
 
 
 def test_receipts_keep_offline_numbers_and_refuse_foreign_or_reused_ones_P21(app, users):

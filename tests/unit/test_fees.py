@@ -1,5 +1,5 @@
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
@@ -14,10 +14,17 @@ from server.domain.fees import (
     PreviousRepair,
     compute_charges,
 )
+from server.domain.lateness import lateness
 from server.domain.policy import ServicePolicy
 from server.domain.warranty import WarrantyDecision
 
 TODAY = date(2026, 11, 25)
+
+
+def late(minutes, policy=None):
+    """An arrival `minutes` after the window's end, judged as domain/lateness.py judges it."""
+    due = datetime(2026, 11, 25, 12, 0, tzinfo=timezone(timedelta(hours=8)))
+    return lateness(due, due + timedelta(minutes=minutes), policy or ServicePolicy())
 
 PINNED = FeeSchedule(
     version="2026-03",
@@ -179,7 +186,7 @@ def test_no_trade_in_line_when_the_part_is_free_in_warranty():
 
 
 def test_late_arrival_over_15_minutes_waives_service_fee():
-    charges = compute_charges(replace(WASHER_VISIT, lateness_minutes=20))
+    charges = compute_charges(replace(WASHER_VISIT, lateness=late(20)))
     assert charges.subtotal_fen == 19500
     assert [(w.code, dict(w.params)) for w in charges.waivers] == [
         ("late_arrival", {"minutes": 20, "tolerance_minutes": 15})
@@ -191,22 +198,22 @@ def test_late_arrival_over_15_minutes_waives_service_fee():
     assert charges.waived_fen == 19500
 
 
-@pytest.mark.parametrize("minutes", [0, 10, 15])
-def test_late_arrival_up_to_15_minutes_is_still_charged(minutes):
-    charges = compute_charges(replace(WASHER_VISIT, lateness_minutes=minutes))
+@pytest.mark.parametrize("minutes", [0, 10, 14])
+def test_late_arrival_under_15_minutes_is_still_charged(minutes):
+    charges = compute_charges(replace(WASHER_VISIT, lateness=late(minutes)))
     assert charges.total_fen == 19500
     assert charges.waivers == ()
 
 
 def test_late_waiver_switched_off_by_the_operator_charges_as_usual():
     policy = ServicePolicy(late_waiver_enabled=False)
-    charges = compute_charges(replace(WASHER_VISIT, lateness_minutes=40, policy=policy))
+    charges = compute_charges(replace(WASHER_VISIT, lateness=late(40, policy), policy=policy))
     assert charges.total_fen == 19500
 
 
 def test_late_waiver_with_service_only_scope_still_charges_parts():
     policy = ServicePolicy(late_waiver_scope="service_only")
-    charges = compute_charges(replace(WASHER_VISIT, lateness_minutes=20, policy=policy))
+    charges = compute_charges(replace(WASHER_VISIT, lateness=late(20, policy), policy=policy))
     assert charges.waived_fen == 6000 + 2000 + 3000
     assert charges.total_fen == 8500
 
@@ -271,7 +278,7 @@ def test_fee_charged_without_the_badge_shown_is_waived():
 
 def test_several_waivers_are_all_listed_but_waive_once():
     charges = compute_charges(
-        replace(WASHER_VISIT, lateness_minutes=30, badge_shown=False, schedule_shown=False)
+        replace(WASHER_VISIT, lateness=late(30), badge_shown=False, schedule_shown=False)
     )
     assert [w.code for w in charges.waivers] == ["late_arrival", "schedule_not_shown", "badge_not_shown"]
     assert len(line(charges, LineKind.WAIVER)) == 1
@@ -281,13 +288,15 @@ def test_several_waivers_are_all_listed_but_waive_once():
 
 def test_whole_visit_waiver_wins_over_a_service_only_one():
     policy = ServicePolicy(late_waiver_scope="service_only")
-    charges = compute_charges(replace(WASHER_VISIT, lateness_minutes=30, badge_shown=False, policy=policy))
+    charges = compute_charges(
+        replace(WASHER_VISIT, lateness=late(30, policy), badge_shown=False, policy=policy)
+    )
     assert line(charges, LineKind.WAIVER)[0].code == "badge_not_shown"
     assert charges.total_fen == 0
 
 
 def test_nothing_to_waive_in_warranty_makes_no_waiver_line():
-    charges = compute_charges(replace(WASHER_VISIT, warranty=True, lateness_minutes=30))
+    charges = compute_charges(replace(WASHER_VISIT, warranty=True, lateness=late(30)))
     assert [w.code for w in charges.waivers] == ["late_arrival"]
     assert line(charges, LineKind.WAIVER) == []
     assert charges.total_fen == 0
@@ -339,7 +348,7 @@ def charge_inputs(draw):
         cause=draw(st.sampled_from(["manufacturing_fault", "misuse", "disaster", "unknown"])),
         travel_applies=draw(st.booleans()),
         service_fee_applies=draw(st.booleans()),
-        lateness_minutes=draw(st.none() | st.integers(0, 120)),
+        lateness=draw(st.none() | st.integers(0, 120).map(late)),
         previous_repair=previous,
         today=TODAY,
         schedule_shown=draw(st.booleans()),
@@ -361,7 +370,7 @@ def test_total_is_never_negative_and_adds_up(data):
 @given(charge_inputs())
 def test_waivers_never_increase_the_total(data):
     without = replace(
-        data, lateness_minutes=None, previous_repair=None, schedule_shown=True, badge_shown=True
+        data, lateness=None, previous_repair=None, schedule_shown=True, badge_shown=True
     )
     assert compute_charges(data).total_fen <= compute_charges(without).total_fen
 

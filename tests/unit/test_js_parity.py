@@ -7,13 +7,14 @@ import random
 import re
 import shutil
 import subprocess
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from server.domain.fees import ChargeInput, FeeSchedule, PartUsed, PreviousRepair, compute_charges
+from server.domain.lateness import Lateness, lateness
 from server.domain.policy import ServicePolicy
 from server.domain.signature import CanonicalFormError, canonical_summary, summary_hash
 
@@ -45,9 +46,12 @@ def schedule(raw: dict[str, Any]) -> FeeSchedule:
     )
 
 
-def python_charges(case: dict[str, Any]) -> dict[str, Any]:
+DUE = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def case_policy(case: dict[str, Any]) -> ServicePolicy:
     pol = case.get("policy", {})
-    policy = ServicePolicy.from_mapping(
+    return ServicePolicy.from_mapping(
         {
             "late_tolerance": timedelta(minutes=pol.get("late_tolerance_minutes", 15)),
             "late_waiver_enabled": pol.get("late_waiver_enabled", True),
@@ -55,6 +59,27 @@ def python_charges(case: dict[str, Any]) -> dict[str, Any]:
             "currency": pol.get("currency", "CNY"),
         }
     )
+
+
+def case_lateness(case: dict[str, Any]) -> Lateness | None:
+    """A case's recorded lateness (minutes after the window's end) as the domain judges it."""
+    minutes = case.get("lateness_minutes")
+    if minutes is None:
+        return None
+    return lateness(DUE, DUE + timedelta(minutes=minutes), case_policy(case))
+
+
+def js_case(case: dict[str, Any]) -> dict[str, Any]:
+    """The case as the phone's rules take it: the lateness decision and ServicePolicy's names."""
+    late = case_lateness(case)
+    out = {k: v for k, v in case.items() if k != "lateness_minutes"}
+    out["lateness"] = None if late is None else {"tier": late.tier, "minutes": late.minutes, "waiver": late.waiver}
+    out["policy"] = case_policy(case).to_mapping()
+    return out
+
+
+def python_charges(case: dict[str, Any]) -> dict[str, Any]:
+    policy = case_policy(case)
     prev = case.get("previous_repair")
     charges = compute_charges(
         ChargeInput(
@@ -70,7 +95,7 @@ def python_charges(case: dict[str, Any]) -> dict[str, Any]:
             cause=case.get("cause", "unknown"),
             travel_applies=case.get("travel_applies", False),
             service_fee_applies=case.get("service_fee_applies", False),
-            lateness_minutes=case.get("lateness_minutes"),
+            lateness=case_lateness(case),
             previous_repair=PreviousRepair(
                 date.fromisoformat(prev["repaired_on"]), prev.get("cause", "unknown"), prev.get("paid", True)
             )
@@ -160,12 +185,12 @@ def random_cases(count: int, seed: int) -> list[dict[str, Any]]:
 
 def test_charges_match_the_server_on_the_shared_fixtures() -> None:
     cases = json.loads(FIXTURES.read_text())
-    assert run_js("charges", cases) == [{"ok": python_charges(c)} for c in cases]
+    assert run_js("charges", [js_case(c) for c in cases]) == [{"ok": python_charges(c)} for c in cases]
 
 
 def test_charges_match_the_server_on_random_visits() -> None:
     cases = random_cases(300, seed=5)
-    js = run_js("charges", cases)
+    js = run_js("charges", [js_case(c) for c in cases])
     for case, got in zip(cases, js, strict=True):
         assert got == {"ok": python_charges(case)}, case
 

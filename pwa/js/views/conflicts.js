@@ -2,10 +2,11 @@
 // on-site fields (dispatcher-owned ones are the dispatcher's to settle). Resolving needs a signal.
 import { h, replace, button, toast } from "../ui.js";
 import { wrap } from "../sync.js";
+import TABLES from "../generated/tables.js";
 
-const DISPATCHER_OWNED = new Set(["assignee_id", "priority", "symptom", "customer_requests", "requested_window_start",
-  "requested_window_end", "intake_issues", "cancel_reason", "fee_schedule_id", "number", "customer_id", "unit_id",
-  "reopen_count", "kind", "due_at", "window_end", "name"]);
+// Fields the dispatcher settles (server/sync/entities.py DISPATCHER_OWNED, generated into the tables):
+// the order's and those of its follow-ups and customer that a conflict card may show.
+const DISPATCHER_OWNED = new Set(Object.values(TABLES.dispatcher_owned).flat());
 
 function show(app, field, value) {
   if (value === null || value === undefined || value === "") return "—";

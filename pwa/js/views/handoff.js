@@ -21,7 +21,7 @@ export async function render(root, app, [id]) {
   const leave = button(app.t("handoff.return"), () => giveBack(), "btn btn--small btn--quiet", { "data-testid": "leave-handoff" });
   replace(root, h("section", { class: "handoff", "data-stage": stage },
     h("header", { class: "handoff__head" }, h("h1", null, app.t("handoff.title")), leave), host));
-  const charges = chargesOf(bundle, app.policy);
+  const charges = chargesOf(bundle);
   const next = async (stageName) => { await app.db.setMeta("handoff_stage", stageName); app.render(); };
 
   if (stage === "summary") {
@@ -32,10 +32,11 @@ export async function render(root, app, [id]) {
         h("h3", null, app.t("handoff.work")), h("p", { class: "prewrap" }, order.diagnosis || "—"),
         parts.length ? [h("h3", null, app.t("parts.title")), h("ul", { class: "plain" }, parts.filter((p) => !p.removed)
           .map((p) => h("li", null, `${app.partName(bundle.catalogue.parts.find((c) => c.code === p.part_code)) || p.part_code} × ${p.qty}`)))] : null),
-      charges.error ? h("p", { class: "error" }, app.t(`charges.${charges.error}`)) : h("div", { class: "card" },
-        h("h3", null, app.t("charges.title")), chargeTable(app, charges, bundle.catalogue.parts),
+      charges.error ? h("p", { class: "error", "data-testid": "price-missing" }, app.t("handoff.not_priced")) : h("div", { class: "card" },
+        h("h3", null, app.t("handoff.your_charges")), chargeTable(app, charges, bundle.catalogue.parts),
         charges.waivers.map((w) => h("p", { class: "waiver-note", "data-waiver": w.code }, app.t(`waiver.${w.code}`, w.params, w.code)))),
-      h("div", { class: "actionbar" }, button(app.t("handoff.to_rating"), () => next("rating"), "btn btn--primary btn--block", { "data-testid": "primary" })));
+      h("div", { class: "actionbar" }, charges.error ? null
+        : button(app.t("handoff.to_rating"), () => next("rating"), "btn btn--primary btn--block", { "data-testid": "primary" })));
   } else if (stage === "rating") {
     const form = ratingForm.mount(host, { t: app.t, lang: app.lang,
       onSubmit: async (r) => {
@@ -54,8 +55,11 @@ export async function render(root, app, [id]) {
       charges, rating: r && { repairQuality: r.repair_quality, serviceAttitude: r.service_attitude, declined: r.declined },
       signedAt });
     const hash = await summaryHash(summary);
+    // Lines by the names the customer knows (the part's, the job's), never by their codes.
+    const labels = Object.fromEntries(charges.lines.map((l) => [l.code, app.lineLabel(l, bundle.catalogue.parts)])
+      .filter(([, name]) => name));
     const form = signatureForm.mount(host, { t: app.t, lang: app.lang, currency: app.currency, summary, summaryHash: hash,
-      signerName: bundle.customer?.name || "",
+      signerName: bundle.customer?.name || "", labels,
       onSubmit: (result) => complete(app, bundle, charges, summary, hash, result).then(() => next("receipt"))
         .catch((e) => toast(app.t(`error.${e.code || "save_failed"}`, {}, String(e.message || e)), "error")),
       onCancel: () => next("rating") });
@@ -90,8 +94,11 @@ async function complete(app, bundle, charges, summary, hash, result) {
   const receiptLines = charges.lines.map((l, i) => ({ position: i + 1, kind: l.kind, code: l.code,
     description: app.lineLabel(l, bundle.catalogue.parts), qty: l.qty, unit_fen: l.unit_fen, amount_fen: l.amount_fen, reason: l.reason }));
   await outbox.commit([
+    // What the customer saw and signed, with what it was priced by: the server derives its own
+    // and keeps both where they differ (server/sync/derive.py).
     await outbox.updateMut("order", order.id, { charges: { lines: summary.charge_lines, subtotal_fen: charges.subtotal_fen,
-      waivers: charges.waivers, notes: charges.notes, currency: charges.currency, schedule_version: charges.schedule.version },
+      waivers: charges.waivers, notes: charges.notes, total_fen: charges.total_fen, currency: charges.currency,
+      schedule_ids: charges.inputs.schedule_ids, policy_version: charges.inputs.policy_version, today: charges.inputs.today },
     total_fen: charges.total_fen }),
     outbox.createMut("signature", { order_id: order.id, signer_name: result.signerName || "", declined: !!result.declined,
       strokes: result.strokes || [], image_sha256: imageSha, summary, summary_hash: hash, signed_at: summary.signed_at }),
@@ -106,6 +113,13 @@ async function complete(app, bundle, charges, summary, hash, result) {
 /** Before the phone goes to the customer: make sure the engineer can take it back. With no passkey
  *  and no unlock PIN yet, the engineer chooses one here: it is the lock screen's PIN (lock.js). */
 async function setup(root, app, id) {
+  const bundle = await loadOrder(id);
+  if (bundle && chargesOf(bundle).error) {
+    // No hand-off without a priced total: the customer would meet a dead end.
+    toast(app.t("handoff.not_priced"), "error");
+    app.go(`#/order/${id}`);
+    return null;
+  }
   const lock = async () => {
     await app.db.setMetaMany({ handoff: id, handoff_stage: "summary" });
     app.render();

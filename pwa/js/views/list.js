@@ -3,27 +3,21 @@
 import { h, replace, button } from "../ui.js";
 import { listOrders } from "../orders.js";
 import { DONE } from "../states.js";
+import { deadlines } from "../service-levels.js";
 
-const HOUR = 3600_000;
-
-/** The next open service-level clock of an order (contact 2 h, on site 48 h, complete 72 h). */
+/** The next open service-level clock of an order, due as server/domain/service_levels.py says
+ * under the synced policy (`app.policy`: ServicePolicy's names, durations in seconds). */
 export function clockOf(order, now = Date.now(), policy = {}) {
   if (DONE.has(order.status)) return null;
   const reported = Date.parse(order.reported_at || "") || now;
-  const contactH = policy.contact_within_hours ?? 2;
-  const onSiteH = policy.on_site_within_hours ?? 48;
-  const completeH = policy.complete_within_hours ?? 72;
+  const due = deadlines(reported, order.requested_window_start, order.completed_at, policy,
+    { requestedWindowEnd: order.requested_window_end });
   let kind;
-  let due;
-  if (!order.contacted_at && ["assigned", "accepted", "reopened"].includes(order.status)) {
-    kind = "contact"; due = reported + contactH * HOUR;
-  } else if (!order.arrived_at && order.status !== "guided_by_phone") {
-    kind = "on_site";
-    due = order.appointment_start ? Date.parse(order.appointment_start) : reported + onSiteH * HOUR;
-  } else {
-    kind = "complete"; due = reported + completeH * HOUR;
-  }
-  return { kind, due, overdue: now > due, minutes: Math.round(Math.abs(due - now) / 60000) };
+  if (!order.contacted_at && ["assigned", "accepted", "reopened"].includes(order.status)) kind = "contact";
+  else if (!order.arrived_at && order.status !== "guided_by_phone") kind = "on_site";
+  else kind = "complete";
+  const at = due[`${kind}_by`].getTime();
+  return { kind, due: at, overdue: now > at, minutes: Math.round(Math.abs(at - now) / 60000) };
 }
 
 export async function render(root, app) {
@@ -33,7 +27,7 @@ export async function render(root, app) {
   const active = orders.filter((o) => !DONE.has(o.status));
   const done = orders.filter((o) => DONE.has(o.status));
   const card = (o) => {
-    const clock = clockOf(o);
+    const clock = clockOf(o, Date.now(), app.policy);
     return h("a", { class: `order-card ${o.flagged ? "order-card--flagged" : ""}`, href: `#/order/${encodeURIComponent(o.id)}`,
       "data-order": o.number },
     h("div", { class: "order-card__time" }, o.appointment_start ? app.clock(o.appointment_start) : "—",

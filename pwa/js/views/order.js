@@ -1,9 +1,9 @@
 // One order, one step at a time: the engineer sees the order's facts and only the legal next
 // moves of its status (states.js), with the primary action at the bottom of the screen.
 import { h, replace, button, field, toast, toLocalInput, fromLocalInput } from "../ui.js";
-import { loadOrder, chargesOf, lateMinutes } from "../orders.js";
-import { legalTargets } from "../states.js";
-import { lateness, decideWarranty } from "../rules.js";
+import { loadOrder, chargesOf, scheduleFor, localDay } from "../orders.js";
+import { lateness, decideWarranty, LATENESS_REASONS } from "../rules.js";
+import { chargeTable } from "./charges.js";
 import * as checklistForm from "../../forms/checklist.js";
 import * as photosForm from "../../forms/photos.js";
 import { photoStrip } from "./photos.js";
@@ -49,7 +49,7 @@ class VisitView {
     const { order, unit, catalogue } = this.bundle;
     const policy = catalogue.warrantyPolicies.find((p) => p.category === unit?.category);
     return decideWarranty({ purchaseDate: unit?.purchase_date, manufactureDate: unit?.manufacture_date,
-      cause: cause || order.cause || "unknown", today: new Date().toISOString().slice(0, 10), policy });
+      cause: cause || order.cause || "unknown", today: localDay(order.arrived_at, catalogue.policy.timezone), policy });
   }
 
   async draw() {
@@ -232,18 +232,43 @@ class VisitView {
   step_departed() {
     const { order } = this.bundle;
     const { outbox } = this.app;
-    const now = new Date().toISOString();
-    const tier = order.appointment_start ? lateness(order.appointment_start, now, this.app.policy) : null;
-    const badge = h("input", { type: "checkbox", name: "badge_shown", checked: true });
+    const policy = this.bundle.catalogue.policy.values;
+    const tier = order.appointment_start
+      ? lateness(order.appointment_start, order.appointment_end, new Date().toISOString(), policy) : null;
+    // Ticked when the engineer shows the badge, and recorded at that moment (一证件).
+    const badge = h("input", { type: "checkbox", name: "badge_shown", checked: !!order.badge_shown });
+    badge.addEventListener("change", async () => {
+      await this.act([await outbox.updateMut("order", order.id, { badge_shown: badge.checked }),
+        await outbox.event(order.id, badge.checked ? "badge_shown" : "badge_unticked", {})]);
+    });
+    let reason = order.late_reason || "";
+    const chips = h("div", { class: "chips", role: "radiogroup", "aria-label": this.t("lateness.reason_title") },
+      LATENESS_REASONS.map((code) => {
+        const chip = h("button", { type: "button", class: `chip${reason === code ? " chip--on" : ""}`, role: "radio",
+          "aria-checked": String(reason === code), "data-reason": code }, this.t(`lateness.reason.${code}`));
+        chip.addEventListener("click", () => {
+          reason = code;
+          for (const c of chips.children) {
+            const on = c.dataset.reason === code;
+            c.classList.toggle("chip--on", on);
+            c.setAttribute("aria-checked", String(on));
+          }
+        });
+        return chip;
+      }));
     const arrive = async () => {
       const at = outbox.nowIso();
-      const late = order.appointment_start ? lateness(order.appointment_start, at, this.app.policy) : null;
-      await this.act([await outbox.event(order.id, "arrived", { lateness_minutes: late?.minutes ?? null, tier: late?.tier ?? null }),
-        await outbox.updateMut("order", order.id, { badge_shown: badge.checked }),
-        await outbox.statusMut(order, "on_site", { milestones: { arrived_at: at } })]);
+      const late = order.appointment_start ? lateness(order.appointment_start, order.appointment_end, at, policy) : null;
+      if (late && late.tier !== "on_time" && !reason) { toast(this.t("lateness.reason_required"), "error"); return; }
+      const fields = late && late.tier !== "on_time" ? { late_reason: reason } : {};
+      await this.act([await outbox.event(order.id, "arrived", { lateness_minutes: late?.minutes ?? null,
+        tier: late?.tier ?? null, late_reason: fields.late_reason || null }),
+      Object.keys(fields).length ? await outbox.updateMut("order", order.id, fields) : null,
+      await outbox.statusMut(order, "on_site", { milestones: { arrived_at: at } })]);
     };
     return { body: h("div", { class: "card" }, h("h2", null, this.t("step.departed")),
       tier ? this.latenessBox(tier) : null,
+      tier && tier.tier !== "on_time" ? h("div", { class: "late-reason" }, h("p", null, this.t("lateness.reason_title")), chips) : null,
       h("label", { class: "check" }, badge, this.t("arrive.badge"))),
     actions: [button(this.t("action.delayed"), () => this.reasonSheet("scheduled", this.t("appointment.delay"), { agreed: true }), "btn"),
       button(this.t("action.arrived"), arrive, "btn btn--primary", { "data-testid": "primary" })] };
@@ -258,12 +283,13 @@ class VisitView {
   step_on_site() {
     const { order, unit, part_used: used, catalogue } = this.bundle;
     const { outbox } = this.app;
-    const minutes = lateMinutes(order);
-    const tier = order.appointment_start && order.arrived_at ? lateness(order.appointment_start, order.arrived_at, this.app.policy) : null;
+    const tier = chargesOf(this.bundle).derived.lateness;
     const cause = h("select", { name: "cause" }, CAUSES.map((c) => h("option", { value: c, selected: c === (order.cause || "unknown") }, this.t(`cause.${c}`))));
     const diagnosis = h("textarea", { name: "diagnosis", rows: 3, value: order.diagnosis || "" });
-    const schedule = catalogue.schedules.find((s) => s.id === order.fee_schedule_id) || catalogue.schedules[0];
-    const jobs = (schedule?.items || []).filter((i) => i.kind === "labour" && (!unit || i.category === unit.category));
+    const schedule = scheduleFor(order, catalogue.schedules);
+    const other = schedule?.compare_with_id ? catalogue.schedules.find((s) => s.id === schedule.compare_with_id) : null;
+    const jobs = [...new Map([...(schedule?.items || []), ...(other?.items || [])]
+      .filter((i) => i.kind === "labour" && (!unit || i.category === unit.category)).map((i) => [i.job, i])).values()];
     const job = h("select", { name: "job_code" }, h("option", { value: "" }, this.t("diagnosis.no_job")),
       jobs.map((j) => h("option", { value: j.job, selected: j.job === order.job_code }, this.app.jobName(j.job))));
     const warrantyBox = h("div", { class: "warranty", "data-testid": "warranty" });
@@ -313,7 +339,7 @@ class VisitView {
     };
     return { body: [
       tier ? this.latenessBox(tier) : null,
-      minutes !== null && tier?.waiver ? h("p", { class: "muted" }, this.t("lateness.waiver_note")) : null,
+      tier?.waiver ? h("p", { class: "muted" }, this.t("lateness.waiver_note")) : null,
       h("div", { class: "card" }, h("h2", null, this.t("step.on_site")),
         field(this.t("diagnosis.cause"), cause), warrantyBox,
         field(this.t("diagnosis.text"), diagnosis), field(this.t("diagnosis.job"), job),
@@ -327,41 +353,76 @@ class VisitView {
     actions: [button(this.t("diagnosis.done"), done, "btn btn--primary", { "data-testid": "primary" })] };
   }
 
+  /** The priced total, or why it cannot be priced (which line) and the way to a manual price. */
+  priceBox(charges) {
+    const { order } = this.bundle;
+    if (!charges.error) {
+      return h("p", { class: "total-line" }, this.t("charges.total"), " ", h("strong", { "data-testid": "total" }, this.app.money(charges.total_fen)));
+    }
+    const item = charges.kind === "labour" ? this.app.jobName(String(charges.item).split("/").pop())
+      : charges.kind === "part" ? this.app.partName(this.bundle.catalogue.parts.find((p) => p.code === charges.item)) || charges.item
+        : this.t(`line.${charges.kind}`, {}, charges.kind || "");
+    const asked = this.bundle.timeline_event.some((e) => e.kind === "price_requested" && e.data?.item === charges.item);
+    return h("div", { class: "notice notice--error", "data-testid": "price-missing" },
+      h("p", null, this.t(`charges.${charges.error}`, { item }, charges.error)),
+      charges.error === "missing_price" ? (asked ? h("p", { class: "muted" }, this.t("charges.price_requested"))
+        : button(this.t("charges.request_price"), async () => this.act([await this.app.outbox.event(order.id, "price_requested",
+          { kind: charges.kind, item: charges.item })]), "btn btn--block", { "data-testid": "request-price" })) : null);
+  }
+
   step_diagnosed() {
     const { order } = this.bundle;
     const inWarranty = order.in_warranty === true;
-    const charges = chargesOf(this.bundle, this.app.policy);
+    const charges = chargesOf(this.bundle);
     const body = h("div", { class: "card" }, h("h2", null, this.t("step.diagnosed")),
       h("div", { class: `warranty warranty--${inWarranty ? "in" : "out"}` },
         h("strong", null, this.t(inWarranty ? "warranty.in" : "warranty.out")),
         h("span", null, this.t(`warranty.reason.${order.warranty_reason}`, {}, order.warranty_reason))),
-      charges.error ? h("p", { class: "error" }, this.t(`charges.${charges.error}`, {}, charges.error))
-        : h("p", { class: "total-line" }, this.t("charges.total"), " ", h("strong", null, this.app.money(charges.total_fen))),
+      this.priceBox(charges),
       button(this.t("repair.needs_part"), () => this.move("awaiting_part", { fields: { repair_outcome: "needs_part" } }), "btn btn--block"),
       button(this.t("repair.take_back"), () => this.move("taken_back", { fields: { repair_outcome: "taken_back" } }), "btn btn--block"));
     const primary = inWarranty
       ? button(this.t("repair.start"), () => this.move("in_repair"), "btn btn--primary", { "data-testid": "primary" })
-      : button(this.t("consent.show"), () => this.move("awaiting_consent", { fields: { schedule_shown: true } }),
-        "btn btn--primary", { "data-testid": "primary" });
+      : button(this.t("consent.show"), () => this.move("awaiting_consent"), "btn btn--primary",
+        { "data-testid": "primary", disabled: charges.error ? true : null });
     return { body, actions: [primary] };
   }
 
+  /** The quote on the customer's own screen: they read it and agree (or not) themselves. */
   step_awaiting_consent() {
     const { outbox } = this.app;
-    const charges = chargesOf(this.bundle, this.app.policy);
-    return { body: h("div", { class: "card" }, h("h2", null, this.t("step.awaiting_consent")), h("p", null, this.t("consent.hint")),
-      charges.error ? null : h("p", { class: "total-line" }, this.t("charges.total"), " ", h("strong", null, this.app.money(charges.total_fen))),
-      h("a", { class: "btn btn--ghost btn--block", href: `#/order/${this.bundle.order.id}/charges` }, this.t("charges.open"))),
-    actions: [button(this.t("consent.declined"), () => this.reasonSheet("completed", this.t("consent.declined")), "btn"),
-      button(this.t("consent.agreed"), async () => this.move("in_repair", { fields: { consent_at: outbox.nowIso(), schedule_shown: true },
-        extra: [await outbox.event(this.bundle.order.id, "consent", { total_fen: charges.total_fen ?? null })] }),
-      "btn btn--primary", { "data-testid": "primary" })] };
+    const { order } = this.bundle;
+    const charges = chargesOf(this.bundle);
+    if (charges.error) {
+      return { body: h("div", { class: "card" }, h("h2", null, this.t("step.awaiting_consent")), this.priceBox(charges)),
+        actions: [button(this.t("consent.declined"), () => this.reasonSheet("completed", this.t("consent.declined")), "btn")] };
+    }
+    const agree = async () => {
+      const at = outbox.nowIso();
+      await this.move("in_repair", { fields: { consent_at: at, schedule_shown: true },
+        extra: [await outbox.event(order.id, "schedule_shown", { schedule_ids: charges.inputs.schedule_ids }),
+          await outbox.event(order.id, "consent", { total_fen: charges.total_fen, lines: charges.lines,
+            schedule_ids: charges.inputs.schedule_ids, policy_version: charges.inputs.policy_version })] });
+    };
+    return { body: h("div", { class: "card quote", "data-testid": "quote" },
+      h("h2", null, this.t("quote.title")), h("p", null, this.t("quote.hint")),
+      chargeTable(this.app, charges, this.bundle.catalogue.parts),
+      charges.waivers.length ? h("ul", { class: "plain" }, charges.waivers.map((w) => h("li", { class: "waiver-note", "data-waiver": w.code },
+        this.t(`waiver.${w.code}`, w.params, w.code)))) : null,
+      h("p", { class: "muted" }, this.t("quote.schedule", { name: charges.schedule?.name || "" }))),
+    actions: [button(this.t("quote.decline"), () => this.reasonSheet("completed", this.t("consent.declined")), "btn"),
+      button(this.t("quote.agree", { total: this.app.money(charges.total_fen) }), agree, "btn btn--primary", { "data-testid": "primary" })] };
   }
 
   step_in_repair() {
     const { order } = this.bundle;
     const { outbox } = this.app;
-    const tested = h("input", { type: "checkbox", name: "repair_certain", checked: order.repair_certain !== false });
+    // Ticked when the engineer has run the unit (三到位), recorded at that moment; unticked, a
+    // follow-up call is due 2-3 hours later.
+    const tested = h("input", { type: "checkbox", name: "repair_certain", checked: false });
+    tested.addEventListener("change", async () => {
+      if (tested.checked) await outbox.commit([await outbox.event(order.id, "test_run", {})]);
+    });
     if (order.repair_outcome === "fixed_on_site") {
       return { body: h("div", { class: "card" }, h("h2", null, this.t("repair.fixed_title")), h("p", null, this.t("handoff.hint"))),
         actions: [button(this.t("repair.change"), async () => this.act([await outbox.updateMut("order", order.id, { repair_outcome: "" })]), "btn"),

@@ -7,7 +7,7 @@ export async function render(root, app, [id]) {
   const bundle = await loadOrder(id);
   const receipt = bundle?.receipt[0];
   if (!receipt) { app.go(bundle ? `#/order/${id}` : "#/"); return null; }
-  const charges = chargesOf(bundle, app.policy);
+  const charges = chargesOf(bundle);
   const host = h("div", { class: "receipt-host" });
   replace(root, h("section", { class: "receipt-view" },
     h("div", { class: "order-head__top" }, h("a", { href: `#/order/${id}`, class: "back", "aria-label": app.t("nav.back") }, "‹"),

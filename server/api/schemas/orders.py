@@ -85,6 +85,18 @@ class AppointmentInSchema(Schema):
     confirmed = fields.Boolean()
 
 
+class RepinSchema(Schema):
+    fee_schedule_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=300))
+
+
+class ManualPriceSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(["labour", "part"]))
+    code = fields.String(required=True, validate=validate.Length(min=1, max=81))
+    amount_fen = fields.Integer(required=True, validate=validate.Range(min=0, max=10_000_000))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=300))
+
+
 class StatusInSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
     reason = fields.String(load_default="", validate=validate.Length(max=300))
@@ -221,8 +233,17 @@ class OrderDetailSchema(Schema):
     badge_shown = fields.Boolean()
     schedule_shown = fields.Boolean()
     fee_schedule_id = fields.Integer(allow_none=True)
-    charges = fields.Dict()
+    charges = fields.Dict(
+        metadata={"description": "the charges the phone recorded: what the customer saw and signed"}
+    )
     total_fen = fields.Integer()
+    late_reason = fields.String()
+    manual_prices = fields.List(fields.Dict())
+    derivation = fields.Dict(
+        allow_none=True,
+        metadata={"description": "the server's own derivation from the facts it holds: {derivation: "
+                  "{lateness, warranty, charges, error}, inputs, differences, computed_at}"},
+    )
     invoice_requested = fields.Boolean()
     invoice_promised = fields.Boolean()
     flagged = fields.Boolean()

@@ -68,6 +68,7 @@ class UnitSchema(Schema):
     serial = fields.String()
     purchase_date = fields.Date(allow_none=True)
     manufacture_date = fields.Date(allow_none=True)
+    paid_repairs = fields.List(fields.Dict())
     version = fields.Integer()
 
 
