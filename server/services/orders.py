@@ -269,7 +269,7 @@ def approve_manual_price(
                  "approved_by_id": actor.id, "approved_at": now.isoformat()})
     order.manual_prices = kept
     order.updated_by_id = actor.id
-    record(session, order, "manual_price_approved", actor, now, kind=kind, code=code,
+    record(session, order, "manual_price_approved", actor, now, item_kind=kind, code=code,
            amount_fen=amount, reason=body["reason"])
     _tell_engineer(session, order, actor, "charges_changed")
     derive.refresh(plain(session), [order.id], now=now)

@@ -37,6 +37,7 @@ from server.models import (
     Part,
     RowVersion,
     ServiceOrder,
+    ServicePolicyRecord,
     TimelineEvent,
     Unit,
     WarrantyPolicy,
@@ -101,6 +102,8 @@ def server_scope(user_id: int | None) -> dict[tuple[str, str], int]:
         out[("part", part.code)] = part.version
     for policy in session.scalars(select(WarrantyPolicy)):
         out[("warranty_policy", str(policy.id))] = policy.version
+    for record in session.scalars(select(ServicePolicyRecord)):  # every device prices with it
+        out[("service_policy", str(record.id))] = record.version
     schedules = select(FeeSchedule) if user_id is None else select(FeeSchedule).where(
         FeeSchedule.id.in_(scope_schedule_ids(session, user_id)))
     for schedule in session.scalars(schedules):

@@ -73,7 +73,9 @@ def js_case(case: dict[str, Any]) -> dict[str, Any]:
     """The case as the phone's rules take it: the lateness decision and ServicePolicy's names."""
     late = case_lateness(case)
     out = {k: v for k, v in case.items() if k != "lateness_minutes"}
-    out["lateness"] = None if late is None else {"tier": late.tier, "minutes": late.minutes, "waiver": late.waiver}
+    out["lateness"] = (
+        None if late is None else {"tier": late.tier, "minutes": late.minutes, "waiver": late.waiver}
+    )
     out["policy"] = case_policy(case).to_mapping()
     return out
 
