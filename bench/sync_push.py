@@ -46,13 +46,36 @@ def seed(uri: str) -> dict[str, list[str]]:
     """Two engineers with 40 orders each: `eng` is measured, `warm` warms the server up."""
     from server import create_app
     from server.extensions import db
-    from server.models import Customer, Part, Role, ServiceOrder, Unit, User, utcnow
+    from server.models import (
+        Customer,
+        FeeSchedule,
+        FeeScheduleItem,
+        Part,
+        Role,
+        ServiceOrder,
+        Unit,
+        User,
+        WarrantyPolicy,
+        utcnow,
+    )
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "bench"})
     out: dict[str, list[str]] = {}
     with app.app_context():
         db.create_all()
         db.session.add(Part(code="PUMP-1", name="Drain pump", category="washing_machine"))
+        db.session.add(WarrantyPolicy(category="washing_machine", whole_unit_months=12,
+                                      main_parts_months=36, main_parts=[]))
+        # Every order is pinned to a schedule that prices its jobs and parts: each push derives
+        # the touched orders' charges (server/sync/derive.py) inside the measured path.
+        schedule = FeeSchedule(
+            version=1, name="bench", effective_from=date(2026, 1, 1), published_at=utcnow(),
+            travel_fen=3000, service_fee_fen=2000,
+            items=[FeeScheduleItem(kind="labour", category="washing_machine", job=f"J{j}",
+                                   amount_fen=5000 + j) for j in range(7)]
+            + [FeeScheduleItem(kind="part", part_code="PUMP-1", amount_fen=7000)])
+        db.session.add(schedule)
+        db.session.flush()
         for name in ("eng", "warm"):
             engineer = User(username=name, display_name=name, role=Role.ENGINEER)
             engineer.set_password("pw")
@@ -65,6 +88,7 @@ def seed(uri: str) -> dict[str, list[str]]:
                             model="MG100", serial=f"SN{name}{i}", purchase_date=date(2025, 1, 1))
                 order = ServiceOrder(number=f"SO-{name}-{i:06d}", customer=customer, unit=unit,
                                      status="assigned", assignee_id=engineer.id,
+                                     fee_schedule_id=schedule.id,
                                      reported_at=utcnow() - timedelta(days=1, hours=2))
                 db.session.add(order)
                 db.session.flush()

@@ -126,6 +126,17 @@ export function visitFacts(bundle, now = null) {
 /** The order's charges as they stand on the device, or {error, kind, item} when they cannot be
  * priced: one derivation (visit.js) for every screen, the summary and the receipt. */
 export function chargesOf(bundle) {
+  const { order } = bundle;
+  const issued = bundle.receipt.some((r) => !r.voided_at);
+  if (issued && order.charges?.lines) {
+    // Receipted: every screen shows what the customer saw, signed and was given, never a recomputation.
+    const schedule = scheduleFor(order, bundle.catalogue.schedules);
+    return { ...order.charges, waivers: order.charges.waivers || [], notes: order.charges.notes || [],
+      total_fen: order.total_fen, recorded: true, schedule, inputs: { schedule_ids: order.charges.schedule_ids || [],
+        policy_version: order.charges.policy_version ?? null, today: order.charges.today || null },
+      warranty: { in_warranty: order.in_warranty === true, reason: order.warranty_reason || "" },
+      derived: { lateness: null, warranty: null, charges: order.charges, error: null }, lateness: null };
+  }
   const facts = visitFacts(bundle);
   const derived = deriveVisit(facts);
   const inputs = { schedule_ids: [facts._raw, facts._other].filter(Boolean).map((s) => s.id),

@@ -44,13 +44,15 @@ const dayBefore = (iso) => new Date(Date.parse(`${iso}T00:00:00Z`) - 86400000).t
 export function decideWarranty({ purchaseDate, manufactureDate, cause, today, policy, partCode = null }) {
   const why = ["flood", "fire", "lightning"].includes(cause) ? "disaster" : (cause || "unknown");
   const params = { category: policy?.category || "" };
+  if (partCode !== null && partCode !== undefined) params.part_code = partCode;
   if (!policy) return { inWarranty: false, reason: "no_warranty_policy", params, expiresOn: null };
   let start;
   if (purchaseDate) {
     if (purchaseDate > today) return { inWarranty: false, reason: "purchase_date_in_future", params, expiresOn: null };
     start = purchaseDate; params.basis = "purchase_date";
   } else if (manufactureDate) {
-    start = addMonths(manufactureDate, policy.manufacture_grace_months ?? 3); params.basis = "manufacture_date";
+    params.grace_months = policy.manufacture_grace_months ?? 3;
+    start = addMonths(manufactureDate, params.grace_months); params.basis = "manufacture_date";
   } else {
     return { inWarranty: false, reason: "purchase_date_unknown", params, expiresOn: null };
   }

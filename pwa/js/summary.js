@@ -10,11 +10,30 @@ export class CanonicalFormError extends Error {
   constructor(code, path) { super(`${code} at ${path}`); this.code = code; this.path = path; }
 }
 
+// The one ISO-8601 form both sides read (server/domain/signature.py has the same patterns).
+const ZONED_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$/;
+const NAIVE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?$/;
+
 export function formatUtc(value) {
-  const date = value instanceof Date ? value : new Date(value);
-  if (typeof value === "string" && !/(Z|[+-]\d{2}:?\d{2})$/i.test(value)) throw new CanonicalFormError("naive_datetime", "signed_at");
-  if (Number.isNaN(date.getTime())) throw new CanonicalFormError("invalid_time", "signed_at");
-  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw new CanonicalFormError("invalid_time", "signed_at");
+    return value.toISOString().replace(/\.\d{3}Z$/, "Z");
+  }
+  if (typeof value !== "string") throw new CanonicalFormError("invalid_time", "signed_at");
+  if (NAIVE_TIME.test(value)) throw new CanonicalFormError("naive_datetime", "signed_at");
+  const m = ZONED_TIME.exec(value);
+  if (!m || Number(m[1]) < 1000) throw new CanonicalFormError("invalid_time", "signed_at");
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] || "0"].map(Number);
+  const zone = m[7] === "Z" ? "+00:00" : m[7].length === 5 ? `${m[7].slice(0, 3)}:${m[7].slice(3)}` : m[7];
+  const [zh, zm] = [Number(zone.slice(1, 3)), Number(zone.slice(4, 6))];
+  // A real calendar day and clock time (Date would roll 30 February over into March).
+  const daysIn = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > daysIn || hour > 23 || minute > 59 || second > 59 || zh > 23 || zm > 59) {
+    throw new CanonicalFormError("invalid_time", "signed_at");
+  }
+  const offset = (zone[0] === "-" ? -1 : 1) * (zh * 60 + zm);
+  const utc = Date.UTC(year, month - 1, day, hour, minute, second) - offset * 60000;
+  return new Date(utc).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
 function canon(value, path) {
@@ -47,7 +66,8 @@ export function canonicalSummary(summary) {
   if (missing.length) throw new CanonicalFormError("missing_field", missing[0]);
   const unknown = keys.filter((k) => !FIELDS.includes(k)).sort();
   if (unknown.length) throw new CanonicalFormError("unknown_field", unknown[0]);
-  const value = canon(summary, "");
+  const value = {};
+  for (const key of [...FIELDS].sort()) value[key] = canon(summary[key], key);
   value.signed_at = formatUtc(summary.signed_at);
   return new TextEncoder().encode(JSON.stringify(value));
 }

@@ -29,7 +29,7 @@ class ConflictListArgs(Schema):
 
 
 class ResolveBody(Schema):
-    choice = fields.String(required=True, validate=validate.OneOf(("server", "device", "value")))
+    choice = fields.String(required=True, validate=validate.OneOf(("server", "device", "value", "refund")))
     value = fields.Raw(load_default=None, allow_none=True)
 
 

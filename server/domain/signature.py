@@ -69,10 +69,20 @@ def format_utc(moment: datetime) -> str:
     return _time(moment, "time")
 
 
+# The one ISO-8601 form both sides read: a calendar date, hours and minutes, optional seconds and
+# fraction, and a zone (Z or +HH:MM / +HHMM). Without the zone it is naive; anything else is no time.
+_ZONED_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})")
+_NAIVE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?")
+
+
 def _time(value: object, path: str) -> str:
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, str):
+        if _NAIVE_TIME.fullmatch(value):
+            raise CanonicalFormError("naive_datetime", path)
+        if not _ZONED_TIME.fullmatch(value) or int(value[:4]) < 1000:
+            raise CanonicalFormError("invalid_time", path)
         try:
             moment = datetime.fromisoformat(value)
         except ValueError:
@@ -103,10 +113,10 @@ def _canonical(value: object, path: str) -> Any:
         return value.isoformat()
     if isinstance(value, Mapping):
         out: dict[str, Any] = {}
-        for key, item in value.items():
+        for key in sorted(value, key=str):  # in key order: the first fault is the same one JS finds
             if not isinstance(key, str) or not _KEY.fullmatch(key):
                 raise CanonicalFormError("invalid_key", f"{path}.{key}")
-            out[key] = _canonical(item, f"{path}.{key}")
+            out[key] = _canonical(value[key], f"{path}.{key}")
         return out
     if isinstance(value, list | tuple):
         return [_canonical(item, f"{path}[{i}]") for i, item in enumerate(value)]
@@ -120,7 +130,7 @@ def canonical_summary(order_summary: Mapping[str, Any]) -> bytes:
         raise CanonicalFormError("missing_field", missing[0])
     if unknown := sorted(keys - FIELDS):
         raise CanonicalFormError("unknown_field", str(unknown[0]))
-    value = {key: _canonical(order_summary[key], key) for key in FIELDS}
+    value = {key: _canonical(order_summary[key], key) for key in sorted(FIELDS)}
     value["signed_at"] = _time(order_summary["signed_at"], "signed_at")
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
     return text.encode("utf-8")

@@ -11,7 +11,11 @@ from server.models import Conflict, ServiceOrder
 from server.sync.entities import SPECS, FieldError, coerce, json_ready, record_of
 from server.sync.sequence import ACTOR_KEY
 
-CHOICES = ("server", "device", "value")
+CHOICES = ("server", "device", "value", "refund")
+# A charges conflict (derive.py): "device" accepts what the customer saw and signed; "server"
+# voids that receipt for the engineer to reissue at the server's figures; "refund" keeps the
+# receipt and records what is owed back to the customer.
+CHARGES_CHOICES = ("device", "server", "refund")
 
 
 class ResolveError(Exception):
@@ -41,7 +45,10 @@ def resolve(session: Session, conflict: Conflict, *, user_id: int, staff: bool, 
     """Record the choice and write the chosen value; returns the entity's record after it."""
     if conflict.resolved_at is not None:
         raise ResolveError(409, "already_resolved", "This conflict was resolved already.")
-    if choice not in CHOICES or (choice == "value" and conflict.kind != "field"):
+    if conflict.kind == "charges" and choice not in CHARGES_CHOICES:
+        raise ResolveError(422, "invalid", "Choose device, server or refund.", "choice")
+    if choice not in CHOICES or (choice == "value" and conflict.kind != "field") or (
+            choice == "refund" and conflict.kind != "charges"):
         raise ResolveError(422, "invalid", "Choose server, device or value.", "choice")
     if not may_resolve(session, conflict, user_id=user_id, staff=staff):
         raise ResolveError(403, "forbidden", "Only a dispatcher may resolve this conflict.")
@@ -51,7 +58,9 @@ def resolve(session: Session, conflict: Conflict, *, user_id: int, staff: bool, 
     session.info[ACTOR_KEY] = (user_id, device_id)
     try:
         chosen: Any
-        if conflict.kind == "field":
+        if conflict.kind == "charges" and isinstance(row, ServiceOrder):
+            chosen = _settle_charges(session, conflict, row, choice, now)
+        elif conflict.kind == "field":
             chosen = {"server": conflict.server_value, "device": conflict.device_value}.get(
                 choice, value)
             if row is not None and conflict.field in columns:
@@ -79,6 +88,43 @@ def resolve(session: Session, conflict: Conflict, *, user_id: int, staff: bool, 
         session.flush()
         conflict.resolution_version = row.version if row is not None else None
         session.flush()
+        after_settling(session, conflict, now)
     finally:
         session.info.pop(ACTOR_KEY, None)
     return record_of(spec, row) if spec is not None and row is not None else None
+
+
+def _settle_charges(session: Session, conflict: Conflict, order: ServiceOrder, choice: str,
+                    now: datetime) -> dict[str, Any]:
+    """What settling a charges conflict does; the customer's receipt is never edited."""
+    from server.models import Receipt, TimelineEvent
+
+    phone = conflict.device_value or {}
+    server = (conflict.server_value or {}).get("charges") or {}
+    receipt_info = phone.get("receipt") or {}
+    receipt = session.get(Receipt, receipt_info.get("id")) if receipt_info.get("id") else None
+    outcome: dict[str, Any] = {"choice": choice}
+    if choice == "server" and receipt is not None and receipt.voided_at is None:
+        receipt.voided_at = now
+        receipt.void_reason = "charges_differ_reissue"
+        order.charges = {**server, "settled_by_conflict": conflict.id}
+        order.total_fen = int(server.get("total_fen") or 0)
+        order.flagged, order.flag_reason = True, "receipt_reissue_due"
+        outcome["voided_receipt"] = receipt.number
+    elif choice == "refund":
+        owed = max(0, int(phone.get("total_fen") or 0) - int(server.get("total_fen") or 0))
+        outcome["refund_fen"] = owed
+        order.flagged, order.flag_reason = (True, "refund_due") if owed else (False, "")
+    else:
+        order.flagged, order.flag_reason = False, ""
+    session.add(TimelineEvent(order_id=order.id, kind="charges_settled", at=now, received_at=now,
+                              data={**outcome, "conflict_id": conflict.id}))
+    return outcome
+
+
+def after_settling(session: Session, conflict: Conflict, now: datetime) -> None:
+    """A settled charges conflict: derive the order again from what now stands."""
+    if conflict.kind == "charges" and conflict.order_id:
+        from server.sync import derive
+
+        derive.refresh(session, [conflict.order_id], now=now)

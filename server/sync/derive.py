@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from server.domain import fees
@@ -206,8 +206,10 @@ def refresh(session: Session, order_ids: Iterable[str], *, now: datetime | None 
     for part in _chunked(session, select(PartUsed).where(PartUsed.removed.is_(False))
                          .order_by(PartUsed.id), PartUsed.order_id, ids):
         parts.setdefault(part.order_id, []).append(part)
-    kept = {d.order_id: d for d in _chunked(session, select(OrderDerivation),
-                                            OrderDerivation.order_id, ids)}
+    table = OrderDerivation.__table__
+    kept = {r.order_id: r for r in _rows(session, select(table), table.c.order_id, ids)}
+    fresh: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
     receipts: dict[str, Receipt] = {}
     for receipt in _chunked(session, select(Receipt).where(Receipt.voided_at.is_(None))
                             .order_by(Receipt.issued_at), Receipt.order_id, ids):
@@ -220,17 +222,33 @@ def refresh(session: Session, order_ids: Iterable[str], *, now: datetime | None 
                                  catalogue, policy, zone, now)
         derivation = derive_visit(facts)
         inputs["policy_version"] = policy_version
-        row = kept.get(order_id)
-        if row is None:
-            row = OrderDerivation(order_id=order_id)
-            session.add(row)
         receipt = receipts.get(order_id)
         found = _compare(session, order, receipt, derivation, inputs)
         _note_paid_repair(order, units.get(order.unit_id), receipt, zone)
-        if row.derivation != derivation or row.inputs != inputs or row.differences != found:
-            row.derivation, row.inputs, row.differences, row.computed_at = \
-                derivation, inputs, found, now
+        values = {"order_id": order_id, "derivation": derivation, "inputs": inputs,
+                  "differences": found, "computed_at": now}
+        row = kept.get(order_id)
+        if row is None:
+            fresh.append(values)
+        elif (row.derivation, row.inputs, row.differences) != (derivation, inputs, found):
+            changed.append({f"b_{k}": v for k, v in values.items()})
     session.flush()
+    # Written with Core in one statement each: the table is the server's own bookkeeping (not
+    # synced, no sequence numbers), and a day's push derives dozens of orders.
+    conn = session.connection()
+    if fresh:
+        conn.execute(insert(table), fresh)
+    if changed:
+        conn.execute(update(table).where(table.c.order_id == bindparam("b_order_id")).values(
+            {k: bindparam(f"b_{k}") for k in ("derivation", "inputs", "differences", "computed_at")}),
+            changed)
+
+
+def _rows(session: Session, query: Any, column: Any, keys: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for start in range(0, len(keys), 500):
+        out.extend(session.execute(query.where(column.in_(keys[start:start + 500]))))
+    return out
 
 
 def _chunked(session: Session, query: Any, column: Any, keys: list[Any]) -> list[Any]:
@@ -290,11 +308,12 @@ def _compare(session: Session, order: ServiceOrder, receipt: Receipt | None,
         found.append("schedule_outdated")
     device_value = {**phone, "differences": found}
     server_value = {"charges": server, "error": derivation.get("error"), **inputs}
-    open_conflict = session.scalar(select(Conflict).where(
-        Conflict.kind == "charges", Conflict.order_id == order.id, Conflict.resolved_at.is_(None)))
-    if open_conflict is not None and open_conflict.device_value == device_value \
-            and open_conflict.server_value == server_value:
-        return found
+    earlier = list(session.scalars(select(Conflict).where(
+        Conflict.kind == "charges", Conflict.order_id == order.id)))
+    if any(c.device_value == device_value and c.server_value == server_value
+           and c.resolution != "replaced" for c in earlier):
+        return found  # raised already, or settled by a dispatcher: not raised again
+    open_conflict = next((c for c in earlier if c.resolved_at is None), None)
     if open_conflict is not None:  # the facts moved on: the newer comparison replaces it
         open_conflict.resolved_at = utcnow()
         open_conflict.resolution = "replaced"

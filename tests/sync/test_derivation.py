@@ -19,6 +19,7 @@ from server.models import (
     Part,
     Receipt,
     ServiceOrder,
+    TimelineEvent,
     Unit,
     WarrantyPolicy,
     utcnow,
@@ -399,3 +400,28 @@ def test_the_policy_record_changes_the_servers_numbers_and_reaches_the_phone(app
     phone.pull()
     [record] = [row for (entity, _), row in phone.rows.items() if entity == "service_policy"]
     assert record["values"]["late_tolerance"] == 600
+
+
+def test_a_dispatcher_settles_a_charges_conflict_by_voiding_for_a_reissue_or_by_a_refund(app, users):
+    schedule_id = catalogue(app, pump_fen=12_000, maker_pump_fen=10_000)
+    order_id = out_of_warranty_order(app, users["eng1"], schedule_id)
+    receipt_id = sign_off(phone_of(app), order_id, charge_lines(12_000), prefix_of(app))
+    with app.app_context():
+        [conflict] = db.session.scalars(select(Conflict).where(Conflict.kind == "charges"))
+        conflict_id = conflict.id
+    api = sign_in(app, "dispatcher")
+    wrong = api.post(f"/api/conflicts/{conflict_id}/resolve", json={"choice": "value", "value": 1})
+    assert wrong.status_code == 422 and wrong.get_json()["error"]["field"] == "choice"
+    refund = api.post(f"/api/conflicts/{conflict_id}/resolve", json={"choice": "refund"})
+    assert refund.status_code == 200, refund.get_json()
+    with app.app_context():
+        order = db.session.get(ServiceOrder, order_id)
+        assert (order.flagged, order.flag_reason) == (True, "refund_due")
+        assert db.session.get(Receipt, receipt_id).voided_at is None  # the customer's copy stands
+        settled = [e for e in db.session.scalars(select(TimelineEvent).where(
+            TimelineEvent.order_id == order_id, TimelineEvent.kind == "charges_settled"))]
+        assert settled[0].data["refund_fen"] == 2_000
+        # settled once: the same disagreement is not raised again
+        derive.refresh(db.session, [order_id])
+        db.session.commit()
+        assert len(db.session.scalars(select(Conflict).where(Conflict.kind == "charges")).all()) == 1

@@ -10,9 +10,6 @@ together by test_js_parity.py.
 
 Every date and time is drawn from fixed ranges: nothing here reads today's date. Node is required:
 without it these tests fail, they never skip.
-
-KNOWN_GAPS lists the differences still open between the two sides (each one is described there and
-checked, as still open, by a strict xfail test): the main comparisons leave exactly those out.
 """
 
 from __future__ import annotations
@@ -107,23 +104,6 @@ def millis(moment: datetime | None) -> int | None:
     return None if moment is None else (moment - EPOCH) // MS
 
 
-# --- the documented differences still open -----------------------------------------------------
-
-# Each gap: what differs, and cases that show it. The main tests leave exactly these out; the
-# strict xfail tests at the end fail (XPASS) once a side is fixed, so the gap is removed here too.
-KNOWN_GAPS = {
-    # pwa/js/rules.js decideWarranty leaves out two params domain/warranty.py gives: `part_code`
-    # (when a part is asked about) and `grace_months` (when the warranty runs from manufacture).
-    "warranty_params": ("part_code", "grace_months"),
-    # pwa/js/summary.js formatUtc looks for a zone before it parses: a signed_at that is no time
-    # at all ("", "yesterday") is "naive_datetime" on the phone, "invalid_time" on the server.
-    "summary_unparsable_time": ("invalid_time", "naive_datetime"),
-    # pwa/js/summary.js writes a refusal's path with a leading "." (".unit.Bad", ".total_fen");
-    # domain/signature.py writes "unit.Bad", "total_fen".
-    "summary_path_dot": ".",
-}
-
-
 # --- warranty ----------------------------------------------------------------------------------
 
 CATEGORIES = ["washing_machine", "refrigerator", "air_conditioner", "water_heater"]
@@ -210,15 +190,9 @@ def python_warranty(case: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def without_gaps(answer: dict[str, Any]) -> dict[str, Any]:
-    params = {k: v for k, v in answer["params"].items() if k not in KNOWN_GAPS["warranty_params"]}
-    return {**answer, "params": params}
-
-
 def test_warranty_decisions_agree() -> None:
     cases = WARRANTY_BOUNDARIES + drawn(warranty_cases())
-    assert_agree("warranty", cases, lambda c: without_gaps(python_warranty(c)),
-                 lambda got: without_gaps(got["ok"]) if "ok" in got else got)
+    assert_agree("warranty", cases, python_warranty, lambda got: got.get("ok", got))
 
 
 # --- lateness ----------------------------------------------------------------------------------
@@ -545,24 +519,6 @@ def python_summary(case: dict[str, Any]) -> dict[str, Any]:
         return {"error": error.code, "path": error.path}
 
 
-ZONED = re.compile(r"(Z|[+-]\d{2}:?\d{2})$", re.I)  # what summary.js takes for a zone
-
-
-def python_summary_without_gaps(case: dict[str, Any]) -> dict[str, Any]:
-    want = python_summary(case)
-    server_code, phone_code = KNOWN_GAPS["summary_unparsable_time"]
-    if want.get("error") == server_code and want["path"] == "signed_at" and not (
-            isinstance(case["signed_at"], str) and ZONED.search(case["signed_at"])):
-        return {**want, "error": phone_code}
-    return want
-
-
-def summary_phone_view(answer: dict[str, Any]) -> dict[str, Any]:
-    if "error" in answer and answer.get("path"):
-        return {**answer, "path": answer["path"].removeprefix(KNOWN_GAPS["summary_path_dot"])}
-    return answer
-
-
 def summary_examples() -> list[dict[str, Any]]:
     """The worked example of CANONICAL_SUMMARY.md, and awkward text, as the fixtures test has them."""
     doc = (HERE.parents[1] / "server" / "domain" / "CANONICAL_SUMMARY.md").read_text()
@@ -575,7 +531,7 @@ def summary_examples() -> list[dict[str, Any]]:
 
 def test_signed_summary_is_byte_identical() -> None:
     cases = summary_examples() + drawn(summary_cases())
-    assert_agree("summary", cases, python_summary_without_gaps, summary_phone_view)
+    assert_agree("summary", cases, python_summary)
 
 
 def test_signed_summary_worked_example_hash() -> None:
@@ -586,15 +542,10 @@ def test_signed_summary_worked_example_hash() -> None:
     assert unicodedata.is_normalized("NFC", got["ok"]["text"])
 
 
-# --- the gaps still open: each fails today; the test passes (XPASS, a failure) once it is fixed ---
+# --- forms the two sides once read differently ------------------------------------------------
 
 
-def gap(reason: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=True, reason=reason)
-
-
-@gap("KNOWN_GAPS['warranty_params']: rules.js gives no part_code / grace_months param")
-def test_gap_warranty_params() -> None:
+def test_warranty_params_name_the_part_and_the_grace_months() -> None:
     policy = {"category": "refrigerator", "whole_unit_months": 12, "main_parts_months": 36,
               "main_parts": ["compressor"]}
     asked = {"cause": "unknown", "today": "2026-06-01", "policy": policy}
@@ -603,8 +554,8 @@ def test_gap_warranty_params() -> None:
     assert [got["ok"] for got in run_js("warranty", cases)] == [python_warranty(c) for c in cases]
 
 
-# Signing times outside the common form (YYYY-MM-DDTHH:MM[:SS[.f]] with Z, +hh:mm or +hhmm) on which
-# datetime.fromisoformat and Date disagree: accepted by one side only, or written differently.
+# Signing times outside the one form both read (YYYY-MM-DDTHH:MM[:SS[.f]] with Z, +hh:mm or +hhmm),
+# which datetime.fromisoformat and Date alone would read differently: both refuse them alike.
 SIGNED_AT_GAPS = [
     "2026-11-25T23Z", "2026-11-25T23:59:59+05", "2026-11-25T23:59:59+05:30:15", "20261125T235959Z",
     "2026-W48-3T10:00:00Z", "2026-11-25T23:59:59,5Z", "2026-11-25T10:00:00.Z",  # the server only
@@ -614,17 +565,13 @@ SIGNED_AT_GAPS = [
 ]
 
 
-@gap("signed_at forms the two sides parse differently (see SIGNED_AT_GAPS)")
-def test_gap_signed_at_forms() -> None:
+def test_signing_times_outside_the_one_form_are_refused_alike() -> None:
     base = summary_examples()[0]
     cases = [{**base, "signed_at": text} for text in SIGNED_AT_GAPS]
     assert run_js("summary", cases) == [python_summary(c) for c in cases]
 
 
-@gap("a summary with two faults: signature.py reports the first in its own order (insertion order "
-     "in a mapping, hash order of FIELDS between fields: PYTHONHASHSEED decides), summary.js the first "
-     "in sorted order; and summary.js's paths start with '.'")
-def test_gap_summary_refusal_order_and_path() -> None:
+def test_a_summary_with_two_faults_names_the_same_first_one() -> None:
     base = summary_examples()[0]
     cases = [{**base, "unit": {"b": 1.5, "A": 1}}, {**base, "unit": {"Bad": 1}}]
     assert run_js("summary", cases) == [python_summary(c) for c in cases]
