@@ -3,6 +3,7 @@
 // policy, the visit's local day). tests/unit/test_js_parity.py holds the two together.
 import { computeCharges, MissingPrice } from "./charges.js";
 import { lateness, decideWarranty } from "./rules.js";
+import TABLES from "./generated/tables.js";
 
 /** The unit's latest paid repair before this visit (this order's own never counts). */
 export function previousPaidRepair(repairs, orderId, today) {
@@ -22,7 +23,11 @@ export function previousPaidRepair(repairs, orderId, today) {
  *   badge_shown, schedule_shown, consent_given}
  * returns {lateness, warranty, charges, error} as domain/visit.py's derive_visit does.
  */
-export function deriveVisit(facts) {
+const KNOWN_CAUSES = new Set([...TABLES.causes, ...TABLES.disaster_kinds]);
+
+export function deriveVisit(input) {
+  // A cause the rules know, else "unknown" (a stored value is never a reason to fail).
+  const facts = { ...input, cause: KNOWN_CAUSES.has(input.cause) ? input.cause : "unknown" };
   const policy = facts.policy || {};
   const late = facts.appointment_start && facts.arrived_at
     ? lateness(facts.appointment_start, facts.appointment_end || null, facts.arrived_at, policy) : null;

@@ -10,7 +10,7 @@ plain JSON-ready data so the two sides can be compared value for value.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -25,7 +25,7 @@ from .fees import (
 )
 from .lateness import Lateness, lateness
 from .policy import ServicePolicy
-from .warranty import Cause, WarrantyDecision, WarrantyPolicy, decide_warranty
+from .warranty import DISASTER_KINDS, Cause, WarrantyDecision, WarrantyPolicy, decide_warranty
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,14 @@ def lateness_of(facts: VisitFacts) -> Lateness | None:
     )
 
 
+def known_cause(cause: str) -> str:
+    """A cause the rules know, else "unknown" (a stored value is never a reason to fail)."""
+    return cause if cause in KNOWN_CAUSES else Cause.UNKNOWN.value
+
+
+KNOWN_CAUSES = frozenset(c.value for c in Cause) | DISASTER_KINDS
+
+
 def derive_visit(facts: VisitFacts) -> dict[str, Any]:
     """{"lateness", "warranty", "charges", "error"}: the visit as the rules see it.
 
@@ -107,6 +115,7 @@ def derive_visit(facts: VisitFacts) -> dict[str, Any]:
     {"code": "missing_price", "kind", "item"} naming the line no schedule prices; `charges`
     is then null: such a visit cannot be consented to or handed to the customer.
     """
+    facts = replace(facts, cause=known_cause(facts.cause))
     late = lateness_of(facts)
     warranty = warranty_of(facts)
     out: dict[str, Any] = {

@@ -12,6 +12,7 @@ import orjson
 from sqlalchemy import JSON, Boolean, Column, Date, Integer, String, Text
 from sqlalchemy.types import BigInteger
 
+from server.domain.warranty import DISASTER_KINDS, Cause
 from server.models import (
     AppointmentChange,
     Conflict,
@@ -208,6 +209,12 @@ def coerce(column: Column[Any], value: object) -> Any:
     raise FieldError("invalid_value", field)
 
 
+# Text fields that name one of the domain's codes (domain/warranty.py's causes and disaster kinds).
+CHOICES: Mapping[tuple[str, str], frozenset[str]] = {
+    ("order", "cause"): frozenset(c.value for c in Cause) | DISASTER_KINDS,
+}
+
+
 # Numbers that only make sense in a range: money is never negative, a part is fitted at least
 # once (domain/receipts.py checks a receipt's lines add up).
 RANGES: Mapping[tuple[str, str], tuple[int, int]] = {
@@ -231,6 +238,9 @@ def parse_fields(
         if name not in allowed:
             raise FieldError("read_only_field", name)
         out[name] = coerce(columns[name], value)
+        allowed_values = CHOICES.get((spec.name, name))
+        if allowed_values is not None and out[name] not in allowed_values:
+            raise FieldError("invalid_value", name)
         bounds = RANGES.get((spec.name, name))
         if bounds is not None and out[name] is not None and not bounds[0] <= out[name] <= bounds[1]:
             raise FieldError("out_of_range", name)

@@ -144,7 +144,7 @@ def test_taking_the_phone_back_from_the_customer_goes_through_the_lock(browser, 
     from tests.e2e.pwa_seed import seed_visit
 
     seeded = seed_visit(live_app, status="in_repair", repair_outcome="fixed_on_site",
-                        diagnosis="Drain pump blocked", cause="wear")
+                        diagnosis="Drain pump blocked", cause="manufacturing_fault")
     context = browser.new_context(base_url=localhost(live_server.url), locale="en-US", **PHONE)
     page = context.new_page()
     virtual_authenticator(context, page)

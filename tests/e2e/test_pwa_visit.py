@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -69,7 +70,8 @@ def test_app_is_installable_and_its_manifest_parses(profile_phone: Any, live_app
 
 
 def test_a_whole_visit_offline_reaches_the_server_once_and_intact(phone: Any, live_app: Any) -> None:
-    seeded = seed_visit(live_app)
+    # A 10:00-11:00 kind of window that ended 20 minutes ago: the engineer is late.
+    seeded = seed_visit(live_app, appointment_in=timedelta(minutes=-80))
     page = phone.new_page()
     sign_in(page)
     wait_synced(page)
@@ -92,7 +94,11 @@ def test_a_whole_visit_offline_reaches_the_server_once_and_intact(phone: Any, li
     for box in page.locator(".of-checklist input[type=checkbox]").all():
         box.check()
     primary(page, "departed")  # the bar's Depart submits the checklist
-    # the lateness is shown before arriving, then the arrival is recorded
+    # the lateness is shown before arriving; the badge is ticked when shown, a reason chosen
+    assert not page.is_checked("input[name=badge_shown]")
+    page.check("input[name=badge_shown]")
+    page.wait_for_selector("[data-testid=lateness]")
+    page.click(".chip[data-reason=previous_job_overran]")
     primary(page, "on_site")
     lateness = page.inner_text("[data-testid=lateness]")
     assert "late" in lateness.lower() and "free" in lateness.lower()
@@ -111,14 +117,16 @@ def test_a_whole_visit_offline_reaches_the_server_once_and_intact(phone: Any, li
     add_photo(page, photos[1], "label.jpg")
     wait_js(page, "document.querySelectorAll('.photo').length === 2")
     primary(page, "diagnosed")
-    primary(page, "awaiting_consent")  # fee schedule shown
+    primary(page, "awaiting_consent")  # the quote on the customer's screen
     page.click("a[href$='/charges']")
     page.wait_for_selector("[data-testid=charges]")
     assert page.locator("[data-waiver=late_arrival]").count() == 1
     screenshot(page, "pwa-charges")
     page.go_back()
     page.wait_for_selector(".visit[data-status='awaiting_consent']")
+    assert page.locator("[data-testid=quote] [data-waiver=late_arrival]").count() == 1
     primary(page, "in_repair")  # the customer agreed
+    page.check("input[name=repair_certain]")  # the test run, recorded as it happens
     page.click(".actionbar [data-testid=primary]")  # fixed on site
     page.wait_for_selector("text=Customer hand-off")
 
@@ -178,6 +186,10 @@ def test_a_whole_visit_offline_reaches_the_server_once_and_intact(phone: Any, li
     assert (rating["repair_quality"], rating["service_attitude"], rating["declined"]) == (4, 5, False)
     [receipt] = order["receipts"]
     assert receipt["number"] == number
+    # the server's own derivation from the facts equals what the customer signed and got
+    assert order["derivation"]["differences"] == []
+    assert order["derivation"]["derivation"]["charges"]["total_fen"] == receipt["total_fen"] == 0
+    assert order["late_reason"] == "previous_job_overran" and not order["flagged"]
     with live_app.app_context():
         device = db.session.scalars(select(Device)).one()
         applied = db.session.scalars(
