@@ -83,7 +83,8 @@ export function mount(root, opts = {}) {
   const engineerText = engineer.badge ? t("forms.receipt.engineer_badge", { name: engineer.name || "", badge: engineer.badge })
     : engineer.name || "";
   const method = field(opts.payment, "method");
-  const paymentText = t(`forms.receipt.payment.${PAYMENT_METHODS.has(method) ? method : "none"}`);
+  const paymentKey = PAYMENT_METHODS.has(method) ? method : Number(total) > 0 ? "none" : "nothing_due";
+  const paymentText = t(`forms.receipt.payment.${paymentKey}`);
   let printed = false;
   let shared = false;
 

@@ -79,7 +79,7 @@ class ReceiptView:
     def payment_text(self) -> str:
         methods = PAYMENT_METHODS[self.lang]
         if self.payment is None:
-            return methods[""]
+            return methods["" if self.receipt.total_fen > 0 else "nothing_due"]
         return methods.get(self.payment.method, self.payment.method)
 
     @property

@@ -54,9 +54,11 @@ REASONS: Mapping[str, Mapping[str, str]] = {
 }
 
 PAYMENT_METHODS: Mapping[str, Mapping[str, str]] = {
-    "zh-CN": {"cash": "现金", "wechat": "微信", "alipay": "支付宝", "card": "银行卡", "": "未收款"},
+    # "" is no payment on a receipt with something to pay; "nothing_due", a total of 0.
+    "zh-CN": {"cash": "现金", "wechat": "微信", "alipay": "支付宝", "card": "银行卡", "": "未收款",
+              "nothing_due": "无需付款"},
     "en": {"cash": "Cash", "wechat": "WeChat Pay", "alipay": "Alipay", "card": "Bank card",
-           "": "Not paid"},
+           "": "Not paid", "nothing_due": "Nothing to pay"},
 }
 
 # Labour lines are named by their job (the catalogue's job codes, as the PWA's `job.<code>`).

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pypdf import PdfReader
+from sqlalchemy import select
 
 from server.extensions import db
 from server.models import Device as DeviceRow
@@ -157,6 +158,14 @@ def test_a_receipt_without_payment_or_invoice_question_says_not_paid_and_no_invo
     text = _text(client.get(f"/r/{token}"))
     assert "未收款" in text and "发票" not in text and "未申请发票" not in text
     assert "Not paid" in _text(client.get(f"/r/{token}?lang=en"))
+
+
+def test_a_free_visit_has_nothing_to_pay(app, users, client):
+    token = _issued(app, users)
+    with app.app_context():
+        db.session.scalar(select(Receipt).where(Receipt.link_token == token)).total_fen = 0
+        db.session.commit()
+    assert "无需付款" in _text(client.get(f"/r/{token}")) and "未收款" not in _text(client.get(f"/r/{token}"))
 
 
 def test_an_unknown_or_wrong_link_answers_404_in_plain_words_and_reveals_nothing(app, users, client):

@@ -32,6 +32,8 @@ class ReceiptSchema(Schema):
     voided_at = fields.DateTime(allow_none=True)
     void_reason = fields.String()
     replaces_id = fields.String(allow_none=True)
+    # The customer's own link is /r/<link_token> (staff may give it again).
+    link_token = fields.String()
     lines = fields.List(fields.Nested(ReceiptLineSchema))
 
 
