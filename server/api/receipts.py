@@ -106,6 +106,7 @@ def receipt_page(number: str) -> str | tuple[str, int]:
 LINK_TOKEN = re.compile(r"[A-Za-z0-9_-]{22,64}")
 
 
+@pages.route("/r/", defaults={"token": ""})
 @pages.route("/r/<path:token>")
 def customer_receipt_page(token: str) -> Response:
     """The customer's own receipt, opened from its QR code without signing in.

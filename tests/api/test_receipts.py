@@ -181,6 +181,7 @@ def test_an_unknown_or_wrong_link_answers_404_in_plain_words_and_reveals_nothing
     assert short.status_code == 404 and "找不到这张收据" in _text(short)
     assert "欧阳娜娜" not in short.get_data(as_text=True)
     assert "No such receipt" in _text(client.get("/r/..%2F..?lang=en"))
+    assert client.get("/r/").status_code == 404 and "找不到这张收据" in _text(client.get("/r/"))
 
 
 def test_a_voided_receipt_opened_by_its_link_says_it_is_void(app, users, client):
