@@ -46,7 +46,7 @@ function waiverText(waiver, t) {
   const code = typeof waiver === "string" ? waiver : waiver.code;
   const key = `forms.charge.reason.${code}`;
   const text = t(key, typeof waiver === "object" ? waiver.params : undefined);
-  return text === key ? code : text;
+  return text === key ? t("forms.charge.kind.waiver") : text; // a waiver without words: never its code
 }
 
 /**
