@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 06:04:26.117388
+Create Date: 2026-12-02 06:33:52.728819
 
 """
 from alembic import op
@@ -658,6 +658,7 @@ def upgrade():
     sa.Column('total_fen', sa.Integer(), nullable=False),
     sa.Column('invoice_requested', sa.Boolean(), nullable=False),
     sa.Column('invoice_promised', sa.Boolean(), nullable=False),
+    sa.Column('invoice_declined', sa.Boolean(), nullable=False),
     sa.Column('voided_at', server.models.base.UTCDateTime(), nullable=True),
     sa.Column('void_reason', sa.String(length=300), nullable=False),
     sa.Column('replaces_id', sa.String(length=36), nullable=True),

@@ -103,6 +103,8 @@ class Receipt(Tracked, db.Model):  # type: ignore[name-defined,misc]
     total_fen: Mapped[int] = mapped_column(Integer, nullable=False)
     invoice_requested: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     invoice_promised: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # Asked during the visit and the customer wanted no invoice (neither flag: it never came up).
+    invoice_declined: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     void_reason: Mapped[str] = mapped_column(String(300), nullable=False, default="")
     replaces_id: Mapped[str | None] = mapped_column(ForeignKey("receipts.id"))

@@ -89,6 +89,8 @@ class ReceiptView:
             return self.word("invoice_promised")
         if self.receipt.invoice_requested:
             return self.word("invoice_requested")
+        if self.receipt.invoice_declined:
+            return self.word("invoice_declined")
         return ""
 
     @property

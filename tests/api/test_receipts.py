@@ -89,7 +89,7 @@ CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
 
 def _issued(app, users, *, customer="欧阳娜娜", number="LJG-000007", method=None, void=None,
-            invoice=(False, False)):
+            invoice=(False, False, False)):
     """A washing-machine visit by an engineer with a badge, receipted; answers its link token."""
     with app.app_context():
         engineer = db.session.get(User, users["eng1"])
@@ -102,7 +102,7 @@ def _issued(app, users, *, customer="欧阳娜娜", number="LJG-000007", method=
     receipt_id = make_receipt(app, order, number, issued_at=ISSUED)
     with app.app_context():
         receipt = db.session.get(Receipt, receipt_id)
-        receipt.invoice_requested, receipt.invoice_promised = invoice
+        receipt.invoice_requested, receipt.invoice_promised, receipt.invoice_declined = invoice
         if void:
             receipt.voided_at, receipt.void_reason = ISSUED + timedelta(hours=1), void
         if method:
@@ -120,7 +120,7 @@ def _text(resp):
 
 
 def test_the_customer_opens_their_receipt_by_its_link_without_signing_in(app, users, client):
-    token = _issued(app, users, method="wechat", invoice=(True, True))
+    token = _issued(app, users, method="wechat", invoice=(True, True, False))
     _issued(app, users, customer="诸葛明", number="LJG-000008")
     resp = client.get(f"/r/{token}")
     assert resp.status_code == 200 and resp.mimetype == "text/html"
@@ -158,6 +158,14 @@ def test_a_receipt_without_payment_or_invoice_question_says_not_paid_and_no_invo
     text = _text(client.get(f"/r/{token}"))
     assert "未收款" in text and "发票" not in text and "未申请发票" not in text
     assert "Not paid" in _text(client.get(f"/r/{token}?lang=en"))
+
+
+def test_the_invoice_reads_as_agreed_during_the_visit(app, users, client):
+    issued = _issued(app, users, invoice=(True, False, False))
+    declined = _issued(app, users, number="LJG-000009", invoice=(False, False, True))
+    assert "发票：已按您的要求开具" in _text(client.get(f"/r/{issued}"))
+    assert "发票：您表示不需要" in _text(client.get(f"/r/{declined}"))
+    assert "Invoice: you did not want one" in _text(client.get(f"/r/{declined}?lang=en"))
 
 
 def test_a_free_visit_has_nothing_to_pay(app, users, client):

@@ -29,6 +29,7 @@ class ReceiptSchema(Schema):
     total_fen = fields.Integer()
     invoice_requested = fields.Boolean()
     invoice_promised = fields.Boolean()
+    invoice_declined = fields.Boolean()
     voided_at = fields.DateTime(allow_none=True)
     void_reason = fields.String()
     replaces_id = fields.String(allow_none=True)
