@@ -231,3 +231,19 @@ def test_the_customer_scans_the_qr_and_opens_that_receipt_only_signed_out(
         assert "欧阳娜娜" not in own.content()
     finally:
         customer.close()
+
+
+def test_a_receipt_link_opened_on_a_phone_with_the_app_installed_is_the_receipt_not_the_app(
+    phone: Any, live_app: Any
+) -> None:
+    engineer = make_user(live_app, "liu")
+    token = _receipt_on_server(live_app, engineer, "欧阳娜娜", "LJG-000007")
+    page = phone.new_page()
+    page.goto("/")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()
+    assert page.evaluate("!!navigator.serviceWorker.controller")  # the app's worker answers navigations
+    resp = page.goto(f"/r/{token}")
+    assert resp.status == 200
+    assert page.locator("h1").inner_text() == "Service receipt"
+    assert "LJG-000007" in page.locator("main").inner_text()
