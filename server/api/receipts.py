@@ -4,7 +4,6 @@ own page at /r/<token> (no sign-in: the token is the key)."""
 from __future__ import annotations
 
 import hmac
-import re
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from server.extensions import db
 from server.models import Receipt, ServiceOrder
 from server.services.receipt_document import receipt_view, render_pdf
 from server.services.receipt_words import WORDS, pick_language
+from server.sync.apply import LINK_TOKEN
 
 blp = Blueprint("receipts", __name__, url_prefix="/api", description="Receipts")
 pages = PageBlueprint(
@@ -102,10 +102,6 @@ def receipt_page(number: str) -> str | tuple[str, int]:
     return render_template("receipt.html", view=view, public=False)
 
 
-# What the phone makes: 16 random bytes in base64url (22 characters); longer ones are accepted.
-LINK_TOKEN = re.compile(r"[A-Za-z0-9_-]{22,64}")
-
-
 @pages.route("/r/", defaults={"token": ""})
 @pages.route("/r/<path:token>")
 def customer_receipt_page(token: str) -> Response:
@@ -113,8 +109,9 @@ def customer_receipt_page(token: str) -> Response:
 
     The token (128 random bits, made by the phone) is the only key: it shows that one receipt and
     nothing else (no address, no phone). An unknown token gets the same 404 whether or not any
-    receipt exists, worded for the likely case that the phone has not uploaded it yet; guessing
-    is pointless at 2^128 and the stored token is compared in constant time.
+    receipt exists, worded for the likely case that the phone has not uploaded it yet. Guessing
+    is pointless at 2^128; the row found by the unique index is compared again in constant time,
+    so a database collation that ignores case can never widen a match.
     """
     lang = page_language()
     found: Receipt | None = None
