@@ -7,9 +7,10 @@ import "./sw/push.js";
 precacheAndRoute(self.__WB_MANIFEST);
 cleanupOutdatedCaches();
 
-// Every screen is the one shell; the server's own pages (API, receipts' copies) stay online.
+// Every screen is the one shell; the server's own pages (API, receipts' copies, a customer's
+// receipt link) stay online.
 registerRoute(new NavigationRoute(createHandlerBoundToURL("/"), {
-  denylist: [/^\/api\//, /^\/receipts\//, /^\/blank$/],
+  denylist: [/^\/api\//, /^\/receipts\//, /^\/r\//, /^\/r$/, /^\/blank$/],
 }));
 registerRoute(({ url }) => url.pathname === "/blank", createHandlerBoundToURL("/blank"));
 

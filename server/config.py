@@ -51,6 +51,11 @@ class Config:
     SERVICE_POLICY: dict[str, object] = {}
     CURRENCY = os.environ.get("CURRENCY", "CNY")
 
+    # Who the customer deals with: printed on every receipt and sent to the phone with the session.
+    SERVICE_COMPANY_NAME = os.environ.get("SERVICE_COMPANY_NAME", "安心家电维修服务中心")
+    # The complaint and supervision line a customer may call about any visit (二公开).
+    COMPLAINT_PHONE = os.environ.get("COMPLAINT_PHONE", "400-820-1234")
+
     # Web Push
     VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:ops@onsite.example")
     PUSH_TTL_SECONDS = 24 * 3600

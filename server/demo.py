@@ -39,9 +39,9 @@ PASSWORD = "demo1234"
 PEOPLE = [  # username, display name, role, badge, receipt prefix
     ("dispatcher", "王丽（调度）", Role.DISPATCHER, None, None),
     ("admin", "系统管理员", Role.ADMIN, None, None),
-    ("liu", "刘建国 师傅", Role.ENGINEER, "SH-0231", "LJG"),
-    ("chen", "陈志强 师傅", Role.ENGINEER, "SH-0457", "CZQ"),
-    ("zhao", "赵海涛 师傅", Role.ENGINEER, "SH-0612", "ZHT"),
+    ("liu", "刘建国", Role.ENGINEER, "SH-0231", "LJG"),
+    ("chen", "陈志强", Role.ENGINEER, "SH-0457", "CZQ"),
+    ("zhao", "赵海涛", Role.ENGINEER, "SH-0612", "ZHT"),
 ]
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 06:12:13.029846
+Create Date: 2026-12-02 07:04:52.765902
 
 """
 from alembic import op
@@ -686,9 +686,11 @@ def upgrade():
     sa.Column('total_fen', sa.Integer(), nullable=False),
     sa.Column('invoice_requested', sa.Boolean(), nullable=False),
     sa.Column('invoice_promised', sa.Boolean(), nullable=False),
+    sa.Column('invoice_declined', sa.Boolean(), nullable=False),
     sa.Column('voided_at', server.models.base.UTCDateTime(), nullable=True),
     sa.Column('void_reason', sa.String(length=300), nullable=False),
     sa.Column('replaces_id', sa.String(length=36), nullable=True),
+    sa.Column('link_token', sa.String(length=64), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', server.models.base.UTCDateTime(), nullable=False),
     sa.Column('updated_at', server.models.base.UTCDateTime(), nullable=False),
@@ -700,6 +702,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['replaces_id'], ['receipts.id'], ),
     sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], ),
     sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('link_token'),
     sa.UniqueConstraint('number')
     )
     with op.batch_alter_table('receipts', schema=None) as batch_op:

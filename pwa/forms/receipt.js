@@ -1,6 +1,7 @@
 /**
  * The receipt handed to the customer: numbered on the device, printable, shareable where the Web
- * Share API exists, with a QR code that opens the server's copy once it has synced.
+ * Share API exists, with a QR code of the customer's own link (/r/<token>, no sign-in), which
+ * opens the server's copy once the phone has uploaded it.
  */
 import qrcode from "qrcode-generator";
 import { chargeList } from "./charge-lines.js";
@@ -8,10 +9,18 @@ import { h, listeners, svg } from "./dom.js";
 import { field, moneyFormatter } from "./money.js";
 import { translator } from "./strings.js";
 
-/** Where the server keeps its copy of receipt `number`. */
-export function receiptUrl(origin, number) {
-  return `${String(origin).replace(/\/+$/, "")}/receipts/${encodeURIComponent(number)}`;
+/** The customer's own link to the receipt whose link token is `token`. */
+export function receiptUrl(origin, token) {
+  return `${String(origin).replace(/\/+$/, "")}/r/${encodeURIComponent(token)}`;
 }
+
+/** A new link token: 16 random bytes (128 bits) as base64url, made offline when the receipt is. */
+export function newLinkToken() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+const PAYMENT_METHODS = new Set(["cash", "wechat", "alipay", "card"]);
 
 /** A QR code for `text` as an SVG element (dark modules as one path; a quiet zone of 4 modules). */
 export function qrCode(text, label) {
@@ -37,13 +46,15 @@ function waiverText(waiver, t) {
   const code = typeof waiver === "string" ? waiver : waiver.code;
   const key = `forms.charge.reason.${code}`;
   const text = t(key, typeof waiver === "object" ? waiver.params : undefined);
-  return text === key ? code : text;
+  return text === key ? t("forms.charge.kind.waiver") : text; // a waiver without words: never its code
 }
 
 /**
- * mount(root, {receipt, labels?: {code: name}, currency?, origin?, lang, t, onSubmit?, onCancel?})
- * receipt: {number, issuedAt, orderNumber, customer, lines, waivers, total_fen, currency?,
- *           invoiceRequested, invoicePromised, voidedAt?, voidReason?} (snake_case accepted too; money in fen)
+ * mount(root, {receipt, issuer, payment?, labels?: {code: name}, currency?, origin?, lang, t, onSubmit?, onCancel?})
+ * receipt: {number, linkToken, issuedAt, orderNumber, customer, lines, waivers, total_fen, currency?,
+ *           invoiceRequested, invoicePromised, invoiceDeclined?, voidedAt?, voidReason?}
+ *          (snake_case accepted too; money in fen)
+ * issuer: {company, complaintPhone, engineer: {name, badge}}; payment: {method} or null (not paid).
  * onSubmit({number, printed, shared}) when the engineer taps Done.
  */
 export function mount(root, opts = {}) {
@@ -61,9 +72,19 @@ export function mount(root, opts = {}) {
   const waivers = field(r, "waivers") || [];
   const requested = Boolean(field(r, "invoiceRequested", "invoice_requested"));
   const promised = Boolean(field(r, "invoicePromised", "invoice_promised"));
+  const declined = Boolean(field(r, "invoiceDeclined", "invoice_declined"));
   const voided = Boolean(field(r, "voidedAt", "voided_at") || field(r, "voidReason", "void_reason"));
   const voidReason = field(r, "voidReason", "void_reason");
-  const url = receiptUrl(opts.origin || globalThis.location?.origin || "", number);
+  const token = field(r, "linkToken", "link_token");
+  // No token (a receipt made before links existed): no QR rather than one needing a staff login.
+  const url = token ? receiptUrl(opts.origin || globalThis.location?.origin || "", token) : "";
+  const issuer = opts.issuer || {};
+  const engineer = issuer.engineer || {};
+  const engineerText = engineer.badge ? t("forms.receipt.engineer_badge", { name: engineer.name || "", badge: engineer.badge })
+    : engineer.name || "";
+  const method = field(opts.payment, "method");
+  const paymentKey = PAYMENT_METHODS.has(method) ? method : Number(total) > 0 ? "none" : "nothing_due";
+  const paymentText = t(`forms.receipt.payment.${paymentKey}`);
   let printed = false;
   let shared = false;
 
@@ -73,7 +94,8 @@ export function mount(root, opts = {}) {
     : "";
   const row = (label, value, cls) => (value ? h("div", { class: "of-summary__row" },
     h("dt", null, label), h("dd", { class: cls }, value)) : null);
-  const invoiceKey = !requested ? "none" : promised ? "promised" : "requested";
+  // Only what was asked during the visit: nothing when the invoice never came up.
+  const invoiceKey = promised ? "promised" : requested ? "requested" : declined ? "declined" : null;
 
   const printBtn = h("button", { class: "of-btn of-btn--quiet", type: "button" }, t("forms.receipt.print"));
   const canShare = typeof navigator !== "undefined" && typeof navigator.share === "function";
@@ -88,14 +110,16 @@ export function mount(root, opts = {}) {
   voided ? h("p", { class: "of-receipt__void", role: "status" }, h("strong", null, t("forms.receipt.void")),
     voidReason ? h("span", null, t("forms.receipt.void_reason", { reason: voidReason })) : null) : null,
   h("header", { class: "of-receipt__head" },
-      field(r, "issuer") ? h("p", { class: "of-receipt__issuer" }, field(r, "issuer")) : null,
+      issuer.company ? h("p", { class: "of-receipt__issuer" }, issuer.company) : null,
       h("h2", { class: "of-title" }, t("forms.receipt.title")),
       h("p", { class: "of-receipt__number" }, h("span", null, t("forms.receipt.number")), " ",
         h("strong", null, number))),
     h("dl", { class: "of-summary of-receipt__facts" },
       row(t("forms.receipt.issued"), when),
       row(t("forms.receipt.order"), orderNumber),
-      row(t("forms.receipt.customer"), customerName)),
+      row(t("forms.receipt.customer"), customerName),
+      row(t("forms.receipt.engineer"), engineerText, "of-receipt__engineer"),
+      row(t("forms.receipt.payment"), paymentText, "of-receipt__payment")),
     h("div", { class: "of-receipt__lines-head" },
       h("span", null, t("forms.receipt.item")), h("span", null, t("forms.receipt.amount"))),
     chargeList(field(r, "lines") || [], { t, money, labels: opts.labels }),
@@ -105,10 +129,13 @@ export function mount(root, opts = {}) {
     h("div", { class: "of-total" },
       h("span", null, t("forms.receipt.total")),
       h("strong", { class: "of-total__amount" }, money(total))),
-    h("p", { class: `of-receipt__invoice of-receipt__invoice--${invoiceKey}` }, t(`forms.receipt.invoice_${invoiceKey}`)),
-    h("figure", { class: "of-receipt__qr" },
+    invoiceKey ? h("p", { class: `of-receipt__invoice of-receipt__invoice--${invoiceKey}` },
+      t(`forms.receipt.invoice_${invoiceKey}`)) : null,
+    issuer.complaintPhone ? h("p", { class: "of-receipt__complaint" },
+      t("forms.receipt.complaint", { phone: issuer.complaintPhone })) : null,
+    url ? h("figure", { class: "of-receipt__qr" },
       qrCode(url, t("forms.receipt.qr")),
-      h("figcaption", null, t("forms.receipt.qr"), h("br"), h("span", { class: "of-receipt__url" }, url))),
+      h("figcaption", null, t("forms.receipt.qr"), h("br"), h("span", { class: "of-receipt__url" }, url))) : null,
     h("div", { class: "of-actions of-receipt__actions" }, printBtn, shareBtn),
     h("div", { class: "of-actions of-receipt__actions" }, cancelBtn, doneBtn));
   root.replaceChildren(article);
@@ -119,7 +146,7 @@ export function mount(root, opts = {}) {
   });
   on(shareBtn, "click", async () => {
     const data = { title: t("forms.receipt.share_title", { number }),
-      text: t("forms.receipt.share_text", { number, total: money(total) }), url };
+      text: t("forms.receipt.share_text", { number, total: money(total) }), ...(url ? { url } : {}) };
     try {
       await navigator.share(data);
       shared = true;

@@ -6,6 +6,7 @@ import * as bridge from "./sw-bridge.js";
 import * as outbox from "./outbox.js";
 import * as sync from "./sync.js";
 import * as i18n from "./i18n.js";
+import * as issuer from "./issuer.js";
 import * as lock from "./lock.js";
 import * as wipe from "./wipe.js";
 import { LOCAL_KEYS, refreshLocalKeys } from "./passkeys.js";
@@ -125,11 +126,13 @@ async function refreshSession() {
   try {
     const s = await api.session();
     app.needsSignIn = !s.user || s.user.username !== app.user?.username;
+    await issuer.remember(app, s);
   } catch { /* offline: keep working from the store */ }
 }
 
 async function start() {
   await i18n.init(app);
+  await issuer.load(app);
   const meta = await Promise.all(["user", "device_id", "receipt_prefix", "storage_persisted"].map((k) => db.getMeta(k)));
   [app.user, app.deviceId, app.receiptPrefix, app.storage] = meta;
   if (!app.deviceId) { app.deviceId = crypto.randomUUID(); await db.setMeta("device_id", app.deviceId); }
@@ -201,6 +204,7 @@ app.signedIn = async (user) => {
   // The engineer's passkeys (public keys) come to the phone so the lock can check them offline.
   await refreshLocalKeys().catch(() => {});
   startLock();
+  await refreshSession(); // the service company and complaint line the receipt prints
   await render();
   await runSync("sign-in");
 };

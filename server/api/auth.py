@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import session
+from flask import current_app, session
 from flask.views import MethodView
 from flask_login import current_user, login_user, logout_user
 from flask_smorest import Blueprint
@@ -41,9 +41,16 @@ class UserSchema(Schema):
     badge_no = fields.String(allow_none=True)
 
 
+class ServiceSchema(Schema):
+    company_name = fields.String()
+    complaint_phone = fields.String()
+
+
 class SessionSchema(Schema):
     user = fields.Nested(UserSchema, allow_none=True)
     csrf_token = fields.String()
+    # Who the customer deals with, for the receipt the phone prints offline.
+    service = fields.Nested(ServiceSchema)
 
 
 class DeviceInSchema(Schema):
@@ -67,7 +74,9 @@ class DeviceSchema(Schema):
 
 def session_body() -> dict[str, Any]:
     return {"user": current_user if current_user.is_authenticated else None,
-            "csrf_token": csrf_token()}
+            "csrf_token": csrf_token(),
+            "service": {"company_name": current_app.config["SERVICE_COMPANY_NAME"],
+                        "complaint_phone": current_app.config["COMPLAINT_PHONE"]}}
 
 
 @blp.route("/login", endpoint="login", methods=["POST"])

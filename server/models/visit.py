@@ -6,6 +6,7 @@ are immutable once made (void and reissue, never edit).
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -83,6 +84,11 @@ class Rating(Tracked, db.Model):  # type: ignore[name-defined,misc]
     rated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
 
+def new_link_token() -> str:
+    """An unguessable receipt link token: 16 random bytes, base64url without padding."""
+    return secrets.token_urlsafe(16)
+
+
 class Receipt(Tracked, db.Model):  # type: ignore[name-defined,misc]
     """A receipt numbered offline with the device's prefix; never edited, only voided."""
 
@@ -97,9 +103,17 @@ class Receipt(Tracked, db.Model):  # type: ignore[name-defined,misc]
     total_fen: Mapped[int] = mapped_column(Integer, nullable=False)
     invoice_requested: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     invoice_promised: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # Asked during the visit and the customer wanted no invoice (neither flag: it never came up).
+    invoice_declined: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     void_reason: Mapped[str] = mapped_column(String(300), nullable=False, default="")
     replaces_id: Mapped[str | None] = mapped_column(ForeignKey("receipts.id"))
+    # The customer's own link to this receipt (/r/<token>, no sign-in): 128 random bits in
+    # base64url, made by the phone when it issues the receipt (offline), never changed. Receipts
+    # made on the server (demo data, imports) get one here.
+    link_token: Mapped[str] = mapped_column(
+        String(64), unique=True, nullable=False, default=new_link_token
+    )
 
     lines: Mapped[list[ReceiptLine]] = relationship(
         back_populates="receipt", cascade="all, delete-orphan", order_by="ReceiptLine.position"

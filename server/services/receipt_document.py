@@ -1,4 +1,4 @@
-"""A receipt as the customer reads it: labelled lines in Chinese and English, on a page or a PDF."""
+"""A receipt as the customer reads it, in one language (zh-CN or en), on a page or a PDF."""
 
 from __future__ import annotations
 
@@ -8,27 +8,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from flask import current_app
 from fpdf import FPDF
+from sqlalchemy import select
 
-from server.models import Customer, Receipt, ServiceOrder, Unit, User
+from server.models import Customer, Device, Part, Payment, Receipt, ServiceOrder, Unit, User
 from server.services import DbSession
 from server.services.policy import local_zone
+from server.services.receipt_words import (
+    CATEGORY_NAMES,
+    JOB_NAMES,
+    KIND_NAMES,
+    PAYMENT_METHODS,
+    REASONS,
+    WORDS,
+    money,
+)
 
+# (zh, en) per line kind, for code that names a line outside a page (the demo's receipts).
 KIND_LABELS: Mapping[str, tuple[str, str]] = {
-    "labour": ("人工费", "Labour"),
-    "part": ("配件", "Part"),
-    "travel": ("上门费", "Travel"),
-    "service_fee": ("服务费", "Service fee"),
-    "trade_in": ("旧件折价", "Trade-in credit"),
-    "waiver": ("免单", "Waiver"),
-}
-CATEGORY_LABELS: Mapping[str, str] = {
-    "washing_machine": "洗衣机",
-    "air_conditioner": "空调",
-    "refrigerator": "冰箱",
-    "water_heater": "热水器",
-    "office_printer": "办公打印机",
-    "air_compressor": "呼吸空气压缩机",
+    kind: (zh, KIND_NAMES["en"][kind]) for kind, zh in KIND_NAMES["zh-CN"].items()
 }
 # Debian's fonts-noto-cjk: a collection whose face 2 is Simplified Chinese.
 FONT_CANDIDATES = (
@@ -36,12 +35,8 @@ FONT_CANDIDATES = (
     ("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc", 2),
     ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
 )
-
-
-def yuan(fen: int) -> str:
-    """Fen as yuan with two decimals, e.g. 12350 -> '123.50'."""
-    sign = "-" if fen < 0 else ""
-    return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
+# Line kinds named by what was done or fitted; the others by their kind.
+NAMED_KINDS = frozenset({"labour", "part", "trade_in"})
 
 
 @dataclass(frozen=True)
@@ -51,6 +46,17 @@ class ReceiptView:
     customer: Customer
     unit: Unit
     engineer: User | None
+    payment: Payment | None
+    parts: Mapping[str, Part]
+    lang: str
+    company: str
+    complaint_phone: str
+
+    def word(self, key: str, **params: str) -> str:
+        return WORDS[self.lang][key].format(**params)
+
+    def money(self, fen: int) -> str:
+        return money(fen, self.receipt.currency)
 
     @property
     def issued_local(self) -> str:
@@ -58,40 +64,92 @@ class ReceiptView:
 
     @property
     def unit_text(self) -> str:
-        category = CATEGORY_LABELS.get(self.unit.category, self.unit.category)
+        category = CATEGORY_NAMES[self.lang].get(self.unit.category, "")
         return " ".join(p for p in (self.unit.brand, category, self.unit.model) if p)
+
+    @property
+    def engineer_text(self) -> str:
+        if self.engineer is None:
+            return ""
+        if not self.engineer.badge_no:
+            return self.engineer.display_name
+        return self.word("engineer_badge", name=self.engineer.display_name, badge=self.engineer.badge_no)
+
+    @property
+    def payment_text(self) -> str:
+        methods = PAYMENT_METHODS[self.lang]
+        if self.payment is None:
+            return methods["" if self.receipt.total_fen > 0 else "nothing_due"]
+        return methods.get(self.payment.method, self.payment.method)
+
+    @property
+    def invoice_text(self) -> str:
+        """What was agreed about an invoice; nothing when it never came up."""
+        if self.receipt.invoice_promised:
+            return self.word("invoice_promised")
+        if self.receipt.invoice_requested:
+            return self.word("invoice_requested")
+        if self.receipt.invoice_declined:
+            return self.word("invoice_declined")
+        return ""
+
+    @property
+    def complaint_text(self) -> str:
+        return self.word("complaint", phone=self.complaint_phone)
+
+    def line_name(self, kind: str, code: str, description: str) -> str:
+        """The job's or part's name in this language; the stored text when the catalogue has none."""
+        if kind == "labour":
+            return JOB_NAMES[self.lang].get(code) or description or KIND_NAMES[self.lang][kind]
+        if kind in ("part", "trade_in"):
+            part = self.parts.get(code)
+            if part is not None:
+                return (part.name_zh or part.name) if self.lang == "zh-CN" else part.name
+            return description or KIND_NAMES[self.lang][kind]
+        return KIND_NAMES[self.lang].get(kind, kind)
 
     @property
     def lines(self) -> list[dict[str, Any]]:
         shown = []
         for line in self.receipt.lines:
-            zh, en = KIND_LABELS.get(line.kind, (line.kind, line.kind))
-            detail = line.description or line.code
+            kind_name = KIND_NAMES[self.lang].get(line.kind, line.kind)
+            details = [kind_name] if line.kind in NAMED_KINDS else []
+            reason = REASONS[self.lang].get(line.reason)
+            if reason:
+                details.append(reason)
             shown.append(
                 {
-                    "label_zh": zh,
-                    "label_en": en,
-                    "description": detail,
-                    # "上门费 上门费" reads as a typo: name the kind once when it says it all.
-                    "text": zh if detail in (zh, line.kind) else f"{zh} {detail}",
+                    "kind": line.kind,
+                    "name": self.line_name(line.kind, line.code, line.description),
+                    "detail": " · ".join(details),
                     "qty": line.qty,
-                    "unit": yuan(line.unit_fen),
-                    "amount": yuan(line.amount_fen),
-                    "reason": line.reason,
+                    "unit": self.money(line.unit_fen),
+                    "amount": self.money(line.amount_fen),
                 }
             )
         return shown
 
     @property
     def total(self) -> str:
-        return yuan(self.receipt.total_fen)
+        return self.money(self.receipt.total_fen)
 
 
-def receipt_view(session: DbSession, receipt: Receipt) -> ReceiptView:
+def receipt_view(session: DbSession, receipt: Receipt, lang: str = "zh-CN") -> ReceiptView:
+    """Everything a receipt prints, gathered for one language."""
     order = session.get(ServiceOrder, receipt.order_id)
     assert order is not None
-    engineer = session.get(User, order.assignee_id) if order.assignee_id else None
-    return ReceiptView(receipt, order, order.customer, order.unit, engineer)
+    # The engineer who issued it (the phone's owner); the assignee for receipts made elsewhere.
+    device = session.get(Device, receipt.device_id) if receipt.device_id else None
+    engineer_id = device.user_id if device is not None else order.assignee_id
+    engineer = session.get(User, engineer_id) if engineer_id else None
+    payment = session.scalar(
+        select(Payment).where(Payment.receipt_id == receipt.id).order_by(Payment.paid_at.desc())
+    )
+    codes = {line.code for line in receipt.lines if line.kind in ("part", "trade_in")}
+    parts = {p.code: p for p in session.scalars(select(Part).where(Part.code.in_(codes)))} if codes else {}
+    config = current_app.config
+    return ReceiptView(receipt, order, order.customer, order.unit, engineer, payment, parts, lang,
+                       config["SERVICE_COMPANY_NAME"], config["COMPLAINT_PHONE"])
 
 
 def receipt_font() -> tuple[str, int]:
@@ -109,43 +167,49 @@ def receipt_font() -> tuple[str, int]:
 def render_pdf(view: ReceiptView) -> bytes:
     """An A5 receipt; the font subset is embedded so Chinese names print anywhere."""
     path, index = receipt_font()
+    w = view.word
     pdf = FPDF(format=(148, 210))  # A5 in mm
-    pdf.set_title(f"收据 Receipt {view.receipt.number}")
+    pdf.set_title(f"{w('title')} {view.receipt.number}")
     pdf.add_font("cjk", fname=path, collection_font_number=index)
     bold = path.replace("-Regular.", "-Bold.")
     pdf.add_font("cjk", style="B", fname=bold if Path(bold).exists() else path, collection_font_number=index)
     pdf.add_page()
+    pdf.set_font("cjk", size=10)
+    pdf.cell(0, 6, view.company, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("cjk", size=15)
-    pdf.cell(0, 9, "维修服务收据  Service receipt", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 9, w("title"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("cjk", size=9)
     facts = [
-        ("收据号 No.", view.receipt.number),
-        ("工单 Order", view.order.number),
-        ("日期 Date", view.issued_local),
-        ("客户 Customer", view.customer.name),
-        ("地址 Address", view.order.service_address or view.customer.address),
-        ("产品 Product", view.unit_text),
-        ("工程师 Engineer", view.engineer.display_name if view.engineer else ""),
+        (w("number"), view.receipt.number),
+        (w("order"), view.order.number),
+        (w("issued"), view.issued_local),
+        (w("customer"), view.customer.name),
+        (w("product"), view.unit_text),
+        (w("engineer"), view.engineer_text),
+        (w("payment"), view.payment_text),
     ]
     for label, value in facts:
-        pdf.cell(32, 6, label)
+        pdf.cell(28, 6, label)
         pdf.multi_cell(0, 6, value or "-", new_x="LMARGIN", new_y="NEXT")
     if view.receipt.voided_at is not None:
         pdf.set_text_color(180, 0, 0)
-        pdf.cell(0, 7, f"已作废 VOID: {view.receipt.void_reason}", new_x="LMARGIN", new_y="NEXT")
+        void = w("void")
+        if view.receipt.void_reason:
+            void += "  " + w("void_reason", reason=view.receipt.void_reason)
+        pdf.multi_cell(0, 7, void, new_x="LMARGIN", new_y="NEXT")
         pdf.set_text_color(0, 0, 0)
     pdf.ln(2)
-    widths = (52, 12, 28, 28)
+    widths = (56, 12, 26, 26)
     with pdf.table(col_widths=widths, text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT")) as table:
-        table.row(["项目 Item", "数量", "单价 Unit", "金额 Amount"])
+        table.row([w("item"), w("qty"), w("unit"), w("amount")])
         for line in view.lines:
-            table.row([line["text"], str(line["qty"]), line["unit"], line["amount"]])
+            name = line["name"] + (f"\n{line['detail']}" if line["detail"] else "")
+            table.row([name, str(line["qty"]), line["unit"], line["amount"]])
     pdf.ln(3)
     pdf.set_font("cjk", size=12)
-    pdf.cell(
-        0, 8, f"合计 Total: {view.receipt.currency} {view.total}", align="R", new_x="LMARGIN", new_y="NEXT"
-    )
-    if view.receipt.invoice_promised:
-        pdf.set_font("cjk", size=9)
-        pdf.cell(0, 6, "发票将另行寄送 Invoice to follow", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, f"{w('total')} {view.total}", align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("cjk", size=9)
+    for text in (view.invoice_text, view.complaint_text):
+        if text:
+            pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

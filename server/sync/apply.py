@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -59,6 +60,8 @@ LINE_FIELDS = {"position": int, "kind": str, "code": str, "description": str, "q
                "unit_fen": int, "amount_fen": int, "reason": str}
 LINE_LIMITS = {"kind": 16, "code": 40, "description": 200, "reason": 60}
 MAX_LINES = 100
+# A receipt's link token: at least 128 bits in base64url (22 characters), as the phone makes it.
+LINK_TOKEN = re.compile(r"[A-Za-z0-9_-]{22,64}")
 
 
 # Facts whose create needs nothing but checks made in memory: written in bulk, no savepoint.
@@ -486,6 +489,11 @@ def _receipt(ctx: PushContext, obj: Receipt, fields: dict[str, Any], lines: Any,
         fields["number"], ctx.device.receipt_prefix, _UsedNumbers(ctx.session))
     if not decision.allowed:
         raise Rejected(decision.reason, field="number", **dict(decision.params))
+    token = fields.get("link_token")
+    if token is not None and not LINK_TOKEN.fullmatch(token):
+        raise Rejected("invalid_value", field="link_token")
+    if token is not None and ctx.session.scalar(select(exists().where(Receipt.link_token == token))):
+        raise Rejected("link_token_taken", field="link_token")
     obj.device_id = ctx.device.id
     if lines is None:
         lines = []

@@ -146,7 +146,8 @@ def test_a_whole_visit_offline_reaches_the_server_once_and_intact(phone: Any, li
     screenshot(page, "pwa-handoff-signature")
     page.click(".of-sig button[type=submit]:not([disabled])")
     page.wait_for_selector(".handoff[data-stage=receipt]")
-    number = page.get_attribute(".of-qr", "data-text").rsplit("/", 1)[-1]
+    number = page.inner_text(".of-receipt__number strong")
+    link = page.get_attribute(".of-qr", "data-text")
     screenshot(page, "pwa-receipt")
     page.click(".of-receipt button.of-btn--primary, .handoff button:has-text('Done')")
     page.wait_for_selector("#lock-screen")
@@ -190,6 +191,8 @@ def test_a_whole_visit_offline_reaches_the_server_once_and_intact(phone: Any, li
     assert order["derivation"]["differences"] == []
     assert order["derivation"]["derivation"]["charges"]["total_fen"] == receipt["total_fen"] == 0
     assert order["late_reason"] == "previous_job_overran" and not order["flagged"]
+    token = dispatcher.get(f"/api/receipts/{number}").get_json()["link_token"]
+    assert link == f"{page.evaluate('location.origin')}/r/{token}"  # the customer's own link
     with live_app.app_context():
         device = db.session.scalars(select(Device)).one()
         applied = db.session.scalars(

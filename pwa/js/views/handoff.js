@@ -8,6 +8,7 @@ import { chargeTable } from "./charges.js";
 import * as ratingForm from "../../forms/rating.js";
 import * as signatureForm from "../../forms/signature.js";
 import * as receiptForm from "../../forms/receipt.js";
+import { receiptOptions } from "../issuer.js";
 import * as lockScreen from "../lock.js";
 
 export async function render(root, app, [id]) {
@@ -67,6 +68,7 @@ export async function render(root, app, [id]) {
   } else {
     const receipt = bundle.receipt[0];
     const form = receiptForm.mount(host, { t: app.t, lang: app.lang, currency: receipt.currency,
+      ...receiptOptions(app, bundle, receipt),
       receipt: { ...receipt, orderNumber: bundle.order.number, customer: bundle.customer?.name || "",
         waivers: charges.error ? [] : charges.waivers, issuedAt: receipt.issued_at },
       onSubmit: () => giveBack() });
@@ -102,7 +104,7 @@ async function complete(app, bundle, charges, summary, hash, result) {
     total_fen: charges.total_fen }),
     outbox.createMut("signature", { order_id: order.id, signer_name: result.signerName || "", declined: !!result.declined,
       strokes: result.strokes || [], image_sha256: imageSha, summary, summary_hash: hash, signed_at: summary.signed_at }),
-    outbox.createMut("receipt", { number, order_id: order.id, issued_at: issuedAt, currency: charges.currency,
+    outbox.createMut("receipt", { number, link_token: receiptForm.newLinkToken(), order_id: order.id, issued_at: issuedAt, currency: charges.currency,
       total_fen: charges.total_fen, invoice_requested: !!order.invoice_requested, invoice_promised: !!order.invoice_promised,
       void_reason: "", replaces_id: null, lines: receiptLines }),
     await outbox.statusMut(order, "completed", { milestones: { completed_at: issuedAt } }),

@@ -29,9 +29,12 @@ class ReceiptSchema(Schema):
     total_fen = fields.Integer()
     invoice_requested = fields.Boolean()
     invoice_promised = fields.Boolean()
+    invoice_declined = fields.Boolean()
     voided_at = fields.DateTime(allow_none=True)
     void_reason = fields.String()
     replaces_id = fields.String(allow_none=True)
+    # The customer's own link is /r/<link_token> (staff may give it again).
+    link_token = fields.String()
     lines = fields.List(fields.Nested(ReceiptLineSchema))
 
 

@@ -20,6 +20,7 @@ export const SUMMARY_HASH = "928c9cc99098e9b38ef8ae7743313acfc2646026a8109fb591e
 
 export const RECEIPT = {
   number: "A7K-000123",
+  linkToken: "q3Zr9-_Ux1bGkLmN0pQrSA",
   issuedAt: "2026-11-25T08:05:09Z",
   orderNumber: "SO-2026-000042",
   customer: "王芳",
@@ -36,6 +37,10 @@ export const RECEIPT = {
   invoicePromised: true,
 };
 
+// Who issues it: the configured company and complaint line, the signed-in engineer.
+export const ISSUER = { company: "安心家电维修服务中心", complaintPhone: "400-820-1234",
+  engineer: { name: "刘建国", badge: "SH-0231" } };
+
 export const PARTS = [
   { id: "pu-1", label: "Drain pump · DRAIN-PUMP-01" },
   { id: "pu-2", label: "Door seal · SEAL-220" },
@@ -51,6 +56,6 @@ export const fixtures = {
   signature: { summary: SUMMARY, summaryHash: SUMMARY_HASH },
   rating: {},
   photos: { parts: PARTS },
-  receipt: { receipt: RECEIPT },
+  receipt: { receipt: RECEIPT, issuer: ISSUER, payment: { method: "wechat" } },
   checklist: {},
 };
