@@ -156,6 +156,10 @@ export const en = {
   "handoff.not_priced": "The charges cannot be priced yet, so the customer cannot confirm them. Ask the dispatcher.",
   "handoff.your_charges": "Your charges", "line_reason.manual_price": "Price approved by the dispatcher",
   "flag.charges_disagree": "The office's calculation differs from the charges on this phone: a dispatcher will settle it.",
+  "handoff.invoice_title": "Do you need an invoice?", "handoff.invoice.now": "Yes, now",
+  "handoff.invoice.later": "Yes, send it to me later", "handoff.invoice.none": "No, thank you",
+  "handoff.payment_title": "How did you pay?", "handoff.payment.cash": "Cash", "handoff.payment.wechat": "WeChat Pay",
+  "handoff.payment.alipay": "Alipay", "handoff.payment.unpaid": "Not paid yet",
 };
 
 export const zh = {
@@ -288,4 +292,8 @@ export const zh = {
   "handoff.not_priced": "费用尚无法计算，不能请用户确认。请联系调度。",
   "handoff.your_charges": "您的费用", "line_reason.manual_price": "调度核定价格",
   "flag.charges_disagree": "中心核算与本机收费不一致，将由调度处理。",
+  "handoff.invoice_title": "您需要发票吗？", "handoff.invoice.now": "需要，现场开具",
+  "handoff.invoice.later": "需要，之后寄给我", "handoff.invoice.none": "不需要",
+  "handoff.payment_title": "您的付款方式", "handoff.payment.cash": "现金", "handoff.payment.wechat": "微信",
+  "handoff.payment.alipay": "支付宝", "handoff.payment.unpaid": "未收款",
 };

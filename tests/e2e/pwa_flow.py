@@ -95,3 +95,12 @@ def add_photo(page: Any, data: bytes, name: str) -> None:
     )
     page.click(".of-photos button[type=submit]:not([disabled])", timeout=20000)
     page.wait_for_selector(".form-host:empty", state="attached")
+
+
+def answer_invoice_and_payment(page: Any, invoice: str = "none", payment: str | None = None) -> None:
+    """The customer's answers on the hand-off summary: the invoice, and how they paid (when owed)."""
+    page.click(f"[data-choice=invoice] .chip[data-value={invoice}]")
+    page.wait_for_selector(f"[data-choice=invoice] .chip--on[data-value={invoice}]")
+    if payment:
+        page.click(f"[data-choice=payment] .chip[data-value={payment}]")
+        page.wait_for_selector(f"[data-choice=payment] .chip--on[data-value={payment}]")

@@ -14,10 +14,18 @@ from sqlalchemy import select
 from server.demo import seed
 from server.demo_catalogue import CATALOGUE
 from server.extensions import db
-from server.models import Customer, Receipt, ServiceOrder, TimelineEvent, Unit, User, utcnow
+from server.models import Customer, Payment, Receipt, ServiceOrder, TimelineEvent, Unit, User, utcnow
 from tests.conftest import sign_in as api_sign_in
 from tests.e2e.conftest import PHONE, screenshot
-from tests.e2e.pwa_flow import draw_signature, open_order, primary, wait_js, wait_offline_ready, wait_synced
+from tests.e2e.pwa_flow import (
+    answer_invoice_and_payment,
+    draw_signature,
+    open_order,
+    primary,
+    wait_js,
+    wait_offline_ready,
+    wait_synced,
+)
 
 PASSWORD = "demo1234"
 
@@ -96,6 +104,11 @@ def hand_off_and_sign(page: Any, first: bool) -> None:
         page.fill("input[name=pin_again]", "246802")
         page.click(".actionbar [data-testid=primary]")
     page.wait_for_selector(".handoff[data-stage=summary]")
+    if page.locator("[data-choice=payment]").count():
+        assert page.is_disabled(".handoff [data-testid=primary]")  # asked before going on
+        answer_invoice_and_payment(page, "none", "wechat")
+    else:
+        answer_invoice_and_payment(page, "none")
     page.click(".handoff [data-testid=primary]")
     page.click(".of-stars[data-name=repairQuality] .of-star[data-value='5']")
     page.click(".of-stars[data-name=serviceAttitude] .of-star[data-value='5']")
@@ -167,6 +180,10 @@ def test_every_demo_category_is_priced_signed_and_receipted_offline_as_the_serve
         kinds = {e["kind"] for e in order["timeline"]}
         assert {"consent", "schedule_shown", "test_run"} <= kinds, (category, kinds)
         assert order["signatures"][0]["status"] == "verified", category
+        with live_app.app_context():
+            [payment] = db.session.scalars(select(Payment).where(Payment.order_id == order_id))
+            assert (payment.method, payment.amount_fen) == ("wechat", receipt["total_fen"])
+            assert db.session.get(Receipt, receipt["id"]).invoice_declined
 
 
 def test_a_late_visit_to_a_washer_paid_for_14_months_ago_shows_both_waivers_before_signing(

@@ -17,6 +17,7 @@ from tests.conftest import sign_in as api_sign_in
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, screenshot
 from tests.e2e.pwa_flow import (
     add_photo,
+    answer_invoice_and_payment,
     draw_signature,
     jpeg,
     open_order,
@@ -136,6 +137,8 @@ def test_a_whole_visit_offline_reaches_the_server_once_and_intact(phone: Any, li
     page.fill("input[name=pin_again]", "246802")
     page.click(".actionbar [data-testid=primary]")
     page.wait_for_selector(".handoff[data-stage=summary]")
+    answer_invoice_and_payment(page, "later")  # nothing to pay: a free visit asks no payment
+    assert page.locator("[data-choice=payment]").count() == 0
     screenshot(page, "pwa-handoff")
     page.click(".handoff [data-testid=primary]")
     page.click(".of-stars[data-name=repairQuality] .of-star[data-value='4']")

@@ -7,8 +7,9 @@ import { loadOrder, chargesOf } from "../orders.js";
 export function chargeTable(app, charges, parts = []) {
   return h("table", { class: "charges", "data-testid": "charges" },
     h("tbody", null, charges.lines.map((l) => h("tr", { class: `line line--${l.kind}` },
-      h("td", null, h("div", null, app.lineLabel(l, parts) || app.t(`line.${l.kind}`)),
-        h("small", { class: "muted" }, app.t(`line.${l.kind}`), " · ", app.t(`line_reason.${l.reason}`, {}, l.reason))),
+      h("td", null, h("div", null, app.lineLabel(l, parts) || app.t(`forms.charge.kind.${l.kind}`)),
+        h("small", { class: "muted" }, app.t(`forms.charge.kind.${l.kind}`), " · ",
+          app.t(`forms.charge.reason.${l.reason}`, {}, app.t(`line_reason.${l.reason}`, {}, l.reason)))),
       h("td", { class: "num" }, l.qty > 1 ? `${l.qty} × ${app.money(l.unit_fen)}` : ""),
       h("td", { class: "num" }, app.money(l.amount_fen))))),
     h("tfoot", null, h("tr", null, h("th", { colspan: 2 }, app.t("charges.total")),

@@ -27,6 +27,21 @@ export async function render(root, app, [id]) {
 
   if (stage === "summary") {
     const { order, part_used: parts } = bundle;
+    // Asked now, on the customer's screen: an invoice (and whether it comes later), and how they paid.
+    const asked = (await app.db.getMeta("handoff_answers", null)) || {};
+    const choice = (name, values, current, labelOf) => h("div", { class: "chips", role: "radiogroup",
+      "aria-label": app.t(`handoff.${name}_title`), "data-choice": name },
+    values.map((value) => {
+      const chip = h("button", { type: "button", class: `chip${current === value ? " chip--on" : ""}`, role: "radio",
+        "aria-checked": String(current === value), "data-value": value }, labelOf(value));
+      chip.addEventListener("click", async () => {
+        await app.db.setMeta("handoff_answers", { ...asked, [name]: value });
+        app.render();
+      });
+      return chip;
+    }));
+    const paid = !charges.error && charges.total_fen > 0;
+    const ready = asked.invoice && (!paid || asked.payment);
     replace(host,
       h("div", { class: "card" }, h("h2", null, bundle.customer?.name || ""),
         h("p", { class: "muted" }, [bundle.unit?.brand, bundle.unit?.model].filter(Boolean).join(" ")),
@@ -36,8 +51,14 @@ export async function render(root, app, [id]) {
       charges.error ? h("p", { class: "error", "data-testid": "price-missing" }, app.t("handoff.not_priced")) : h("div", { class: "card" },
         h("h3", null, app.t("handoff.your_charges")), chargeTable(app, charges, bundle.catalogue.parts),
         charges.waivers.map((w) => h("p", { class: "waiver-note", "data-waiver": w.code }, app.t(`waiver.${w.code}`, w.params, w.code)))),
+      charges.error ? null : h("div", { class: "card" },
+        h("h3", null, app.t("handoff.invoice_title")),
+        choice("invoice", ["now", "later", "none"], asked.invoice, (v) => app.t(`handoff.invoice.${v}`)),
+        paid ? [h("h3", null, app.t("handoff.payment_title")),
+          choice("payment", ["cash", "wechat", "alipay", "unpaid"], asked.payment, (v) => app.t(`handoff.payment.${v}`))] : null),
       h("div", { class: "actionbar" }, charges.error ? null
-        : button(app.t("handoff.to_rating"), () => next("rating"), "btn btn--primary btn--block", { "data-testid": "primary" })));
+        : button(app.t("handoff.to_rating"), () => next("rating"), "btn btn--primary btn--block",
+          { "data-testid": "primary", disabled: ready ? null : true })));
   } else if (stage === "rating") {
     const form = ratingForm.mount(host, { t: app.t, lang: app.lang,
       onSubmit: async (r) => {
@@ -93,6 +114,9 @@ async function complete(app, bundle, charges, summary, hash, result) {
   await db.setMeta(counterKey, counter);
   const number = `${app.receiptPrefix}-${String(counter).padStart(6, "0")}`;
   const issuedAt = outbox.nowIso();
+  const asked = (await db.getMeta("handoff_answers", null)) || {};
+  const receiptId = outbox.uuid();
+  const paidBy = charges.total_fen > 0 && ["cash", "wechat", "alipay"].includes(asked.payment) ? asked.payment : null;
   const receiptLines = charges.lines.map((l, i) => ({ position: i + 1, kind: l.kind, code: l.code,
     description: app.lineLabel(l, bundle.catalogue.parts), qty: l.qty, unit_fen: l.unit_fen, amount_fen: l.amount_fen, reason: l.reason }));
   await outbox.commit([
@@ -101,12 +125,16 @@ async function complete(app, bundle, charges, summary, hash, result) {
     await outbox.updateMut("order", order.id, { charges: { lines: summary.charge_lines, subtotal_fen: charges.subtotal_fen,
       waivers: charges.waivers, notes: charges.notes, total_fen: charges.total_fen, currency: charges.currency,
       schedule_ids: charges.inputs.schedule_ids, policy_version: charges.inputs.policy_version, today: charges.inputs.today },
-    total_fen: charges.total_fen }),
+    total_fen: charges.total_fen, invoice_requested: asked.invoice === "now" || asked.invoice === "later",
+    invoice_promised: asked.invoice === "later" }),
     outbox.createMut("signature", { order_id: order.id, signer_name: result.signerName || "", declined: !!result.declined,
       strokes: result.strokes || [], image_sha256: imageSha, summary, summary_hash: hash, signed_at: summary.signed_at }),
     outbox.createMut("receipt", { number, link_token: receiptForm.newLinkToken(), order_id: order.id, issued_at: issuedAt, currency: charges.currency,
-      total_fen: charges.total_fen, invoice_requested: !!order.invoice_requested, invoice_promised: !!order.invoice_promised,
-      void_reason: "", replaces_id: null, lines: receiptLines }),
+      total_fen: charges.total_fen, invoice_requested: asked.invoice === "now" || asked.invoice === "later",
+      invoice_promised: asked.invoice === "later", invoice_declined: asked.invoice === "none",
+      void_reason: "", replaces_id: null, lines: receiptLines }, receiptId),
+    ...(paidBy ? [outbox.createMut("payment", { order_id: order.id, receipt_id: receiptId, amount_fen: charges.total_fen,
+      method: asked.payment, paid_at: issuedAt, note: "" })] : []),
     await outbox.statusMut(order, "completed", { milestones: { completed_at: issuedAt } }),
   ], blobs);
   app.syncNow("handoff");
@@ -123,7 +151,7 @@ async function setup(root, app, id) {
     return null;
   }
   const lock = async () => {
-    await app.db.setMetaMany({ handoff: id, handoff_stage: "summary" });
+    await app.db.setMetaMany({ handoff: id, handoff_stage: "summary", handoff_answers: null });
     app.render();
   };
   if (await lockScreen.canLock()) { await lock(); return null; }
@@ -147,7 +175,7 @@ async function setup(root, app, id) {
 export async function endIfActive(app) {
   const id = await app.db.getMeta("handoff", null);
   if (!id) return;
-  await app.db.setMetaMany({ handoff: null, handoff_stage: null });
+  await app.db.setMetaMany({ handoff: null, handoff_stage: null, handoff_answers: null });
   app.go(`#/order/${id}`);
   app.render();
 }
