@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from server.models import (
     Blob,
+    FeeSchedule,
     FeeScheduleItem,
     ReceiptLine,
     ScopeChange,
@@ -182,12 +183,19 @@ def _bundles(session: Session, user_id: int, grants: dict[str, int]) -> dict[str
         for item in _rows(session, spec, select(t).where(t.c.order_id.in_(ids),
                                                          t.c.change_seq <= upto)):
             keep(item.payload["order_id"], item)
+    # The schedule an order is pinned to comes with the one it compares with (the lower price
+    # of the two applies on the phone as on the server).
+    compared = dict(session.execute(select(FeeSchedule.id, FeeSchedule.compare_with_id).where(
+        FeeSchedule.id.in_({i.payload["fee_schedule_id"] for i in orders.values()} - {None}),
+        FeeSchedule.compare_with_id.is_not(None))).all())
     for name, column in (("customer", "customer_id"), ("unit", "unit_id"),
                          ("fee_schedule", "fee_schedule_id")):
         users_of: dict[Any, list[str]] = {}
         for key, item in orders.items():
             if item.payload[column] is not None:
                 users_of.setdefault(item.payload[column], []).append(key)
+                if name == "fee_schedule" and item.payload[column] in compared:
+                    users_of.setdefault(compared[item.payload[column]], []).append(key)
         if not users_of:
             continue
         spec = SPECS[name]

@@ -425,3 +425,18 @@ def test_a_dispatcher_settles_a_charges_conflict_by_voiding_for_a_reissue_or_by_
         derive.refresh(db.session, [order_id])
         db.session.commit()
         assert len(db.session.scalars(select(Conflict).where(Conflict.kind == "charges")).all()) == 1
+
+
+def test_an_order_assigned_later_brings_its_pinned_schedule_and_the_one_it_compares_with(app, users):
+    schedule_id = catalogue(app)  # ours compares with the maker's (schedule_id - 1)
+    with app.app_context():
+        db.session.add(
+            FeeSchedule(version=9, name="newer", effective_from=date(2026, 6, 1), published_at=utcnow())
+        )
+        db.session.commit()
+    phone = phone_of(app)  # nothing assigned yet: only the newest schedule is in scope
+    assert ("fee_schedule", schedule_id) not in phone.rows
+    out_of_warranty_order(app, users["eng1"], schedule_id)
+    phone.pull()
+    held = {key for (entity, key) in phone.rows if entity == "fee_schedule"}
+    assert {schedule_id, schedule_id - 1} <= {int(k) for k in held}
