@@ -30,53 +30,67 @@ from tests.e2e.pwa_flow import (
 PASSWORD = "demo1234"
 
 
+def visit_for_liu(
+    number: str, category: str, *, name: str, paid_repairs: list[Any] | None = None, **order: Any
+) -> str:
+    """One more out-of-warranty visit on the seeded demo, for engineer liu (inside an app context):
+    a customer in Qingdao, their unit bought 1,000 days ago, pinned like every demo order."""
+    liu = db.session.scalars(select(User).where(User.username == "liu")).one()
+    pinned = db.session.scalars(
+        select(ServiceOrder.fee_schedule_id).where(ServiceOrder.fee_schedule_id.is_not(None))
+    ).first()
+    now = utcnow()
+    spec = CATALOGUE[category]
+    customer = Customer(name=name, phones=["13900000000"], address=f"青岛市市南区香港中路{len(number)}号")
+    db.session.add(customer)
+    db.session.flush()
+    unit = Unit(
+        customer_id=customer.id,
+        category=category,
+        brand=spec["brands"][0],
+        model=spec["models"][0],
+        serial=f"SN-{number}",
+        purchase_date=(now - timedelta(days=1000)).date(),
+        paid_repairs=paid_repairs or [],
+    )
+    db.session.add(unit)
+    db.session.flush()
+    row = ServiceOrder(
+        number=number,
+        customer_id=customer.id,
+        unit_id=unit.id,
+        assignee_id=liu.id,
+        symptom=spec["symptoms"][0],
+        reported_at=now - timedelta(hours=6),
+        appointment_confirmed=True,
+        fee_schedule_id=pinned,
+        service_address=customer.address,
+        **order,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row.id
+
+
 def demo_visits(app: Any) -> dict[str, str]:
     """The demo, plus one out-of-warranty visit per category for engineer liu, already on site
-    (badge shown at arrival): {category: order number}."""
-    out = {}
+    (badge shown at arrival, inside the window): {category: order number}."""
+    now = utcnow()
     with app.app_context():
         seed()
-        liu = db.session.scalars(select(User).where(User.username == "liu")).one()
-        template = db.session.scalars(
-            select(ServiceOrder).where(ServiceOrder.fee_schedule_id.is_not(None))
-        ).first()
-        now = utcnow()
-        for n, (category, spec) in enumerate(CATALOGUE.items()):
-            customer = Customer(
-                name=f"测试客户{n}", phones=["13800000000"], address=f"青岛市市南区香港中路{n}号"
-            )
-            db.session.add(customer)
-            db.session.flush()
-            unit = Unit(
-                customer_id=customer.id,
-                category=category,
-                brand=spec["brands"][0],
-                model=spec["models"][0],
-                serial=f"SN{n:05d}",
-                purchase_date=(now - timedelta(days=900)).date(),
-            )
-            db.session.add(unit)
-            db.session.flush()
-            order = ServiceOrder(
-                number=f"SO-PRICE-{n}",
-                customer_id=customer.id,
-                unit_id=unit.id,
+        for n, category in enumerate(CATALOGUE):
+            visit_for_liu(
+                f"SO-PRICE-{n}",
+                category,
+                name=f"测试客户{n}",
                 status="on_site",
-                assignee_id=liu.id,
-                symptom=spec["symptoms"][0],
-                reported_at=now - timedelta(hours=5),
                 appointment_start=now - timedelta(hours=1),
                 appointment_end=now + timedelta(hours=1),
-                appointment_confirmed=True,
                 arrived_at=now - timedelta(minutes=5),
                 badge_shown=True,
-                fee_schedule_id=template.fee_schedule_id,
-                service_address=customer.address,
             )
-            db.session.add(order)
-            out[category] = order.number
         db.session.commit()
-    return out
+    return {category: f"SO-PRICE-{n}" for n, category in enumerate(CATALOGUE)}
 
 
 def diagnose_and_quote(page: Any, category: str) -> None:
@@ -189,24 +203,19 @@ def test_every_demo_category_is_priced_signed_and_receipted_offline_as_the_serve
 def test_a_late_visit_to_a_washer_paid_for_14_months_ago_shows_both_waivers_before_signing(
     browser: Any, live_server: Any, live_app: Any
 ) -> None:
+    now = utcnow()
+    earlier = (now - timedelta(days=14 * 30)).date().isoformat()
     with live_app.app_context():
         seed()
-        liu = db.session.scalars(select(User).where(User.username == "liu")).one()
-        template = db.session.scalars(
-            select(ServiceOrder).where(ServiceOrder.fee_schedule_id.is_not(None))
-        ).first()
-        now = utcnow()
-        customer = Customer(name="孙丽", phones=["13900000001"], address="青岛市崂山区海尔路1号")
-        db.session.add(customer)
-        db.session.flush()
-        earlier = (now - timedelta(days=14 * 30)).date().isoformat()
-        unit = Unit(
-            customer_id=customer.id,
-            category="washing_machine",
-            brand="海尔",
-            model="EG100HB129S",
-            serial="SNWASH1",
-            purchase_date=(now - timedelta(days=1000)).date(),
+        # The window ended 20 minutes ago; the engineer is on the way.
+        order_id = visit_for_liu(
+            "SO-LATE-1",
+            "washing_machine",
+            name="孙丽",
+            status="departed",
+            appointment_start=now - timedelta(hours=2, minutes=20),
+            appointment_end=now - timedelta(minutes=20),
+            departed_at=now - timedelta(minutes=50),
             paid_repairs=[
                 {
                     "order_id": "old-1",
@@ -218,27 +227,7 @@ def test_a_late_visit_to_a_washer_paid_for_14_months_ago_shows_both_waivers_befo
                 }
             ],
         )
-        db.session.add(unit)
-        db.session.flush()
-        # The window ended 20 minutes ago; the engineer is on the way.
-        order = ServiceOrder(
-            number="SO-LATE-1",
-            customer_id=customer.id,
-            unit_id=unit.id,
-            status="departed",
-            assignee_id=liu.id,
-            symptom="脱水时噪音大",
-            reported_at=now - timedelta(hours=6),
-            appointment_start=now - timedelta(hours=2, minutes=20),
-            appointment_end=now - timedelta(minutes=20),
-            appointment_confirmed=True,
-            departed_at=now - timedelta(minutes=50),
-            fee_schedule_id=template.fee_schedule_id,
-            service_address=customer.address,
-        )
-        db.session.add(order)
         db.session.commit()
-        order_id = order.id
     for lang, locale in (("en", "en-US"), ("zh", "zh-CN")):
         context = browser.new_context(base_url=live_server.url, locale=locale, **PHONE)
         try:
@@ -290,44 +279,19 @@ def test_a_late_visit_to_a_washer_paid_for_14_months_ago_shows_both_waivers_befo
 def test_an_operators_policy_change_reaches_the_phone_after_its_next_sync(
     browser: Any, live_server: Any, live_app: Any
 ) -> None:
+    now = utcnow()
     with live_app.app_context():
         seed()
-        liu = db.session.scalars(select(User).where(User.username == "liu")).one()
-        template = db.session.scalars(
-            select(ServiceOrder).where(ServiceOrder.fee_schedule_id.is_not(None))
-        ).first()
-        now = utcnow()
-        customer = Customer(name="周杰", phones=["13900000002"], address="青岛市市北区辽宁路2号")
-        db.session.add(customer)
-        db.session.flush()
-        unit = Unit(
-            customer_id=customer.id,
-            category="refrigerator",
-            brand="海尔",
-            model="BCD-470WDPG",
-            serial="SNFR1",
-            purchase_date=(now - timedelta(days=1000)).date(),
-        )
-        db.session.add(unit)
-        db.session.flush()
         # 10 minutes after the window: under the 15-minute tolerance, so charged.
-        db.session.add(
-            ServiceOrder(
-                number="SO-POLICY-1",
-                customer_id=customer.id,
-                unit_id=unit.id,
-                status="on_site",
-                assignee_id=liu.id,
-                symptom="冷藏室不制冷",
-                reported_at=now - timedelta(hours=6),
-                appointment_start=now - timedelta(hours=2),
-                appointment_end=now - timedelta(minutes=10),
-                appointment_confirmed=True,
-                arrived_at=now,
-                badge_shown=True,
-                fee_schedule_id=template.fee_schedule_id,
-                service_address=customer.address,
-            )
+        visit_for_liu(
+            "SO-POLICY-1",
+            "refrigerator",
+            name="周杰",
+            status="on_site",
+            appointment_start=now - timedelta(hours=2),
+            appointment_end=now - timedelta(minutes=10),
+            arrived_at=now,
+            badge_shown=True,
         )
         db.session.commit()
     context = browser.new_context(base_url=live_server.url, locale="en-US", **PHONE)
