@@ -14,7 +14,6 @@ from server.demo_catalogue import (
     MOBILE_PREFIXES,
     PEOPLE_NAMES,
 )
-from server.domain import fees
 from server.domain.intake import IntakeData, check_intake
 from server.domain.service_levels import complaint_deadlines
 from server.domain.states import TRANSITIONS, OrderStatus
@@ -131,20 +130,6 @@ class Demo:
 
     def phone(self) -> str:
         return self.rng.choice(MOBILE_PREFIXES) + f"{self.rng.randrange(10**8):08d}"
-
-
-def domain_schedule(schedule: FeeSchedule) -> fees.FeeSchedule:
-    labour, parts, trade_in = {}, {}, {}
-    for item in schedule.items:
-        if item.kind == "labour":
-            labour[(item.category, item.job)] = item.amount_fen
-        elif item.kind == "part":
-            parts[item.part_code] = item.amount_fen
-        else:
-            trade_in[item.part_code] = item.amount_fen
-    return fees.FeeSchedule(
-        str(schedule.version), labour, parts, schedule.travel_fen, schedule.service_fee_fen, trade_in
-    )
 
 
 def make_customer(demo: Demo, category: str, index: int) -> Customer:

@@ -17,6 +17,7 @@ from server.domain.fees import ChargeInput, FeeSchedule, PartUsed, PreviousRepai
 from server.domain.lateness import Lateness, lateness
 from server.domain.policy import ServicePolicy
 from server.domain.signature import CanonicalFormError, canonical_summary, summary_hash
+from server.domain.visit import charges_json
 
 HERE = Path(__file__).parent
 FIXTURES = HERE.parent / "fixtures" / "charges_cases.json"
@@ -109,25 +110,7 @@ def python_charges(case: dict[str, Any]) -> dict[str, Any]:
             policy=policy,
         )
     )
-    return {
-        "lines": [
-            {
-                "kind": ln.kind.value,
-                "code": ln.code,
-                "qty": ln.qty,
-                "unit_fen": ln.unit_fen,
-                "amount_fen": ln.amount_fen,
-                "reason": ln.reason,
-                "schedule_version": ln.schedule_version,
-            }
-            for ln in charges.lines
-        ],
-        "subtotal_fen": charges.subtotal_fen,
-        "waivers": [{"code": w.code, "params": dict(w.params)} for w in charges.waivers],
-        "notes": [{"code": n.code, "params": dict(n.params)} for n in charges.notes],
-        "total_fen": charges.total_fen,
-        "currency": charges.currency,
-    }
+    return charges_json(charges)
 
 
 def random_cases(count: int, seed: int) -> list[dict[str, Any]]:
