@@ -20,7 +20,8 @@ ARRIVAL_KINDS = ("arrived", "arrival")
 
 
 def _visits_per_order(session: DbSession, order_ids: list[str]) -> Counter[str]:
-    """Arrivals recorded on each order's timeline (a status change to on_site counts too)."""
+    """Arrivals recorded on each order's timeline: the phone's arrival notes, or the status
+    changes to on_site, whichever tells of more (one arrival usually leaves both)."""
     counts: Counter[str] = Counter()
     if not order_ids:
         return counts
@@ -29,9 +30,15 @@ def _visits_per_order(session: DbSession, order_ids: list[str]) -> Counter[str]:
             TimelineEvent.order_id.in_(order_ids), TimelineEvent.kind.in_((*ARRIVAL_KINDS, "status_changed"))
         )
     )
+    notes: Counter[str] = Counter()
+    moves: Counter[str] = Counter()
     for order_id, kind, data in events:
-        if kind in ARRIVAL_KINDS or (isinstance(data, dict) and data.get("status") == OrderStatus.ON_SITE):
-            counts[order_id] += 1
+        if kind in ARRIVAL_KINDS:
+            notes[order_id] += 1
+        elif isinstance(data, dict) and data.get("status") == OrderStatus.ON_SITE:
+            moves[order_id] += 1
+    for order_id in notes.keys() | moves.keys():
+        counts[order_id] = max(notes[order_id], moves[order_id])
     return counts
 
 

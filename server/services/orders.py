@@ -17,7 +17,7 @@ from server.api.errors import ApiError
 from server.domain import states
 from server.domain.decision import Decision
 from server.domain.fees import ScheduleHeader, schedule_in_force
-from server.domain.follow_ups import follow_ups_on_transition, on_follow_up_outcome
+from server.domain.follow_ups import on_follow_up_outcome
 from server.domain.intake import IntakeData, Severity, check_intake
 from server.domain.states import OrderStatus
 from server.models import (
@@ -25,7 +25,6 @@ from server.models import (
     Customer,
     FeeSchedule,
     FollowUp,
-    LoanerIssue,
     Role,
     ServiceOrder,
     TimelineEvent,
@@ -38,18 +37,10 @@ from server.services.messages import text_for
 from server.services.policy import current_policy, local_today
 from server.sync import derive
 from server.sync.sequence import take_lock
+from server.sync.status import effects, transition_context, write_transition
 
 S = OrderStatus
 FINISHED = frozenset({S.COMPLETED, S.FOLLOW_UP_DONE, S.CLOSED, S.CANCELLED})
-# Where an order's milestone time is recorded when it reaches a status.
-MILESTONES = {
-    S.ACCEPTED: "accepted_at",
-    S.CONTACTED: "contacted_at",
-    S.DEPARTED: "departed_at",
-    S.ON_SITE: "arrived_at",
-    S.COMPLETED: "completed_at",
-    S.CLOSED: "closed_at",
-}
 
 
 def plain(session: DbSession) -> Session:
@@ -303,21 +294,18 @@ def assign(
         if not decision:
             raise refuse(decision, "status")
     old_status = order.status
-    order.status = S.ASSIGNED.value
     order.assignee_id = engineer.id
-    order.assigned_at = now
-    order.accepted_at = None
-    order.updated_by_id = actor.id
-    record(
-        session,
+    done = effects(order, S.ASSIGNED, at=now, reason=reason, consent_given=False, policy=current_policy())
+    write_transition(
+        plain(session),
         order,
-        "reassigned" if previous else "assigned",
-        actor,
-        now,
-        engineer_id=engineer.id,
-        previous_engineer_id=previous,
-        reason=reason,
-        previous_status=old_status,
+        done,
+        user_id=actor.id,
+        device_id=None,
+        received_at=now,
+        event_kind="reassigned" if previous else "assigned",
+        event_data={"engineer_id": engineer.id, "previous_engineer_id": previous,
+                    "previous_status": old_status},
     )
     enqueue(plain(session), engineer.id, "assigned", order.id, title=order.number)
     if previous is not None:
@@ -394,29 +382,6 @@ def set_appointment(
 # -- status -----------------------------------------------------------------------------------
 
 
-def transition_context(
-    session: DbSession, order: ServiceOrder, consent_given: bool = False, follow_up_outcome: str | None = None
-) -> states.TransitionContext:
-    loaner_out = session.scalar(
-        select(func.count())
-        .select_from(LoanerIssue)
-        .where(LoanerIssue.order_id == order.id, LoanerIssue.returned_at.is_(None))
-    )
-    if follow_up_outcome is None:
-        follow_up_outcome = session.scalar(
-            select(FollowUp.outcome)
-            .where(FollowUp.order_id == order.id, FollowUp.done_at.is_not(None))
-            .order_by(FollowUp.done_at.desc())
-            .limit(1)
-        )
-    return states.TransitionContext(
-        in_warranty=order.in_warranty,
-        consent_given=consent_given or order.consent_at is not None,
-        loaner_out=bool(loaner_out),
-        follow_up_outcome=follow_up_outcome or None,
-    )
-
-
 def change_status(
     session: DbSession,
     order: ServiceOrder,
@@ -431,14 +396,8 @@ def change_status(
     """Move an order through the state machine, or raise the domain's refusal."""
     if target == S.ASSIGNED:
         raise ApiError(409, "use_assign", "Assign an engineer through the assign endpoint.", "status")
-    ctx = transition_context(session, order, consent_given, follow_up_outcome)
-    ctx = states.TransitionContext(
-        reason=reason,
-        in_warranty=ctx.in_warranty,
-        consent_given=ctx.consent_given,
-        loaner_out=ctx.loaner_out,
-        follow_up_outcome=ctx.follow_up_outcome,
-    )
+    ctx = transition_context(plain(session), order, reason=reason, consent_given=consent_given,
+                             follow_up_outcome=follow_up_outcome)
     decision = states.transition(order.status, target, role=actor_role(actor), context=ctx)
     if not decision:
         raise refuse(decision, "status")
@@ -456,38 +415,10 @@ def apply_status(
     *,
     consent_given: bool = False,
 ) -> None:
-    """Write an allowed transition: status, milestone, reasons, follow-ups and the timeline."""
-    previous = order.status
-    order.status = target.value
-    order.updated_by_id = actor.id
-    milestone = MILESTONES.get(target)
-    if milestone:
-        setattr(order, milestone, now)
-    if target == S.RETURNED_TO_DISPATCH:
-        order.handback_reason = reason[:300]
-    elif target == S.CANCELLED:
-        order.cancel_reason = reason[:300]
-    elif target == S.REOPENED:
-        order.reopen_count += 1
-        order.closed_at = None
-    elif target == S.IN_REPAIR and consent_given and order.consent_at is None:
-        order.consent_at = now
-    due_calls = follow_ups_on_transition(
-        previous, target.value, now, repair_certain=order.repair_certain, policy=current_policy()
-    )
-    for due in due_calls:
-        session.add(
-            FollowUp(
-                order_id=order.id,
-                kind=due.kind.value,
-                due_at=due.due_from,
-                window_end=due.due_by,
-                updated_by_id=actor.id,
-            )
-        )
-    record(
-        session, order, "status_changed", actor, now, previous=previous, status=target.value, reason=reason
-    )
+    """Write an allowed transition made at a desk now (the one writer: services/transitions.py)."""
+    done = effects(order, target, at=now, reason=reason, consent_given=consent_given,
+                   policy=current_policy())
+    write_transition(plain(session), order, done, user_id=actor.id, device_id=None, received_at=now)
     derive.refresh(plain(session), [order.id], now=now)
 
 
@@ -512,14 +443,7 @@ def record_follow_up(
     if result.target == S.CLOSED and order.status == S.GUIDED_BY_PHONE:
         path = [S.COMPLETED, S.CLOSED]
     for target in path:
-        ctx = transition_context(session, order, follow_up_outcome=outcome)
-        ctx = states.TransitionContext(
-            reason=result.reason,
-            in_warranty=ctx.in_warranty,
-            consent_given=ctx.consent_given,
-            loaner_out=ctx.loaner_out,
-            follow_up_outcome=outcome,
-        )
+        ctx = transition_context(plain(session), order, reason=result.reason, follow_up_outcome=outcome)
         decision = states.transition(order.status, target, role=states.Role.DISPATCHER, context=ctx)
         if not decision:
             effect["refused"] = decision.reason

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -14,15 +14,14 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from server.domain import receipts as receipt_rules
-from server.domain.follow_ups import follow_ups_on_transition
 from server.domain.signature import CanonicalFormError, summary_hash
+from server.domain.states import OrderStatus
+from server.domain.transitions import MILESTONES
 from server.models import (
     Blob,
     Conflict,
     Customer,
     Device,
-    FollowUp,
-    LoanerIssue,
     Photo,
     Receipt,
     ReceiptLine,
@@ -37,6 +36,7 @@ from server.models import (
 )
 from server.push.outbox import enqueue
 from server.sync import bulk, clocks, derive, scope
+from server.sync import status as transitions
 from server.sync.entities import (
     MERGEABLE_TABLES,
     SPECS,
@@ -694,7 +694,7 @@ def _update(ctx: PushContext, spec: EntitySpec, entity_id: str, fields: dict[str
 
     status_changed = False
     if spec.name == "order" and "status" in fields:
-        status_changed = _status(ctx, row, fields, extras)
+        status_changed = _status(ctx, row, fields, extras, device_time, suspect)
     merge = three_way(
         device_fields=json_ready(fields),
         current=json_ready({k: getattr(row, k) for k in fields}),
@@ -726,8 +726,9 @@ def _update(ctx: PushContext, spec: EntitySpec, entity_id: str, fields: dict[str
 
 
 def _status(ctx: PushContext, row: ServiceOrder, fields: dict[str, Any],
-            extras: dict[str, Any]) -> bool:
-    """Move the order's status by the state machine from the server's current status (P15)."""
+            extras: dict[str, Any], device_time: datetime | None, suspect: bool) -> bool:
+    """Move the order's status by the state machine from the server's current status (P15),
+    with the effects a change made at a desk has, at the moment the phone recorded (P34)."""
     target = fields.pop("status")
     reason = extras.get("transition_reason")
     if reason is not None and (not isinstance(reason, str) or len(reason) > 300):
@@ -736,39 +737,38 @@ def _status(ctx: PushContext, row: ServiceOrder, fields: dict[str, Any],
     if outcome is not None and not isinstance(outcome, str):
         raise Rejected("invalid_value", field="follow_up_outcome")
     reason = reason or fields.get("handback_reason") or fields.get("cancel_reason")
-    in_warranty = fields.get("in_warranty", row.in_warranty)
     consent = fields.get("consent_at", row.consent_at)
-    loaner_out = bool(ctx.session.scalar(select(exists().where(
-        LoanerIssue.order_id == row.id, LoanerIssue.returned_at.is_(None)))))
-    decision = decide_status(row.status, target, role=ctx.role, context={
-        "reason": reason, "in_warranty": in_warranty, "consent_given": consent is not None,
-        "loaner_out": loaner_out, "follow_up_outcome": outcome,
-    })
+    context = transitions.transition_context(
+        ctx.session, row, reason=reason, consent_given=consent is not None,
+        follow_up_outcome=outcome, in_warranty=fields.get("in_warranty", row.in_warranty))
+    decision = decide_status(row.status, target, role=ctx.role, context=context)
     if not decision.allowed:
         raise Rejected(decision.reason, field="status", **dict(decision.params))
     if decision.reason == "no_change":
         return False
-    previous, row.status = row.status, target
-    _follow_ups(ctx, row, previous, target, fields)
-    if target == "returned_to_dispatch" and reason and "handback_reason" not in fields:
-        row.handback_reason = reason[:300]
-    if target == "cancelled" and reason and "cancel_reason" not in fields:
-        row.cancel_reason = reason[:300]
+    done = transitions.effects(
+        row, target, at=_act_time(ctx, fields, target, device_time, suspect), reason=reason,
+        consent_given=consent is not None, policy=derive.load_policy(ctx.session)[0],
+        repair_certain=bool(fields.get("repair_certain", row.repair_certain)))
+    transitions.write_transition(
+        ctx.session, row, done, user_id=ctx.user.id, device_id=ctx.device.id,
+        received_at=ctx.now, named=fields, clock_offset_ms=ctx.offset_ms, time_suspect=suspect)
     return True
 
 
-def _follow_ups(ctx: PushContext, row: ServiceOrder, previous: str, target: str,
-                fields: Mapping[str, Any]) -> None:
-    """The follow-up calls the change makes due (the same domain rule as a change made at a desk),
-    counted from the moment the device recorded, which a day offline may put hours back."""
-    at = fields.get("completed_at") if target == "completed" else None
-    at = at if isinstance(at, datetime) and at <= ctx.now else ctx.now
-    policy = derive.load_policy(ctx.session)[0]
-    for due in follow_ups_on_transition(previous, target, at, repair_certain=bool(
-            fields.get("repair_certain", row.repair_certain)), policy=policy):
-        ctx.session.add(FollowUp(order_id=row.id, kind=due.kind.value, due_at=due.due_from,
-                                 window_end=due.due_by, updated_by_id=ctx.user.id,
-                                 updated_device_id=ctx.device.id))
+def _act_time(ctx: PushContext, fields: Mapping[str, Any], target: str,
+              device_time: datetime | None, suspect: bool) -> datetime:
+    """When the phone made the change: the milestone time it sent, else the mutation's device
+    time, corrected by the device's clock offset (P24); the arrival time when either is
+    implausible (P25) or unknown."""
+    milestone = MILESTONES.get(OrderStatus(target))
+    moment = fields.get(milestone) if milestone else None
+    if not isinstance(moment, datetime):
+        moment = device_time
+    if moment is None or suspect:
+        return ctx.now
+    corrected = moment - timedelta(milliseconds=ctx.offset_ms or 0)
+    return min(corrected, ctx.now)
 
 
 def _field_conflict(ctx: PushContext, spec: EntitySpec, entity_id: str,

@@ -111,7 +111,8 @@ def three_way(
 
 
 def decide_status(
-    current: str, target: str, *, role: str, context: Mapping[str, object]
+    current: str, target: str, *, role: str,
+    context: states.TransitionContext | Mapping[str, object],
 ) -> Decision:
     """A status change follows the state machine from the server's current status (P15)."""
     if current == target:

@@ -159,10 +159,13 @@ def test_sync_invariants_hold_under_random_offline_work(app: Flask, users: dict[
                 return
             batch = list(device.outbox)
             if reorder and len(batch) > 1:  # the tail arrives first: a gap, nothing skipped
+                with app.app_context():  # unless the head was applied and its answer lost
+                    head_applied = db.session.get(AppliedMutation, batch[0]["id"]) is not None
                 resp = device.push(batch[1:])
                 results = resp.get_json()["results"]
                 first = results[0]
-                assert first["outcome"] in ("gap", "duplicate"), first
+                if not head_applied:
+                    assert first["outcome"] in ("gap", "duplicate"), first
                 if first["outcome"] == "gap":
                     assert all(r["outcome"] == "not_processed" for r in results[1:])
             resp = device.push(batch)
