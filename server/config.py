@@ -31,6 +31,8 @@ class Config:
     # A push commits after this many processed mutations (and at its end): a day's batch holds
     # the writers' lock for about a tenth of a second and is reloaded once.
     SYNC_PUSH_COMMIT_EVERY = 1000
+    # Test hook: a pause between two mutations of a push, so a test can kill the server there.
+    SYNC_TEST_PAUSE_SECONDS = float(os.environ.get("ONSITE_SYNC_TEST_PAUSE", "0") or 0)
     PULL_PAGE_SIZE = 500
     # Removal records older than this are compacted (older cursors must then pull from 0), by
     # `flask sync-compact` from a timer or, under `make run`, by a thread once a day.
@@ -47,8 +49,12 @@ class Config:
     OPENAPI_URL_PREFIX = "/api"
     OPENAPI_JSON_PATH = "openapi.json"
 
-    # Domain policy overrides (see server/domain/policy.py for the defaults).
+    # Domain policy overrides (see server/domain/policy.py for the defaults); the policy record
+    # (`service_policies`) starts from them, with the service centre's time zone.
     SERVICE_POLICY: dict[str, object] = {}
+    TIMEZONE = os.environ.get("TIMEZONE", "Asia/Shanghai")
+    # The CJK font printed receipts embed, as path[:face index]; "": Debian's Noto CJK.
+    RECEIPT_FONT = os.environ.get("RECEIPT_FONT", "")
     CURRENCY = os.environ.get("CURRENCY", "CNY")
 
     # Who the customer deals with: printed on every receipt and sent to the phone with the session.

@@ -21,7 +21,7 @@ from server.extensions import db
 from server.models import Receipt, ServiceOrder
 from server.services.receipt_document import receipt_view, render_pdf
 from server.services.receipt_words import WORDS, pick_language
-from server.sync.apply import LINK_TOKEN
+from server.sync.facts import LINK_TOKEN
 
 blp = Blueprint("receipts", __name__, url_prefix="/api", description="Receipts")
 pages = PageBlueprint(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import orjson
@@ -19,7 +18,7 @@ from server.models import Device, ServicePolicyRecord, utcnow
 from server.sync import clocks, derive
 from server.sync.entities import FieldError, parse_time
 from server.sync.pull import MAX_LIMIT, ResetRequired, pull
-from server.sync.push import paused_collector, push
+from server.sync.push import Batch, Options, paused_collector, push
 
 blp = Blueprint("sync", __name__, url_prefix="/api/sync", description="Offline sync")
 JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
@@ -94,13 +93,12 @@ def push_mutations() -> Response:
     with paused_collector():  # from parsing the batch to encoding the answer
         body = _push_body(request.get_data(cache=False))
         now = utcnow()
-        answer = push(
-            db.session, device_id=device.id, user=current_user._get_current_object(),
-            staff=is_staff(), mutations=body["mutations"],
-            device_time=_device_time(body.get("device_time")), now=now,
+        batch = Batch(device_id=device.id, user=current_user._get_current_object(),
+                      staff=is_staff(), mutations=body["mutations"],
+                      device_time=_device_time(body.get("device_time")), now=now)
+        answer = push(db.session, batch, Options(
             commit_every=int(current_app.config["SYNC_PUSH_COMMIT_EVERY"]),
-            pause_seconds=float(os.environ.get("ONSITE_SYNC_TEST_PAUSE", "0") or 0),
-        )
+            pause_seconds=float(current_app.config["SYNC_TEST_PAUSE_SECONDS"])))
         answer["server_time"] = now
         response = json_response(answer)
         # Freed now by reference counting: left alive, the parsed batch would be the first

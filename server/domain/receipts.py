@@ -74,6 +74,42 @@ def check_receipt_number(number: str, device_prefix: str, used_numbers: Containe
     return Decision.allow("receipt_number_ok", number=number, counter=parsed.counter)
 
 
+# The fields of a receipt line as a phone sends them, their types and longest texts; what a
+# line may leave out and the value it then has.
+LINE_FIELDS: dict[str, type] = {"position": int, "kind": str, "code": str, "description": str,
+                                "qty": int, "unit_fen": int, "amount_fen": int, "reason": str}
+LINE_LIMITS = {"kind": 16, "code": 40, "description": 200, "reason": 60}
+LINE_DEFAULTS: dict[str, Any] = {"code": "", "description": "", "reason": "", "qty": 1,
+                                 "unit_fen": 0}
+MAX_LINES = 100
+INT_LIMIT = 2**31 - 1
+
+
+def parse_receipt_lines(lines: object) -> tuple[list[dict[str, Any]], Decision]:
+    """A receipt's lines as sent, checked field by field: the lines with defaults filled, and
+    the refusal naming the first bad field (or an allowed decision)."""
+    if lines is None:
+        return [], Decision.allow("no_lines")
+    if not isinstance(lines, list) or len(lines) > MAX_LINES:
+        return [], Decision.refuse("invalid_value", field="lines")
+    parsed: list[dict[str, Any]] = []
+    for index, line in enumerate(lines):
+        if not isinstance(line, Mapping) or set(line) - set(LINE_FIELDS):
+            return [], Decision.refuse("invalid_value", field=f"lines[{index}]")
+        values: dict[str, Any] = {}
+        for name, kind in LINE_FIELDS.items():
+            value = line.get(name)
+            if value is None:
+                value = LINE_DEFAULTS.get(name)
+            if not isinstance(value, kind) or isinstance(value, bool) or (
+                    isinstance(value, str) and len(value) > LINE_LIMITS[name]) or (
+                    isinstance(value, int) and abs(value) > INT_LIMIT):
+                return [], Decision.refuse("invalid_value", field=f"lines[{index}].{name}")
+            values[name] = value
+        parsed.append(values)
+    return parsed, Decision.allow("lines_parsed")
+
+
 # A receipt's line kinds: charges are never negative, credits and waivers never positive.
 CHARGE_KINDS = frozenset({"labour", "part", "travel", "service_fee"})
 CREDIT_KINDS = frozenset({"trade_in", "waiver"})

@@ -142,11 +142,48 @@ def summary_hash(summary: Mapping[str, Any]) -> str:
 
 
 def verify_signature_binding(stored_hash: str, current_summary: Mapping[str, Any]) -> Decision:
-    """Does a stored signature still approve the order as it now stands?"""
+    """Does a stored signature's hash still name this summary? `summary_invalid` (params `code`,
+    `path`) when the summary is not in canonical form, `hash_mismatch` when it hashes otherwise."""
     try:
         current = summary_hash(current_summary)
     except CanonicalFormError as error:
         return Decision.refuse("summary_invalid", code=error.code, path=error.path)
-    if hmac.compare_digest(stored_hash.lower(), current):
+    if hmac.compare_digest(str(stored_hash).lower(), current):
         return Decision.allow("verified", hash=current)
-    return Decision.refuse("summary_changed", stored_hash=stored_hash, current_hash=current)
+    return Decision.refuse("hash_mismatch", stored_hash=stored_hash, current_hash=current)
+
+
+def check_signature(
+    summary: Mapping[str, Any],
+    sent_hash: str,
+    *,
+    order_id: str,
+    order_number: str,
+    total_fen: int | None,
+    charge_lines: Any,
+) -> Decision:
+    """Does a signature bind the order as the server holds it? (PROTOCOL P22.)
+
+    `verified`; else refused with `summary_invalid`, `hash_mismatch`, `wrong_order` (the summary
+    names neither the order's id nor its number) or `charges_differ` (its total, or its charge
+    lines when the order's charges have lines, are not the order's).
+    """
+    bound = verify_signature_binding(sent_hash, summary)
+    if not bound:
+        return bound
+    if summary.get("order_id") not in (order_id, order_number):
+        return Decision.refuse("wrong_order")
+    if summary.get("total_fen") != total_fen:
+        return Decision.refuse("charges_differ")
+    if charge_lines is not None and charge_lines != summary.get("charge_lines"):
+        return Decision.refuse("charges_differ")
+    return bound
+
+
+def binding_status(decision: Decision) -> tuple[str, str]:
+    """A signature's stored (status, status_reason) for a check's decision."""
+    if decision.allowed:
+        return "verified", ""
+    if decision.reason == "summary_invalid":
+        return "invalid", f"summary_{decision.params['code']}"[:60]
+    return "invalid", decision.reason

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,7 +153,7 @@ def receipt_view(session: DbSession, receipt: Receipt, lang: str = "zh-CN") -> R
 
 def receipt_font() -> tuple[str, int]:
     """The CJK font file and face index: RECEIPT_FONT (path[:index]) or Debian's Noto CJK."""
-    configured = os.environ.get("RECEIPT_FONT")
+    configured = current_app.config["RECEIPT_FONT"]
     if configured:
         name, _, face = configured.partition(":")
         return name, int(face or 0)

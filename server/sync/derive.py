@@ -44,7 +44,7 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 def configured_policy() -> tuple[dict[str, Any], str]:
     """The installation's configured defaults: the policy record starts from these."""
     values = ServicePolicy.from_mapping(current_app.config.get("SERVICE_POLICY") or {}).to_mapping()
-    return values, current_app.config.get("TIMEZONE") or DEFAULT_TIMEZONE
+    return values, current_app.config["TIMEZONE"] or DEFAULT_TIMEZONE
 
 
 def policy_record(session: Session) -> ServicePolicyRecord:

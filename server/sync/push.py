@@ -1,7 +1,9 @@
 """Apply a device's push batch: idempotent by mutation id, in device order, each mutation atomic.
 
-The entry point `push()` reads like PROTOCOL.md section 3: take the locks, then for each mutation
-answer a replay with its first result, stop at a gap, and apply the rest one savepoint each.
+`push()` reads like PROTOCOL.md section 3: a batch processed before is answered from the log
+(replay.py); else, under the writers' lock, each mutation is answered in order: a replay with
+its first result, a gap stops the batch, the rest are applied (apply.py), plain facts and
+clean edits without a savepoint (fast.py), and every 1000 a commit.
 """
 
 from __future__ import annotations
@@ -11,27 +13,121 @@ import re
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import orjson
 from sqlalchemy import (
-    Text,
-    bindparam,
-    cast,
     select,
-    update,
 )
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from server.models import AppliedMutation, Device, ServiceOrder, User
-from server.sync import apply as applying
-from server.sync import bulk, clocks, derive
-from server.sync.apply import PushContext, Rejected
+from server.sync import bulk, clocks, derive, fast, replay
+from server.sync.apply import apply_mutation
+from server.sync.context import NeedsSavepoint, PushContext, Rejected, visible_record
 from server.sync.entities import SPECS, FieldError, parse_time
+from server.sync.history import load_history
 from server.sync.sequence import ACTOR_KEY, LOCKED_KEY, take_lock
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A push request: who sends it from which device, the mutations, and the clocks."""
+
+    device_id: str
+    user: User
+    staff: bool
+    mutations: list[Any]
+    device_time: datetime | None
+    now: datetime
+
+
+@dataclass(frozen=True)
+class Options:
+    """How a batch is applied: commits every `commit_every` processed mutations; `fast` lets
+    plain facts and clean edits skip their savepoint; `pause_seconds` is a test hook (a crash
+    lands between two mutations)."""
+
+    commit_every: int = 1000
+    fast: bool = True
+    pause_seconds: float = 0.0
+
+
+def push(session: Session, batch: Batch, options: Options = Options()) -> dict[str, Any]:
+    """Apply a batch and answer every mutation's outcome, in request order (P12-P14).
+
+    Should the fast path's flush ever fail, the uncommitted part is rolled back and the batch
+    is applied again the careful way (what was committed answers as duplicates).
+    """
+    found = replay.replayed(session, batch.device_id, batch.mutations)
+    if found is not None:
+        return replay.answer(session, batch.device_id, found, batch.device_time, batch.now)
+    session.info[LOCKED_KEY] = True
+    try:
+        with paused_collector():
+            try:
+                return _apply(session, batch, options)
+            except (IntegrityError, DataError):
+                if not options.fast:
+                    raise
+                session.rollback()
+                return _apply(session, batch, replace(options, fast=False))
+    finally:
+        session.info.pop(LOCKED_KEY, None)
+
+
+def _apply(session: Session, batch: Batch, options: Options) -> dict[str, Any]:
+    """The batch under the writers' lock: each mutation in order, a commit every chunk."""
+    offset = clocks.offset_ms(batch.device_time, batch.now)
+    session.info[ACTOR_KEY] = (batch.user.id, batch.device_id)
+    mutations = batch.mutations
+    try:
+        with session.no_autoflush:
+            device = _lock_device(session, batch.device_id)
+            device.clock_offset_ms = offset
+            device.last_sync_at = batch.now
+            session.flush()  # outside every mutation's savepoint
+            ctx = PushContext(session, device, batch.user, batch.now, offset, batch.staff)
+            ctx.fast = options.fast
+            ctx.last_number = device.last_mutation_number
+            _note_acknowledged(device, mutations)
+            log = replay.logged(session, mutations)
+            fresh = [m for m in mutations
+                     if not (isinstance(m, Mapping) and isinstance(m.get("id"), str)
+                             and m["id"] in log)]
+            ctx.known_ids = _existing_ids(session, fresh)
+            _load_orders(ctx, fresh)
+            results: list[dict[str, Any]] = []
+            blocked = False
+            since_commit = 0
+            for raw in mutations:
+                if blocked:
+                    results.append(_short(raw, "not_processed", "after_gap"))
+                    continue
+                result, processed = _one(ctx, raw, log)
+                results.append(result)
+                blocked = result["outcome"] == "gap"
+                if processed:
+                    since_commit += 1
+                    if since_commit >= options.commit_every:
+                        _commit(ctx)
+                        since_commit = 0
+                    if options.pause_seconds:
+                        time.sleep(options.pause_seconds)
+                    if since_commit == 0:  # the lock was let go: take it and the rows again
+                        ctx.device = _lock_device(session, batch.device_id)
+                        _load_orders(ctx, fresh)
+            last = ctx.last_number
+            _commit(ctx)
+    finally:
+        session.info.pop(ACTOR_KEY, None)
+    # the answer reuses each logged result's encoding (the same bytes a replay gets)
+    answers = [orjson.Fragment(encoded) if (encoded := ctx.encoded.get(id(r))) is not None
+               else r for r in results]
+    return {"clock_offset_ms": offset, "last_applied_number": last, "results": answers}
 
 
 def _lock_device(session: Session, device_id: str) -> Device:
@@ -70,48 +166,6 @@ def _short(raw: object, outcome: str, reason: str | None, **params: Any) -> dict
     }
 
 
-def push(
-    session: Session,
-    *,
-    device_id: str,
-    user: User,
-    staff: bool,
-    mutations: list[Any],
-    device_time: datetime | None,
-    now: datetime,
-    commit_every: int = 1000,
-    pause_seconds: float = 0.0,
-    fast: bool = True,
-) -> dict[str, Any]:
-    """Apply a batch and answer every mutation's outcome, in request order (P12-P14).
-
-    A batch made only of this device's mutations processed before (a retry after a lost
-    answer) is answered from the mutation log without taking the writers' lock: log rows never
-    change once committed. Plain fact creates go without a savepoint and are flushed together;
-    should that flush ever fail, the uncommitted part is rolled back and the batch is pushed
-    again the careful way (what was committed answers as duplicates).
-    """
-    replayed = _replayed(session, device_id, mutations)
-    if replayed is not None:
-        return _answer_replay(session, device_id, replayed, device_time, now)
-    session.info[LOCKED_KEY] = True
-    try:
-        with paused_collector():
-            return _push(session, device_id=device_id, user=user, staff=staff,
-                         mutations=mutations, device_time=device_time, now=now,
-                         commit_every=commit_every, pause_seconds=pause_seconds, fast=fast)
-    except (IntegrityError, DataError):
-        if not fast:
-            raise
-        session.rollback()
-        with paused_collector():
-            return _push(session, device_id=device_id, user=user, staff=staff,
-                         mutations=mutations, device_time=device_time, now=now,
-                         commit_every=commit_every, pause_seconds=pause_seconds, fast=False)
-    finally:
-        session.info.pop(LOCKED_KEY, None)
-
-
 @contextmanager
 def paused_collector() -> Iterator[None]:
     """Pause the cyclic garbage collector while a batch is parsed, applied and answered.
@@ -129,121 +183,6 @@ def paused_collector() -> Iterator[None]:
             gc.enable()
 
 
-def _replayed(session: Session, device_id: str, mutations: list[Any]) -> orjson.Fragment | None:
-    """Every mutation's answer, as one JSON array, when the whole batch was processed before;
-    else None.
-
-    Found by the device's numbers, one range of its log; each id must match its number's. The
-    answers are put together from the log's stored text: an id is only ever logged after it
-    passed the envelope check (a UUID), so it needs no escaping.
-    """
-    try:
-        ids = [raw["id"] for raw in mutations]
-        numbers = [raw["number"] for raw in mutations]
-    except (KeyError, TypeError):
-        return None
-    if not ids or not all(type(mid) is str for mid in ids) \
-            or not all(type(number) is int for number in numbers):
-        return None
-    low, high = min(numbers), max(numbers)
-    if high - low >= 2 * len(ids):  # not one stretch of the device's numbers
-        return None
-    rows = bulk.fetch(session.connection(), _REPLAY_QUERY,
-                      {"device": device_id, "low": low, "high": high})
-    in_order = [row[0] for row in rows] == ids and [row[1] for row in rows] == numbers
-    if not in_order:  # sent in another order, or with repeats: each number must be its id's
-        logged = {number: (mid, number, result) for mid, number, result in rows}
-        rows = [logged.get(number) for number in numbers]  # type: ignore[misc]
-        if any(row is None or row[0] != mid for row, mid in zip(rows, ids, strict=True)):
-            return None
-    return orjson.Fragment("[" + ",".join([
-        f'{{"id":"{mid}","number":{number},"outcome":"duplicate","first":{first}}}'
-        for mid, number, first in rows]) + "]")
-
-
-_LOG = AppliedMutation.__table__
-_REPLAY_QUERY = select(_LOG.c.id, _LOG.c.number, cast(_LOG.c.result, Text)).where(
-    _LOG.c.device_id == bindparam("device"),
-    _LOG.c.number.between(bindparam("low"), bindparam("high"))).order_by(_LOG.c.number)
-
-
-def _answer_replay(session: Session, device_id: str, results: orjson.Fragment,
-                   device_time: datetime | None, now: datetime) -> dict[str, Any]:
-    """The answer to a batch of replays; the device's sync time and clock offset are recorded
-    as a pull records them (clocks.worth_recording)."""
-    offset = clocks.offset_ms(device_time, now)
-    device = session.get(Device, device_id)
-    assert device is not None
-    last = device.last_mutation_number
-    if clocks.worth_recording(device.last_sync_at, device.clock_offset_ms, offset, now):
-        session.execute(update(Device).where(Device.id == device_id).values(
-            last_sync_at=now, **({"clock_offset_ms": offset} if offset is not None else {})))
-    session.commit()
-    return {"clock_offset_ms": offset, "last_applied_number": last, "results": results}
-
-
-def _push(
-    session: Session,
-    *,
-    device_id: str,
-    user: User,
-    staff: bool,
-    mutations: list[Any],
-    device_time: datetime | None,
-    now: datetime,
-    commit_every: int,
-    pause_seconds: float,
-    fast: bool,
-) -> dict[str, Any]:
-    offset = clocks.offset_ms(device_time, now)
-    session.info[ACTOR_KEY] = (user.id, device_id)
-    try:
-        with session.no_autoflush:
-            device = _lock_device(session, device_id)
-            device.clock_offset_ms = offset
-            device.last_sync_at = now
-            session.flush()  # outside every mutation's savepoint
-            ctx = PushContext(session, device, user, now, offset, staff)
-            ctx.fast = fast
-            ctx.last_number = device.last_mutation_number
-            _note_acknowledged(device, mutations)
-            log = _logged(session, mutations)
-            fresh = [m for m in mutations
-                     if not (isinstance(m, Mapping) and isinstance(m.get("id"), str)
-                             and m["id"] in log)]
-            ctx.known_ids = _existing_ids(session, fresh)
-            _load_orders(ctx, fresh)
-            results: list[dict[str, Any]] = []
-            blocked = False
-            since_commit = 0
-            for raw in mutations:
-                if blocked:
-                    results.append(_short(raw, "not_processed", "after_gap"))
-                    continue
-                result, processed = _one(ctx, raw, log)
-                results.append(result)
-                if result["outcome"] == "gap":
-                    blocked = True
-                if processed:
-                    since_commit += 1
-                    if since_commit >= commit_every:
-                        _commit(ctx)
-                        since_commit = 0
-                    if pause_seconds:
-                        time.sleep(pause_seconds)  # test hook: a crash lands between mutations
-                    if since_commit == 0:
-                        ctx.device = _lock_device(session, device_id)
-                        _load_orders(ctx, fresh)
-            last = ctx.last_number
-            _commit(ctx)
-    finally:
-        session.info.pop(ACTOR_KEY, None)
-    # the answer reuses each logged result's encoding (the same bytes a replay gets)
-    answers = [orjson.Fragment(encoded) if (encoded := ctx.encoded.get(id(r))) is not None
-               else r for r in results]
-    return {"clock_offset_ms": offset, "last_applied_number": last, "results": answers}
-
-
 def _note_acknowledged(device: Device, mutations: list[Any]) -> None:
     """A batch starts at the phone's oldest pending mutation: the ones before it were answered
     (and the ones processed here are not known to be until a later batch)."""
@@ -258,7 +197,7 @@ def _note_acknowledged(device: Device, mutations: list[Any]) -> None:
 def _commit(ctx: PushContext) -> None:
     """Derive the orders whose facts changed, write the mutation log of what was processed since
     the last commit, then commit."""
-    applying.flush_deferred(ctx)
+    fast.flush_deferred(ctx)
     if ctx.touched:
         derive.refresh(ctx.session, ctx.touched, now=ctx.now)
         ctx.touched.clear()
@@ -276,37 +215,9 @@ def _commit(ctx: PushContext) -> None:
 
 
 JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
+
+
 _ENCODED = frozenset({"result"})  # the mutation log's results, encoded with orjson
-
-
-def _ids(mutations: list[Any], key: str) -> list[str]:
-    return [m[key] for m in mutations
-            if isinstance(m, Mapping) and isinstance(m.get(key), str) and len(m[key]) <= 64]
-
-
-@dataclass(frozen=True, slots=True)
-class Logged:
-    """A mutation processed before, as its log row holds it: the first result stays encoded
-    (a replayed batch is answered without decoding a thousand records)."""
-
-    device_id: str
-    number: int
-    result_json: str
-
-
-def _logged(session: Session, mutations: list[Any]) -> dict[str, Logged]:
-    """The log rows of the batch's mutation ids processed before, one query per 1000 (a
-    replay, or an id another device used: see _one)."""
-    ids = _ids(mutations, "id")
-    found: dict[str, Logged] = {}
-    log = AppliedMutation.__table__
-    query = select(log.c.id, log.c.device_id, log.c.number, cast(log.c.result, Text)).where(
-        log.c.id.in_(bindparam("ids", expanding=True)))
-    conn = session.connection()
-    for start in range(0, len(ids), 1000):
-        for mid, *row in conn.execute(query, {"ids": ids[start:start + 1000]}):
-            found[mid] = Logged(*row)
-    return found
 
 
 def _load_orders(ctx: PushContext, mutations: list[Any]) -> None:
@@ -320,10 +231,10 @@ def _load_orders(ctx: PushContext, mutations: list[Any]) -> None:
         for order in ctx.session.scalars(select(ServiceOrder).where(
                 ServiceOrder.id.in_(wanted[start:start + 500]))):
             ctx.held[(ServiceOrder.__tablename__, order.id)] = order
-    applying.load_history(ctx, [
+    load_history(ctx, [
         (m["entity"], m["entity_id"]) for m in mutations
         if isinstance(m, Mapping) and m.get("op") == "update"
-        and m.get("entity") in applying.FAST_EDITS and isinstance(m.get("entity_id"), str)])
+        and m.get("entity") in fast.FAST_EDITS and isinstance(m.get("entity_id"), str)])
 
 
 def _existing_ids(session: Session, mutations: list[Any]) -> dict[str, set[str]]:
@@ -344,18 +255,8 @@ def _existing_ids(session: Session, mutations: list[Any]) -> dict[str, set[str]]
     return out
 
 
-def _duplicate(mid: str, first: Logged | dict[str, Any]) -> dict[str, Any]:
-    """The answer to a mutation processed before: nothing done, and its first result exactly
-    as it was answered then, with the record it returned (P12)."""
-    if isinstance(first, Logged):
-        return {"id": mid, "number": first.number, "outcome": "duplicate",
-                "first": orjson.Fragment(first.result_json)}
-    return {"id": mid, "number": first.get("number"), "outcome": "duplicate",
-            "first": dict(first)}
-
-
 def _one(ctx: PushContext, raw: object,
-         log: dict[str, Logged]) -> tuple[dict[str, Any], bool]:
+         log: dict[str, replay.Logged]) -> tuple[dict[str, Any], bool]:
     """One mutation's result, and whether it was processed (stored in the mutation log)."""
     if isinstance(raw, Mapping):  # a replay of a logged id (a valid one): no need to parse it
         logged_id, number = raw.get("id"), raw.get("number")
@@ -364,7 +265,7 @@ def _one(ctx: PushContext, raw: object,
             return _short(raw, "rejected", "id_taken", field="id"), False
         if prior is not None and isinstance(number, int) and not isinstance(number, bool) \
                 and 1 <= number <= 2**53 - 1:
-            return _duplicate(str(logged_id), prior), False
+            return replay.duplicate(str(logged_id), prior), False
     envelope = _envelope(raw)
     if envelope is None:
         return _short(raw, "rejected", "malformed", field="id"), False
@@ -372,7 +273,7 @@ def _one(ctx: PushContext, raw: object,
     session = ctx.session
     prior = log.get(mid)
     if prior is not None or mid in ctx.batch_results:
-        return _duplicate(mid, prior if prior is not None else ctx.batch_results[mid]), False
+        return replay.duplicate(mid, prior if prior is not None else ctx.batch_results[mid]), False
     expected = ctx.last_number + 1
     if number < expected:
         return _short(raw, "rejected", "number_reused", expected=expected), False
@@ -383,40 +284,40 @@ def _one(ctx: PushContext, raw: object,
     result = _short(raw, "rejected", None)
     ctx.mutation_id = mid
     op = raw.get("op")
-    if ctx.fast and ((op == "create" and raw.get("entity") in applying.FAST_FACTS)
-                     or (op == "update" and raw.get("entity") in applying.FAST_EDITS)):
+    if ctx.fast and ((op == "create" and raw.get("entity") in fast.FAST_FACTS)
+                     or (op == "update" and raw.get("entity") in fast.FAST_EDITS)):
         ctx.outside_savepoint = True
         try:
             if raw.get("device_time") is not None:
                 device_time = parse_time(raw.get("device_time"), "device_time")
-            result = applying.apply_mutation(ctx, raw, device_time)
+            result = apply_mutation(ctx, raw, device_time)
             return _logged_result(ctx, result, mid, number, device_time), True
         except Rejected as refusal:  # nothing was written: no rollback needed
             result = _short(raw, "rejected", refusal.reason, **refusal.params)
             if op == "update":
-                applying.flush_deferred(ctx)
-                result["record"] = applying.visible_record(ctx, raw)
+                fast.flush_deferred(ctx)
+                result["record"] = visible_record(ctx, raw)
             return _logged_result(ctx, result, mid, number, device_time), True
         except FieldError as error:
             result = _short(raw, "rejected", error.code, field=error.field)
             return _logged_result(ctx, result, mid, number, device_time), True
-        except applying.NeedsSavepoint:
+        except NeedsSavepoint:
             pass
         finally:
             ctx.outside_savepoint = False
-    applying.flush_deferred(ctx)
+    fast.flush_deferred(ctx)
     ctx.history.clear()  # the careful path may write any row's history
     savepoint = session.begin_nested()
     try:
         if raw.get("device_time") is not None:
             device_time = parse_time(raw.get("device_time"), "device_time")
-        result = applying.apply_mutation(ctx, raw, device_time)
+        result = apply_mutation(ctx, raw, device_time)
         session.flush()
         savepoint.commit()
     except Rejected as refusal:
         savepoint.rollback()
         result = _short(raw, "rejected", refusal.reason, **refusal.params)
-        result["record"] = applying.visible_record(ctx, raw)
+        result["record"] = visible_record(ctx, raw)
     except FieldError as error:
         savepoint.rollback()
         result = _short(raw, "rejected", error.code, field=error.field)

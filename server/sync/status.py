@@ -6,8 +6,8 @@ says what it does; this module loads the facts the first needs and writes what t
 
 from __future__ import annotations
 
-from collections.abc import Container
-from datetime import datetime
+from collections.abc import Container, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import exists, select
@@ -15,8 +15,12 @@ from sqlalchemy.orm import Session
 
 from server.domain import states
 from server.domain.policy import ServicePolicy
-from server.domain.transitions import EVENT, TransitionEffects, effects_of
+from server.domain.states import OrderStatus
+from server.domain.transitions import EVENT, MILESTONES, TransitionEffects, effects_of
 from server.models import FollowUp, LoanerIssue, ServiceOrder, TimelineEvent
+from server.sync import derive
+from server.sync.context import PushContext, Rejected
+from server.sync.merge import decide_status
 
 
 def transition_context(
@@ -105,3 +109,51 @@ def effects(
                       repair_certain=order.repair_certain if repair_certain is None
                       else repair_certain,
                       consent_given=consent_given, policy=policy)
+
+
+# -- a phone's status change (push) --------------------------------------------------------
+
+def change_status(ctx: PushContext, row: ServiceOrder, fields: dict[str, Any],
+                  extras: dict[str, Any], device_time: datetime | None, suspect: bool) -> bool:
+    """Move the order's status by the state machine from the server's current status (P15),
+    with the effects a change made at a desk has, at the moment the phone recorded (P34)."""
+    target = fields.pop("status")
+    reason = extras.get("transition_reason")
+    if reason is not None and (not isinstance(reason, str) or len(reason) > 300):
+        raise Rejected("invalid_value", field="transition_reason")
+    outcome = extras.get("follow_up_outcome")
+    if outcome is not None and not isinstance(outcome, str):
+        raise Rejected("invalid_value", field="follow_up_outcome")
+    reason = reason or fields.get("handback_reason") or fields.get("cancel_reason")
+    consent = fields.get("consent_at", row.consent_at)
+    context = transition_context(
+        ctx.session, row, reason=reason, consent_given=consent is not None,
+        follow_up_outcome=outcome, in_warranty=fields.get("in_warranty", row.in_warranty))
+    decision = decide_status(row.status, target, role=ctx.role, context=context)
+    if not decision.allowed:
+        raise Rejected(decision.reason, field="status", **dict(decision.params))
+    if decision.reason == "no_change":
+        return False
+    done = effects(
+        row, target, at=_act_time(ctx, fields, target, device_time, suspect), reason=reason,
+        consent_given=consent is not None, policy=derive.load_policy(ctx.session)[0],
+        repair_certain=bool(fields.get("repair_certain", row.repair_certain)))
+    write_transition(
+        ctx.session, row, done, user_id=ctx.user.id, device_id=ctx.device.id,
+        received_at=ctx.now, named=fields, clock_offset_ms=ctx.offset_ms, time_suspect=suspect)
+    return True
+
+
+def _act_time(ctx: PushContext, fields: Mapping[str, Any], target: str,
+              device_time: datetime | None, suspect: bool) -> datetime:
+    """When the phone made the change: the milestone time it sent, else the mutation's device
+    time, corrected by the device's clock offset (P24); the arrival time when either is
+    implausible (P25) or unknown."""
+    milestone = MILESTONES.get(OrderStatus(target))
+    moment = fields.get(milestone) if milestone else None
+    if not isinstance(moment, datetime):
+        moment = device_time
+    if moment is None or suspect:
+        return ctx.now
+    corrected = moment - timedelta(milliseconds=ctx.offset_ms or 0)
+    return min(corrected, ctx.now)

@@ -89,7 +89,7 @@ def test_unchanged_summary_verifies():
 def test_any_change_after_signing_is_detected(change):
     stored = summary_hash(summary())
     decision = verify_signature_binding(stored, summary(**change))
-    assert (decision.allowed, decision.reason) == (False, "summary_changed")
+    assert (decision.allowed, decision.reason) == (False, "hash_mismatch")
     assert decision.params["stored_hash"] == stored
 
 
