@@ -77,7 +77,7 @@ migration:
 	rm -f instance-migration.sqlite3
 
 soak:
-	HYPOTHESIS_PROFILE=soak .venv/bin/pytest -q -p no:cacheprovider tests/sync -m "slow or not slow"
+	HYPOTHESIS_PROFILE=soak FAST_EQUIVALENCE_EXAMPLES=3000 .venv/bin/pytest -q -p no:cacheprovider tests/sync -m "slow or not slow"
 
 bench:
 	for f in bench/*.py; do $(PY) $$f || exit 1; done

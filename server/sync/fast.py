@@ -4,8 +4,6 @@ with Core in one go, with the effects `sequence.before_flush` gives an ORM write
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -16,11 +14,11 @@ from server.models import (
     Photo,
     RowVersion,
     ServiceOrder,
-    UTCDateTime,
     utcnow,
 )
 from server.sync import bulk, scope
 from server.sync.context import NeedsSavepoint, PushContext, Rejected, record, result_of
+from server.sync.effects import column_defaults, default_value, side_effects
 from server.sync.entities import (
     MERGEABLE_TABLES,
     SPECS,
@@ -112,7 +110,7 @@ def flush_deferred(ctx: PushContext) -> None:
         for key, scalar, make in column_defaults(table):
             value = sent.get(key)
             if value is None:
-                value = moment if make is _NOW else make(None) if make is not None else scalar
+                value = default_value(scalar, make, moment)
             values[key] = value
         values.update(version=1, change_seq=seq, updated_by_id=user_id,
                       updated_device_id=device_id)
@@ -154,25 +152,6 @@ def flush_deferred(ctx: PushContext) -> None:
     ctx.deferred_rows = {}
 
 
-@cache
-def column_defaults(table: Any) -> tuple[tuple[str, Any, Any], ...]:
-    """Each column's key with its Python-side default: a scalar, or a callable (as the ORM);
-    _NOW for a time column defaulting to now: the chunk's rows share one write time."""
-    out = []
-    for column in table.columns:
-        default = column.default
-        scalar = default.arg if default is not None and default.is_scalar else None
-        make = default.arg if default is not None and default.is_callable else None
-        if make is not None and isinstance(column.type, UTCDateTime):
-            make = _NOW
-        out.append((column.key, scalar, make))
-    return tuple(out)
-
-
-def _NOW(_context: object) -> datetime:  # noqa: N802 (a marker, called only if misused)
-    return utcnow()
-
-
 _SORTED: list[Any] = []
 
 
@@ -194,7 +173,7 @@ def fast_edit(ctx: PushContext, spec: EntitySpec, row: Any, order: ServiceOrder 
     Each edit still takes its own version, sequence number and history entry (P1, P16).
     """
     if (access != scope.OWN or order is None or spec.table not in MERGEABLE_TABLES
-            or "status" in fields or suspect or set(fields) & SLOW_FIELDS):
+            or suspect or side_effects(spec.table, fields)):
         raise NeedsSavepoint()
     key = (spec.table, row.id)
     history = cached_history(ctx, spec, row.id)
@@ -247,6 +226,3 @@ EDIT_META = frozenset({"version", "change_seq", "updated_at", "updated_by_id",
                        "updated_device_id"})
 
 
-# Fields whose change does more than set a value (scope records, signature binding, P22).
-SLOW_FIELDS = frozenset({"status", "assignee_id", "total_fen", "charges", "order_id",
-                         "customer_id", "unit_id", "flagged", "flag_reason"})

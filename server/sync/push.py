@@ -294,9 +294,8 @@ def _one(ctx: PushContext, raw: object,
             return _logged_result(ctx, result, mid, number, device_time), True
         except Rejected as refusal:  # nothing was written: no rollback needed
             result = _short(raw, "rejected", refusal.reason, **refusal.params)
-            if op == "update":
-                fast.flush_deferred(ctx)
-                result["record"] = visible_record(ctx, raw)
+            fast.flush_deferred(ctx)  # the answer holds the target's record, as a careful one
+            result["record"] = visible_record(ctx, raw)
             return _logged_result(ctx, result, mid, number, device_time), True
         except FieldError as error:
             result = _short(raw, "rejected", error.code, field=error.field)

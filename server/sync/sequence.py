@@ -10,6 +10,7 @@ change of an order's charges turns its verified signatures invalid (P22).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event, inspect, select, text, update
@@ -28,6 +29,7 @@ from server.models import (
     Tracked,
     utcnow,
 )
+from server.sync.effects import column_defaults, default_value, fields_of
 from server.sync.entities import BY_TABLE, MERGEABLE_TABLES, json_ready, row_values
 
 ACTOR_KEY = "sync_actor"
@@ -36,6 +38,10 @@ LOCKED_KEY = "sync_locked"
 CANCELLED = "cancelled"
 # FeeSchedule's own `version` column is the schedule's published version, not a row version.
 UNVERSIONED = frozenset({"fee_schedules"})
+
+# The order fields whose change voids signatures, and those that move its scope (effects.py).
+VOIDING = fields_of("void_signatures")
+SCOPING = fields_of("scope")
 
 ActorResolver = Callable[[], tuple[int | None, str | None]]
 _actor_resolver: list[ActorResolver] = []
@@ -110,17 +116,14 @@ def _delta(obj: Any, new: bool) -> dict[str, Any]:
     return json_ready(out)  # type: ignore[no-any-return]
 
 
-def _materialise_defaults(obj: Any) -> None:
-    """Fill column defaults now, so scope records and the first history entry see them."""
-    for column in obj.__table__.columns:
-        default = column.default
-        if default is None or getattr(obj, column.key) is not None or column.key in (
-                "version", "change_seq"):
+def _materialise_defaults(obj: Any, moment: datetime) -> None:
+    """Fill column defaults now, so scope records and the first history entry see them (the
+    fast writer fills them from the same `effects.column_defaults`)."""
+    for key, scalar, make in column_defaults(obj.__table__):
+        if key in ("version", "change_seq") or getattr(obj, key) is not None:
             continue
-        if default.is_scalar:
-            setattr(obj, column.key, default.arg)
-        elif default.is_callable:
-            setattr(obj, column.key, default.arg(None))
+        if scalar is not None or make is not None:
+            setattr(obj, key, default_value(scalar, make, moment))
 
 
 def _parents_of_children(session: Session, objs: Iterable[Any]) -> list[Any]:
@@ -160,10 +163,10 @@ def _scope_changes(session: Session, order: ServiceOrder, new: bool) -> list[Sco
         if order.assignee_id is not None and order.status != CANCELLED:
             change("grant", order.assignee_id, "assigned")
         return out
+    if not any(_changed(order, f) for f in SCOPING):
+        return out
     assignee_moved = _changed(order, "assignee_id")
     status_moved = _changed(order, "status")
-    if not (assignee_moved or status_moved):
-        return out
     old_assignee: Any = (_old_value(session, order, "assignee_id") if assignee_moved
                          else order.assignee_id)
     old_status = _old_value(session, order, "status") if status_moved else order.status
@@ -182,14 +185,13 @@ def before_flush(session: Session, _context: Any, _instances: Any) -> None:
     """Give every changed synced row its sequence number and version, in this transaction."""
     with session.no_autoflush:
         for obj in list(session.dirty):
-            if isinstance(obj, ServiceOrder) and (
-                _changed(obj, "total_fen") or _changed(obj, "charges")
-            ):
+            if isinstance(obj, ServiceOrder) and any(_changed(obj, f) for f in VOIDING):
                 _invalidate_signatures(session, obj)
 
         new_rows: list[Any] = [obj for obj in session.new if isinstance(obj, Tracked)]
+        moment = utcnow()
         for obj in new_rows:
-            _materialise_defaults(obj)
+            _materialise_defaults(obj, moment)
         dirty_rows: list[Any] = [
             obj for obj in session.dirty
             if isinstance(obj, Tracked) and session.is_modified(obj, include_collections=False)
