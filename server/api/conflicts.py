@@ -13,10 +13,11 @@ from sqlalchemy import select
 from server.api.errors import ApiError
 from server.api.sync import json_response
 from server.auth.roles import is_staff, signed_in
+from server.errors import Refusal
 from server.extensions import db
 from server.models import Conflict, utcnow
 from server.sync import scope
-from server.sync.conflicts import ResolveError, resolve
+from server.sync.conflicts import resolve
 from server.sync.entities import SPECS, record_of
 
 blp = Blueprint("conflicts", __name__, url_prefix="/api/conflicts",
@@ -69,8 +70,8 @@ def resolve_conflict(data: dict[str, Any], conflict_id: str) -> Response:
     try:
         record = resolve(db.session, conflict, user_id=current_user.id, staff=is_staff(),
                          choice=data["choice"], value=data.get("value"), now=utcnow())
-    except ResolveError as error:
+    except Refusal:
         db.session.rollback()
-        raise ApiError(error.status, error.code, error.message, field=error.field) from None
+        raise
     db.session.commit()
     return json_response({"conflict": record_of(SPECS["conflict"], conflict), "record": record})

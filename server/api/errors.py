@@ -8,6 +8,19 @@ from flask import Flask, Response, jsonify
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from server.errors import BadInput, Refusal
+
+# The one table from a refusal (server/errors.py) to the status it is answered with: by its
+# code where the code says more than its kind, else by its kind.
+STATUS_OF_CODE: dict[str, int] = {"forbidden": 403, "too_large": 413}
+STATUS_OF_KIND: tuple[tuple[type[Refusal], int], ...] = ((BadInput, 422), (Refusal, 409))
+
+
+def status_of(refusal: Refusal) -> int:
+    if refusal.code in STATUS_OF_CODE:
+        return STATUS_OF_CODE[refusal.code]
+    return next(status for kind, status in STATUS_OF_KIND if isinstance(refusal, kind))
+
 
 class ApiError(Exception):
     """An error the client can act on: a status, a stable code, a message, and the field at fault."""
@@ -65,6 +78,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError) -> tuple[Response, int]:
         return error_response(exc.status, exc.code, exc.message, exc.field, exc.details)
+
+    @app.errorhandler(Refusal)
+    def _refusal(exc: Refusal) -> tuple[Response, int]:
+        return error_response(status_of(exc), exc.code, exc.message, exc.field, exc.params)
 
     @app.errorhandler(ValidationError)
     def _validation(exc: ValidationError) -> tuple[Response, int]:

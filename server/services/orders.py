@@ -1,7 +1,8 @@
 """Order changes a dispatcher or engineer makes over HTTP, each decided by the domain rules.
 
-Every function works inside the caller's transaction (it never commits) and raises ApiError
-with the domain's reason code when a rule refuses.
+Every function works inside the caller's transaction (it never commits) and raises a Refusal
+(or BadInput) from `server/errors.py` with the domain's reason code when a rule refuses; the
+API turns it into a status (`server/api/errors.py`).
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from server.api.errors import ApiError
 from server.domain import states
 from server.domain.decision import Decision
 from server.domain.fees import ScheduleHeader, schedule_in_force
 from server.domain.follow_ups import on_follow_up_outcome
 from server.domain.intake import IntakeData, Severity, check_intake
 from server.domain.states import OrderStatus
+from server.errors import BadInput, Refusal
 from server.models import (
     AppointmentChange,
     Customer,
@@ -53,15 +54,15 @@ def actor_role(user: User) -> str:
     return states.Role.ENGINEER if user.role == Role.ENGINEER else states.Role.DISPATCHER
 
 
-def refuse(decision: Decision, field: str | None = None) -> ApiError:
-    """The HTTP error for a refused decision: 422 when a field is missing, else 409."""
+def refuse(decision: Decision, field: str | None = None) -> Refusal:
+    """The refusal of a refused decision: bad input when a reason is missing, else a refusal."""
     params = {
         k: (v if isinstance(v, str | int | float | bool | list) else str(v))
         for k, v in decision.params.items()
     }
     if decision.reason == "reason_required":
-        return ApiError(422, decision.reason, text_for(decision.reason, params), "reason", params)
-    return ApiError(409, decision.reason, text_for(decision.reason, params), field, params)
+        return BadInput(decision.reason, text_for(decision.reason, params), "reason", params)
+    return Refusal(decision.reason, text_for(decision.reason, params), field, params)
 
 
 def record(
@@ -124,7 +125,7 @@ def create_order(session: DbSession, body: Mapping[str, Any], actor: User, now: 
     if body.get("customer_id"):
         customer = session.get(Customer, body["customer_id"])
         if customer is None:
-            raise ApiError(422, "not_found", "No such customer.", "customer_id")
+            raise BadInput("not_found", "No such customer.", "customer_id")
         cust = {"name": customer.name, "phones": customer.phones, "address": customer.address}
         field_of |= {"customer_name": "customer_id", "phones": "contact_phone"}
         cust_phone_fields = ["customer_id"] * len(customer.phones)
@@ -134,7 +135,7 @@ def create_order(session: DbSession, body: Mapping[str, Any], actor: User, now: 
         field_of |= {"customer_name": "customer.name", "phones": "customer.phones"}
         cust_phone_fields = [f"customer.phones.{i}" for i in range(len(cust.get("phones", ())))]
     else:
-        raise ApiError(422, "required", "Give customer_id or a new customer.", "customer")
+        raise BadInput("required", "Give customer_id or a new customer.", "customer")
     field_of["phone_list"] = (["contact_phone"] if body.get("contact_phone") else []) + [
         f for f, p in zip(cust_phone_fields, cust.get("phones", ()), strict=True) if p
     ]
@@ -144,7 +145,7 @@ def create_order(session: DbSession, body: Mapping[str, Any], actor: User, now: 
     if body.get("unit_id"):
         unit = session.get(Unit, body["unit_id"])
         if unit is None or (customer is not None and unit.customer_id != customer.id):
-            raise ApiError(422, "not_found", "No such unit for this customer.", "unit_id")
+            raise BadInput("not_found", "No such unit for this customer.", "unit_id")
         unit_data = {
             k: getattr(unit, k) for k in ("brand", "model", "serial", "purchase_date", "manufacture_date")
         }
@@ -154,7 +155,7 @@ def create_order(session: DbSession, body: Mapping[str, Any], actor: User, now: 
         unit_data = body["unit"]
         prefix = "unit"
     else:
-        raise ApiError(422, "required", "Give unit_id or a new unit.", "unit")
+        raise BadInput("required", "Give unit_id or a new unit.", "unit")
     for name in ("brand", "model", "serial", "purchase_date", "manufacture_date"):
         field_of[name] = prefix if prefix == "unit_id" else f"unit.{name}"
 
@@ -162,9 +163,7 @@ def create_order(session: DbSession, body: Mapping[str, Any], actor: User, now: 
     errors = [i for i in issues if i["severity"] == Severity.ERROR]
     if errors:
         first = errors[0]
-        raise ApiError(
-            422,
-            first["code"],
+        raise BadInput(first["code"],
             text_for("intake_incomplete") + f" ({first['code']})",
             first["field"],
             {"intake_issues": issues},
@@ -222,15 +221,15 @@ def repin(
 ) -> ServiceOrder:
     """A dispatcher pins the order to another published schedule, saying why."""
     if not reason.strip():
-        raise ApiError(422, "reason_required", text_for("reason_required"), "reason")
+        raise BadInput("reason_required", text_for("reason_required"), "reason")
     schedule = session.get(FeeSchedule, schedule_id)
     if schedule is None or schedule.published_at is None:
-        raise ApiError(422, "not_found", "No such published fee schedule.", "fee_schedule_id")
+        raise BadInput("not_found", "No such published fee schedule.", "fee_schedule_id")
     if order.status in FINISHED:
-        raise ApiError(409, "order_finished", "The order is finished; its charges stand.", "status")
+        raise Refusal("order_finished", "The order is finished; its charges stand.", "status")
     previous = order.fee_schedule_id
     if previous == schedule.id:
-        raise ApiError(409, "same_schedule", "The order is pinned to this schedule already.",
+        raise Refusal("same_schedule", "The order is pinned to this schedule already.",
                        "fee_schedule_id")
     order.fee_schedule_id = schedule.id
     order.updated_by_id = actor.id
@@ -250,11 +249,11 @@ def approve_manual_price(
     """A dispatcher approves the price of an item no schedule prices (the engineer asked)."""
     kind, code, amount = body["kind"], body["code"].strip(), body["amount_fen"]
     if kind not in MANUAL_KINDS:
-        raise ApiError(422, "invalid", "A manual price is for labour or a part.", "kind")
+        raise BadInput("invalid", "A manual price is for labour or a part.", "kind")
     if kind == "labour" and "/" not in code:
-        raise ApiError(422, "invalid", "Name labour as category/job.", "code")
+        raise BadInput("invalid", "Name labour as category/job.", "code")
     if order.status in FINISHED:
-        raise ApiError(409, "order_finished", "The order is finished; its charges stand.", "status")
+        raise Refusal("order_finished", "The order is finished; its charges stand.", "status")
     kept = [p for p in order.manual_prices if not (p.get("kind") == kind and p.get("code") == code)]
     kept.append({"kind": kind, "code": code, "amount_fen": amount, "reason": body["reason"],
                  "approved_by_id": actor.id, "approved_at": now.isoformat()})
@@ -281,12 +280,12 @@ def assign(
     """Assign or reassign an order to an engineer; both engineers are told through the outbox."""
     engineer = session.get(User, engineer_id)
     if engineer is None or engineer.role != Role.ENGINEER or not engineer.active:
-        raise ApiError(422, "not_assignable", text_for("not_assignable"), "engineer_id")
+        raise BadInput("not_assignable", text_for("not_assignable"), "engineer_id")
     previous = order.assignee_id
     if previous == engineer.id:
-        raise ApiError(409, "same_engineer", text_for("same_engineer"), "engineer_id")
+        raise Refusal("same_engineer", text_for("same_engineer"), "engineer_id")
     if previous is not None and not reason.strip():
-        raise ApiError(422, "reason_required", text_for("reason_required"), "reason")
+        raise BadInput("reason_required", text_for("reason_required"), "reason")
     if order.status != S.ASSIGNED:
         decision = states.transition(
             order.status, S.ASSIGNED, role=states.Role.DISPATCHER, context={"reason": reason}
@@ -320,16 +319,14 @@ def set_appointment(
 ) -> AppointmentChange:
     """Set, confirm or reschedule the visit; a reschedule needs a reason and the customer's yes."""
     if order.status in FINISHED:
-        raise ApiError(
-            409,
-            "order_finished",
+        raise Refusal("order_finished",
             "The order is finished; its visit cannot change.",
             "status",
             {"current": order.status},
         )
     start, end = body["start"], body.get("end")
     if end is not None and end <= start:
-        raise ApiError(422, "end_before_start", "The visit must end after it starts.", "end")
+        raise BadInput("end_before_start", "The visit must end after it starts.", "end")
     reason = body.get("reason") or ""
     agreed = body.get("customer_agreed")
     if order.appointment_start is None:
@@ -395,7 +392,7 @@ def change_status(
 ) -> Decision:
     """Move an order through the state machine, or raise the domain's refusal."""
     if target == S.ASSIGNED:
-        raise ApiError(409, "use_assign", "Assign an engineer through the assign endpoint.", "status")
+        raise Refusal("use_assign", "Assign an engineer through the assign endpoint.", "status")
     ctx = transition_context(plain(session), order, reason=reason, consent_given=consent_given,
                              follow_up_outcome=follow_up_outcome)
     decision = states.transition(order.status, target, role=actor_role(actor), context=ctx)
@@ -430,7 +427,7 @@ def record_follow_up(
 ) -> dict[str, Any]:
     """Record a call's outcome; satisfied closes the order, dissatisfied reopens it."""
     if follow_up.done_at is not None:
-        raise ApiError(409, "follow_up_done", "This follow-up call is recorded already.", "outcome")
+        raise Refusal("follow_up_done", "This follow-up call is recorded already.", "outcome")
     follow_up.done_at, follow_up.outcome, follow_up.notes = now, outcome, notes
     follow_up.updated_by_id = actor.id
     order = session.get(ServiceOrder, follow_up.order_id)

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from server.errors import BadInput, Refusal
 from server.models import Conflict, ServiceOrder
 from server.sync.entities import SPECS, FieldError, coerce, json_ready, record_of
 from server.sync.sequence import ACTOR_KEY
@@ -18,15 +19,6 @@ CHOICES = ("server", "device", "value", "refund")
 CHARGES_CHOICES = ("device", "server", "refund")
 
 
-class ResolveError(Exception):
-    """A resolution refused: HTTP status and code."""
-
-    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.field = field
 
 
 def may_resolve(session: Session, conflict: Conflict, *, user_id: int, staff: bool) -> bool:
@@ -44,14 +36,14 @@ def resolve(session: Session, conflict: Conflict, *, user_id: int, staff: bool, 
             value: Any, now: datetime, device_id: str | None = None) -> dict[str, Any] | None:
     """Record the choice and write the chosen value; returns the entity's record after it."""
     if conflict.resolved_at is not None:
-        raise ResolveError(409, "already_resolved", "This conflict was resolved already.")
+        raise Refusal("already_resolved", "This conflict was resolved already.")
     if conflict.kind == "charges" and choice not in CHARGES_CHOICES:
-        raise ResolveError(422, "invalid", "Choose device, server or refund.", "choice")
+        raise BadInput("invalid", "Choose device, server or refund.", "choice")
     if choice not in CHOICES or (choice == "value" and conflict.kind != "field") or (
             choice == "refund" and conflict.kind != "charges"):
-        raise ResolveError(422, "invalid", "Choose server, device or value.", "choice")
+        raise BadInput("invalid", "Choose server, device or value.", "choice")
     if not may_resolve(session, conflict, user_id=user_id, staff=staff):
-        raise ResolveError(403, "forbidden", "Only a dispatcher may resolve this conflict.")
+        raise Refusal("forbidden", "Only a dispatcher may resolve this conflict.")
     spec = SPECS.get(conflict.entity)
     row = session.get(spec.model, conflict.entity_id) if spec else None
     columns = {c.key: c for c in spec.columns()} if spec else {}
@@ -67,7 +59,7 @@ def resolve(session: Session, conflict: Conflict, *, user_id: int, staff: bool, 
                 try:
                     stored = coerce(columns[conflict.field], chosen)
                 except FieldError as error:
-                    raise ResolveError(422, "invalid_value", "This value does not fit the field.",
+                    raise BadInput("invalid_value", "This value does not fit the field.",
                                        "value") from error
                 if json_ready(getattr(row, conflict.field)) != json_ready(stored):
                     setattr(row, conflict.field, stored)
