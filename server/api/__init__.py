@@ -35,7 +35,7 @@ def init_app(app: Flask, api: Api) -> None:
         api.register_blueprint(module.blp)
     app.register_blueprint(receipts.pages)
 
-    from server.api import blobs, conflicts, sync
+    from server.api import blobs, conflicts, handoff, sync
 
-    for module in (sync, blobs, conflicts):
+    for module in (sync, blobs, conflicts, handoff):
         api.register_blueprint(module.blp)

@@ -17,6 +17,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 from server.api import blobs
 from server.api.errors import ApiError
 from server.api.sync import json_response
+from server.auth import sessions
 from server.auth.roles import require_role, staff_only
 from server.extensions import db
 from server.models import AuditLog, BlobUpload, Device, QuarantinedMutation, Role, User, utcnow
@@ -163,8 +164,10 @@ def revoke_device(body: dict[str, Any], device_id: str) -> Device:
         raise ApiError(409, "already_revoked", "This device is revoked already.")
     device.revoked_at = utcnow()
     device.revoked_by_id = current_user.id
+    sessions.end_all(device.user_id, "device_revoked", device.revoked_at, device_id=device.id)
     if body["end_all_sessions"]:
         device.user.session_epoch += 1
+        sessions.end_all(device.user_id, "device_revoked", device.revoked_at)
     audit("device_revoked", target_type="device", target_id=device.id, commit=False,
           owner_id=device.user_id, reason=body["reason"], end_all_sessions=body["end_all_sessions"])
     db.session.commit()

@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from server.api.errors import ApiError
-from server.auth import csrf_token
+from server.auth import csrf_token, sessions
 from server.auth.devices import register_device
 from server.auth.roles import signed_in
 from server.extensions import db
@@ -22,6 +22,7 @@ from server.security import (
     check_sign_in_allowed,
     clear_sign_in_failures,
     mark_signed_in,
+    now_utc,
     record_sign_in_failure,
 )
 
@@ -101,9 +102,31 @@ def login(body: dict[str, str]) -> dict[str, Any]:
 def logout() -> dict[str, Any]:
     """Sign out. The PWA refuses to call this while it still holds unsynced work."""
     if current_user.is_authenticated:
+        sessions.end(sessions.current(), "signed_out", now_utc())
         audit("sign_out", target_type="user", target_id=current_user.id)
     logout_user()
     session.clear()
+    return session_body()
+
+
+class PasswordChangeSchema(Schema):
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=256))
+    new_password = fields.String(required=True, validate=validate.Length(min=8, max=256))
+
+
+@blp.route("/password", endpoint="change_password", methods=["POST"])
+@signed_in
+@blp.arguments(PasswordChangeSchema)
+@blp.response(200, SessionSchema)
+def change_password(body: dict[str, str]) -> dict[str, Any]:
+    """Change one's own password; every other session of this person ends (this one goes on)."""
+    check_sign_in_allowed(current_user.username)
+    if not current_user.check_password(body["current_password"]):
+        record_sign_in_failure(current_user.username, reason="password_change_refused")
+        raise ApiError(401, "bad_credentials", "Wrong password.", field="current_password")
+    current_user.set_password(body["new_password"])
+    sessions.end_all(current_user.id, "password_changed", now_utc(), keep=sessions.current())
+    audit("password_changed", target_type="user", target_id=current_user.id)
     return session_body()
 
 

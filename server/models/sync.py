@@ -143,7 +143,7 @@ class BlobHolder(db.Model):  # type: ignore[name-defined,misc]
 
 
 class BlobGrant(db.Model):  # type: ignore[name-defined,misc]
-    """An order whose photo or signature was pushed by someone holding the bytes: its readers may read them."""
+    """An order whose photo or signature was pushed by a holder of the bytes: its readers may read them."""
 
     __tablename__ = "blob_grants"
 

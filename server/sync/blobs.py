@@ -228,12 +228,13 @@ def may_read(session: Session, sha256: str, user_id: int, orders: Select[Any]) -
         return True
     holders = select(BlobHolder.user_id).where(BlobHolder.sha256 == sha256)
     pushed = select(AppliedMutation.entity_id).where(AppliedMutation.user_id.in_(holders))
-    found = [*session.scalars(
-        select(Photo.order_id).where(Photo.sha256 == sha256, Photo.order_id.in_(orders),
-                                     Photo.id.in_(pushed.where(AppliedMutation.entity == "photo")))),
-             *session.scalars(
-        select(Signature.order_id).where(Signature.image_sha256 == sha256, Signature.order_id.in_(orders),
-                                         Signature.id.in_(pushed.where(AppliedMutation.entity == "signature"))))]
+    photos = select(Photo.order_id).where(
+        Photo.sha256 == sha256, Photo.order_id.in_(orders),
+        Photo.id.in_(pushed.where(AppliedMutation.entity == "photo")))
+    signatures = select(Signature.order_id).where(
+        Signature.image_sha256 == sha256, Signature.order_id.in_(orders),
+        Signature.id.in_(pushed.where(AppliedMutation.entity == "signature")))
+    found = [*session.scalars(photos), *session.scalars(signatures)]
     for order_id in set(found):
         session.merge(BlobGrant(sha256=sha256, order_id=order_id))
     if found:

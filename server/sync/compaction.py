@@ -55,8 +55,8 @@ def expire_uploads(app: Flask, session: Session) -> int:
 
 def run_on_schedule(app: Flask, stop: threading.Event) -> None:
     """Compact now and then every SYNC_COMPACT_EVERY_SECONDS, keeping SYNC_KEEP_REMOVALS_DAYS of
-    removals and dropping stale unfinished uploads, until `stop` is set (the thread under `make run`; a deployment runs
-    `flask sync-compact` from a timer instead)."""
+    removals and dropping stale unfinished uploads, until `stop` is set (the thread under
+    `make run`; a deployment runs `flask sync-compact` from a timer instead)."""
     from server.extensions import db
 
     every = float(app.config["SYNC_COMPACT_EVERY_SECONDS"])
