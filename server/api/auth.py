@@ -91,6 +91,7 @@ def login(body: dict[str, str]) -> dict[str, Any]:
         record_sign_in_failure(body["username"])
         raise ApiError(401, "bad_credentials", "Wrong username or password.", field="password")
     clear_sign_in_failures(user.username)
+    sessions.end(sessions.current(), "replaced", now_utc())  # a sign-in on top of another ends it
     session.clear()
     login_user(user)
     mark_signed_in("password")

@@ -26,6 +26,8 @@ ALLOWED_ENDPOINTS = frozenset({
     "web.index", "web.dist", "web.icons", "web.manifest", "web.service_worker", "web.blank", "static",
     "receipt_pages.static", "receipt_pages.customer_receipt_page",
     "auth.SessionView", "auth.logout", "api-docs.openapi_json",
+    # Signing in again is the engineer taking the phone back (a new session, not in hand-off).
+    "auth.login", "passkeys.login_options", "passkeys.login",
     "handoff.HandoffView", "handoff.release",
 })
 # Endpoints naming a receipt by number: allowed for the hand-off order's receipts only.
