@@ -27,8 +27,6 @@ def _json_text(value: Any) -> str:
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config, database, auth, API, PWA and commands."""
-    from flask_smorest import Api
-
     from server import cli, db_setup, security
     from server.api import errors
     from server.auth import init_app as init_auth
@@ -63,7 +61,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     sync.init_app(app)  # numbers every change of a synced row (server/sync/sequence.py)
     migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
-    api = Api(app)
+    from server.api.openapi import make_api
+
+    api = make_api(app)  # flask-smorest, documenting our error shape and headers
     init_auth(app)
     security.init_app(app)
 

@@ -10,6 +10,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from server.api.errors import ApiError
+from server.api.schemas.sync import BLOB_CHUNK_DOC
 from server.api.sync import json_response
 from server.auth.roles import is_staff, signed_in
 from server.extensions import db
@@ -89,6 +90,7 @@ def blob_head(sha256: str) -> Response:
 
 
 @blp.route("/<sha256>", methods=["PUT"])
+@blp.doc(**BLOB_CHUNK_DOC)
 @signed_in
 def blob_put(sha256: str) -> Response:
     """One chunk at the received offset; the last one verifies the hash (P26-P28)."""

@@ -13,6 +13,7 @@ from marshmallow import Schema, fields, validate
 
 from server.api import json_body
 from server.api.errors import ApiError
+from server.api.schemas.sync import PUSH_DOC
 from server.auth.devices import current_device
 from server.auth.roles import is_staff, signed_in
 from server.extensions import db
@@ -88,6 +89,7 @@ def pull_changes(since: int, limit: int | None, device_time: str | None) -> Resp
 
 
 @blp.route("/push", methods=["POST"])
+@blp.doc(**PUSH_DOC)
 @signed_in
 def push_mutations() -> Response:
     """Apply a batch of mutations and answer each one's outcome (PROTOCOL.md section 3)."""
