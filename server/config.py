@@ -76,6 +76,10 @@ class Config:
 
     BLOB_DIR = os.environ.get("BLOB_DIR", "")  # default: instance/blobs
 
+    # Behind a load balancer: how many proxies in front set X-Forwarded-For/-Proto (werkzeug's
+    # ProxyFix), so sign-in limits and the audit log see the client's address. 0: none, trust nothing.
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+
 
 def sqlite_uri(instance_path: str) -> str:
     """The embedded default database: a SQLite file in the instance folder."""
