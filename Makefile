@@ -7,7 +7,7 @@ PORT ?= 5000
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export SESSION_COOKIE_SECURE ?= 0
 
-.PHONY: run test setup system-deps venv pwa migrate seed vapid lint typecheck test-sqlite test-postgres test-date-bomb migration soak bench clean
+.PHONY: run test setup system-deps venv pwa migrate seed vapid lint typecheck test-sqlite test-postgres test-date-bomb migration fuzz soak bench clean
 
 run: setup migrate seed vapid pwa  ## set up and serve with demo data on http://127.0.0.1:$(PORT)
 	PUSH_WORKER_THREAD=1 SYNC_COMPACT_THREAD=1 $(FLASK) run --host 127.0.0.1 --port $(PORT)
@@ -75,6 +75,13 @@ migration:
 	rm -f migrations/versions/*.py instance-migration.sqlite3
 	ONSITE_INSTANCE=$$(mktemp -d) DATABASE_URL=sqlite:///$$PWD/instance-migration.sqlite3 $(FLASK) db migrate -m initial --rev-id 0001
 	rm -f instance-migration.sqlite3
+
+# schemathesis long: many generated requests per operation and mode, on SQLite then PostgreSQL.
+# `make test` runs the same test with FUZZ_EXAMPLES=4 (about a minute).
+FUZZ_EXAMPLES ?= 300
+fuzz: setup
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) DATABASE_URL= .venv/bin/pytest -q -p no:cacheprovider tests/api/test_schemathesis.py
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) DATABASE_URL=$(PG_URL) .venv/bin/pytest -q -p no:cacheprovider tests/api/test_schemathesis.py
 
 soak:
 	HYPOTHESIS_PROFILE=soak FAST_EQUIVALENCE_EXAMPLES=3000 .venv/bin/pytest -q -p no:cacheprovider tests/sync -m "slow or not slow"

@@ -27,8 +27,6 @@ def _json_text(value: Any) -> str:
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config, database, auth, API, PWA and commands."""
-    from flask_smorest import Api
-
     from server import cli, db_setup, security
     from server.api import errors
     from server.auth import init_app as init_auth
@@ -46,6 +44,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = sqlite_uri(app.instance_path)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
     if not app.config["BLOB_DIR"]:
         app.config["BLOB_DIR"] = str(Path(app.instance_path) / "blobs")
 
@@ -63,7 +66,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     sync.init_app(app)  # numbers every change of a synced row (server/sync/sequence.py)
     migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
-    api = Api(app)
+    from server.api.openapi import make_api
+
+    api = make_api(app)  # flask-smorest, documenting our error shape and headers
     init_auth(app)
     security.init_app(app)
 

@@ -27,6 +27,11 @@ class Config:
     # Request limits: everything larger is answered 413 before it is parsed.
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     MAX_BLOB_BYTES = 15 * 1024 * 1024
+    # Unfinished uploads: per person at most this many and this many declared bytes; dropped when
+    # untouched this long (by `flask sync-compact`, daily).
+    MAX_PARTIAL_UPLOADS_PER_USER = 20
+    MAX_PARTIAL_UPLOAD_BYTES_PER_USER = 64 * 1024 * 1024
+    BLOB_UPLOAD_EXPIRE_SECONDS = 2 * 24 * 3600
     MAX_PUSH_BATCH = 2000
     # A push commits after this many processed mutations (and at its end): a day's batch holds
     # the writers' lock for about a tenth of a second and is reloaded once.
@@ -76,6 +81,10 @@ class Config:
     PUSH_RETRY_MAX_SECONDS = 3600.0
 
     BLOB_DIR = os.environ.get("BLOB_DIR", "")  # default: instance/blobs
+
+    # Behind a load balancer: how many proxies in front set X-Forwarded-For/-Proto (werkzeug's
+    # ProxyFix), so sign-in limits and the audit log see the client's address. 0: none, trust nothing.
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 
 
 def sqlite_uri(instance_path: str) -> str:

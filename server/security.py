@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
 
@@ -16,6 +16,7 @@ from flask import Flask, Response, current_app, g, request, session
 from flask_login import current_user, logout_user
 
 from server.api.errors import ApiError
+from server.auth import customer_mode, sessions
 from server.extensions import db
 from server.models import AuditLog, Device, SignInFailure, utcnow
 
@@ -45,8 +46,9 @@ SECURITY_HEADERS = {
 }
 HSTS = "max-age=31536000; includeSubDomains"
 
-# Session keys (epoch seconds): when the session began, when it was last used, last (re-)authentication.
-SIGNED_IN_AT, SEEN_AT, AUTH_AT = "signed_in_at", "seen_at", "auth_at"
+# Session keys (epoch seconds): when the session began, last (re-)authentication. When it was last
+# used is kept server-side (`user_sessions`), with whether it is still alive.
+SIGNED_IN_AT, AUTH_AT = "signed_in_at", "auth_at"
 DEVICE_KEY = "device_id"
 
 DEFAULTS: dict[str, int] = {
@@ -61,8 +63,8 @@ DEFAULTS: dict[str, int] = {
 SIGN_IN_ENDPOINTS = {"auth.login", "passkeys.login_options", "passkeys.login"}
 # Endpoints a session bound to a revoked device may still reach: sign out or in again (its owner may
 # have to, to hand the work over), and hand over its outbox.
-REVOKED_DEVICE_ALLOWED = {"auth.logout", "auth.SessionView", "quarantine.intake", "quarantine.intake_blob",
-                          *SIGN_IN_ENDPOINTS}
+QUARANTINE_ENDPOINTS = {"quarantine.intake", "quarantine.intake_blob"}
+REVOKED_DEVICE_ALLOWED = {"auth.logout", "auth.SessionView", *QUARANTINE_ENDPOINTS, *SIGN_IN_ENDPOINTS}
 
 
 def setting(name: str) -> int:
@@ -91,11 +93,16 @@ def audit(action: str, *, actor_id: int | None = None, target_type: str | None =
 
 # --- sessions: sign-in moments, expiry, re-authentication ------------------------------------------
 
+def now_utc() -> datetime:
+    return datetime.fromtimestamp(time.time(), UTC)
+
+
 def mark_signed_in(method: str) -> None:
-    """Call right after login_user: stamps the session and writes the audit entry."""
+    """Call right after login_user: begins the server-side session and writes the audit entry."""
     now = int(time.time())
-    session[SIGNED_IN_AT] = session[SEEN_AT] = session[AUTH_AT] = now
+    session[SIGNED_IN_AT] = session[AUTH_AT] = now
     session.permanent = True
+    sessions.begin(current_user.id, method, now_utc())
     audit("sign_in", target_type="user", target_id=current_user.id, method=method)
 
 
@@ -124,23 +131,37 @@ def require_recent_auth(view: F) -> F:
     return cast(F, wrapped)
 
 
-def _expire_old_sessions() -> None:
-    if not current_user.is_authenticated:
+def _signed_out(code: str, message: str, *, audit_action: str | None = None) -> None:
+    user_id = current_user.id
+    logout_user()
+    session.clear()
+    if audit_action:
+        audit(audit_action, actor_id=user_id, target_type="user", target_id=user_id)
+    if request.path.startswith("/api/") and request.endpoint not in SIGN_IN_ENDPOINTS:
+        raise ApiError(401, code, message)
+
+
+def _check_session() -> None:
+    """The cookie's session must be a live server-side one, used lately, not older than its lifetime."""
+    if not current_user.is_authenticated or request.endpoint in QUARANTINE_ENDPOINTS:
+        return  # a revoked phone hands its work over with the cookie it has (server/api/admin.py)
+    row = sessions.current()
+    if row is None or row.user_id != current_user.id:
+        _signed_out("session_ended", "This session has ended; sign in again.")
         return
+    g.user_session = row
     now = time.time()
-    started = float(session.get(SIGNED_IN_AT, 0))
-    seen = float(session.get(SEEN_AT, started))
+    started, seen = row.created_at.timestamp(), row.seen_at.timestamp()
     lifetime = current_app.permanent_session_lifetime.total_seconds()
     if now - started > lifetime or now - seen > setting("SESSION_IDLE_SECONDS"):
-        user_id = current_user.id
-        logout_user()
-        session.clear()
-        audit("session_expired", actor_id=user_id, target_type="user", target_id=user_id)
-        if request.path.startswith("/api/") and request.endpoint not in SIGN_IN_ENDPOINTS:
-            raise ApiError(401, "session_expired", "Your session has ended; sign in again.")
+        sessions.end(row, "expired", now_utc())
+        _signed_out("session_expired", "Your session has ended; sign in again.",
+                    audit_action="session_expired")
         return
-    if now - seen > 60:  # keep cookie rewrites rare
-        session[SEEN_AT] = int(now)
+    if now - seen > 60:  # one write a minute at most
+        row.seen_at = now_utc()
+        db.session.commit()
+    customer_mode.check(row)
 
 
 def _refuse_revoked_device() -> None:
@@ -161,6 +182,10 @@ def _refuse_revoked_device() -> None:
 def bind_session_to_device(device_id: str) -> None:
     """Remember which phone this session lives on, so revoking the phone ends the session."""
     session[DEVICE_KEY] = device_id
+    row = sessions.current()
+    if row is not None:
+        row.device_id = device_id
+        db.session.commit()
 
 
 # --- sign-in rate limiting -------------------------------------------------------------------------
@@ -217,6 +242,7 @@ def _add_security_headers(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     for name, value in DEFAULTS.items():
         app.config.setdefault(name, value)
-    app.before_request(_expire_old_sessions)
+    # A revoked phone hears `device_revoked` (and wipes) before it hears its session ended.
     app.before_request(_refuse_revoked_device)
+    app.before_request(_check_session)
     app.after_request(_add_security_headers)

@@ -20,7 +20,13 @@ def _dist() -> Path:
     return Path(current_app.config.get("PWA_DIST_DIR") or DIST_DIR)
 
 
+# No file of the shell has a longer name; a longer one would make the file system refuse the lookup.
+MAX_NAME = 200
+
+
 def _shell_file(directory: Path, name: str, mimetype: str | None = None, *, revalidate: bool) -> Response:
+    if len(name) > MAX_NAME or any(len(part) > 120 for part in name.split("/")):
+        abort(404)
     if not (directory / name).is_file():
         abort(404)
     response = send_from_directory(directory, name, mimetype=mimetype, max_age=0 if revalidate else 3600)

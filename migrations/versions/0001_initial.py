@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 07:04:52.765902
+Create Date: 2026-12-02 13:50:49.225484
 
 """
 from alembic import op
@@ -95,16 +95,26 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_log_actor_id'), ['actor_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_log_at'), ['at'], unique=False)
 
+    op.create_table('blob_holders',
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('at', server.models.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('sha256', 'user_id')
+    )
     op.create_table('blob_uploads',
     sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('total', sa.BigInteger(), nullable=False),
     sa.Column('received', sa.BigInteger(), nullable=False),
     sa.Column('started_at', server.models.base.UTCDateTime(), nullable=False),
     sa.Column('updated_at', server.models.base.UTCDateTime(), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
-    sa.PrimaryKeyConstraint('sha256')
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('sha256', 'user_id')
     )
+    with op.batch_alter_table('blob_uploads', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_blob_uploads_updated_at'), ['updated_at'], unique=False)
+
     op.create_table('blobs',
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('size', sa.BigInteger(), nullable=False),
@@ -282,6 +292,26 @@ def upgrade():
     )
     with op.batch_alter_table('service_policies', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_service_policies_change_seq'), ['change_seq'], unique=False)
+
+    op.create_table('user_sessions',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('device_id', sa.String(length=64), nullable=True),
+    sa.Column('method', sa.String(length=16), nullable=False),
+    sa.Column('created_at', server.models.base.UTCDateTime(), nullable=False),
+    sa.Column('seen_at', server.models.base.UTCDateTime(), nullable=False),
+    sa.Column('ended_at', server.models.base.UTCDateTime(), nullable=True),
+    sa.Column('end_reason', sa.String(length=32), nullable=True),
+    sa.Column('customer_order_id', sa.String(length=64), nullable=True),
+    sa.Column('customer_release_hash', sa.String(length=64), nullable=True),
+    sa.Column('customer_since', server.models.base.UTCDateTime(), nullable=True),
+    sa.Column('customer_failures', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('user_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_user_sessions_device_id'), ['device_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_user_sessions_user_id'), ['user_id'], unique=False)
 
     op.create_table('warranty_policies',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -509,6 +539,13 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_appointment_changes_change_seq'), ['change_seq'], unique=False)
         batch_op.create_index(batch_op.f('ix_appointment_changes_order_id'), ['order_id'], unique=False)
 
+    op.create_table('blob_grants',
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('order_id', sa.String(length=36), nullable=False),
+    sa.Column('at', server.models.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['order_id'], ['service_orders.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('sha256', 'order_id')
+    )
     op.create_table('complaints',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('order_id', sa.String(length=36), nullable=True),
@@ -892,6 +929,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_complaints_change_seq'))
 
     op.drop_table('complaints')
+    op.drop_table('blob_grants')
     with op.batch_alter_table('appointment_changes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_appointment_changes_order_id'))
         batch_op.drop_index(batch_op.f('ix_appointment_changes_change_seq'))
@@ -932,6 +970,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_warranty_policies_change_seq'))
 
     op.drop_table('warranty_policies')
+    with op.batch_alter_table('user_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_user_sessions_user_id'))
+        batch_op.drop_index(batch_op.f('ix_user_sessions_device_id'))
+
+    op.drop_table('user_sessions')
     with op.batch_alter_table('service_policies', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_service_policies_change_seq'))
 
@@ -971,7 +1014,11 @@ def downgrade():
 
     op.drop_table('customers')
     op.drop_table('blobs')
+    with op.batch_alter_table('blob_uploads', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_blob_uploads_updated_at'))
+
     op.drop_table('blob_uploads')
+    op.drop_table('blob_holders')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_at'))
         batch_op.drop_index(batch_op.f('ix_audit_log_actor_id'))

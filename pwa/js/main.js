@@ -9,6 +9,7 @@ import * as i18n from "./i18n.js";
 import * as issuer from "./issuer.js";
 import * as lock from "./lock.js";
 import * as wipe from "./wipe.js";
+import * as customerMode from "./customer-mode.js";
 import { LOCAL_KEYS, refreshLocalKeys } from "./passkeys.js";
 import { words } from "./views/security.js";
 import { h, replace, toast } from "./ui.js";
@@ -91,6 +92,8 @@ function retryLater() {
 
 async function runSync(reason) {
   if (!app.user || !navigator.onLine) return;
+  // While the customer holds the phone nothing syncs; the work waits in the outbox for the engineer.
+  if (!(await customerMode.settle())) return;
   try {
     await sync.syncNow(reason);
     if (sync.state.pulled) app.policy = policyOf(await db.allOf("service_policy")).values;
@@ -105,7 +108,7 @@ async function runSync(reason) {
       if (result.wiped) { revokedNotice(result); return; }
       app.needsSignIn = result.reason === "sign_in_needed";
     } else if (error.status === 401 || error.status === 403) {
-      app.needsSignIn = error.code !== "device_revoked";
+      app.needsSignIn = error.code !== "device_revoked" && error.code !== "customer_mode";
       if (error.code === "csrf_failed" || error.code === "not_signed_in") await refreshSession();
     } else if (!error.offline) {
       toast(app.t("sync.failed", { code: error.code || String(error) }), "error");
@@ -218,7 +221,7 @@ app.signOut = async () => {
   // The next person on this phone registers it afresh (a device belongs to one user on the server).
   app.deviceId = crypto.randomUUID();
   api.setDeviceId(app.deviceId);
-  await db.setMetaMany({ user: null, receipt_prefix: null, scope_notices: [], handoff_pin: null,
+  await db.setMetaMany({ user: null, receipt_prefix: null, scope_notices: [], handoff_pin: null, handoff_release: null,
     device_id: app.deviceId, mutation_counter: 0, [LOCAL_KEYS]: [] });
   await lock.clearPin(); // signing out forgets this phone's unlock PIN and passkey keys
   app.user = null;

@@ -5,8 +5,13 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
+from server.api import json_body
+
+json_body.install_parser()  # before any blueprint module declares its arguments
+
 
 def init_app(app: Flask, api: Api) -> None:
+    json_body.init_app(app)
     from server.api import auth, dispatch
     from server.api import push as push_api
 
@@ -35,7 +40,7 @@ def init_app(app: Flask, api: Api) -> None:
         api.register_blueprint(module.blp)
     app.register_blueprint(receipts.pages)
 
-    from server.api import blobs, conflicts, sync
+    from server.api import blobs, conflicts, handoff, sync
 
-    for module in (sync, blobs, conflicts):
+    for module in (sync, blobs, conflicts, handoff):
         api.register_blueprint(module.blp)

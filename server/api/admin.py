@@ -17,11 +17,12 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 from server.api import blobs
 from server.api.errors import ApiError
 from server.api.sync import json_response
+from server.auth import sessions
 from server.auth.roles import require_role, staff_only
 from server.extensions import db
 from server.models import AuditLog, BlobUpload, Device, QuarantinedMutation, Role, User, utcnow
 from server.security import DEVICE_KEY, audit, require_recent_auth
-from server.sync.blobs import UploadError, put_chunk
+from server.sync.blobs import UploadError, partial_key, put_chunk
 
 blp = Blueprint("admin", __name__, url_prefix="/api/admin", description="Devices, quarantine, audit")
 quarantine_blp = Blueprint("quarantine", __name__, url_prefix="/api/quarantine",
@@ -163,8 +164,10 @@ def revoke_device(body: dict[str, Any], device_id: str) -> Device:
         raise ApiError(409, "already_revoked", "This device is revoked already.")
     device.revoked_at = utcnow()
     device.revoked_by_id = current_user.id
+    sessions.end_all(device.user_id, "device_revoked", device.revoked_at, device_id=device.id)
     if body["end_all_sessions"]:
         device.user.session_epoch += 1
+        sessions.end_all(device.user_id, "device_revoked", device.revoked_at)
     audit("device_revoked", target_type="device", target_id=device.id, commit=False,
           owner_id=device.user_id, reason=body["reason"], end_all_sessions=body["end_all_sessions"])
     db.session.commit()
@@ -272,17 +275,16 @@ def intake_blob(sha256: str) -> Response:
     reviewing the quarantined work that names them. Storing bytes applies nothing."""
     device = _handing_over()
     sha256 = blobs.checked_sha(sha256)
-    data = request.get_data(cache=False)
+    data = blobs.body_bytes(int(current_app.config["MAX_BLOB_BYTES"]))
     store = blobs.store()
-    upload = db.session.get(BlobUpload, sha256)
+    upload = db.session.get(BlobUpload, (sha256, device.user_id))
     if upload is not None:  # an upload cut off before the revocation: start it over
-        store.discard_partial(sha256)
+        store.discard_partial(partial_key(sha256, device.user_id))
         db.session.delete(upload)
         db.session.flush()
     try:
         state = put_chunk(db.session, store, sha256=sha256, start=0, total=len(data), data=data,
-                          max_bytes=int(current_app.config["MAX_BLOB_BYTES"]),
-                          user_id=device.user_id, now=utcnow())
+                          limits=blobs.limits(), user_id=device.user_id, now=utcnow())
     except UploadError as error:
         db.session.rollback()
         raise ApiError(error.status, error.code, error.message, field="body",

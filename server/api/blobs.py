@@ -8,15 +8,23 @@ from pathlib import Path
 from flask import Response, current_app, request
 from flask_login import current_user
 from flask_smorest import Blueprint
-from sqlalchemy import or_, select
 
 from server.api.errors import ApiError
+from server.api.schemas.sync import BLOB_CHUNK_DOC
 from server.api.sync import json_response
 from server.auth.roles import is_staff, signed_in
 from server.extensions import db
-from server.models import Photo, Signature, utcnow
+from server.models import utcnow
 from server.sync import scope
-from server.sync.blobs import SHA256, LocalBlobStore, UploadError, put_chunk, upload_state
+from server.sync.blobs import (
+    SHA256,
+    LocalBlobStore,
+    UploadError,
+    UploadLimits,
+    may_read,
+    put_chunk,
+    upload_state,
+)
 
 blp = Blueprint("blobs", __name__, url_prefix="/api/blobs", description="Content-addressed blobs")
 CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
@@ -24,6 +32,30 @@ CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
 
 def store() -> LocalBlobStore:
     return LocalBlobStore(Path(current_app.config["BLOB_DIR"]))
+
+
+def limits() -> UploadLimits:
+    config = current_app.config
+    return UploadLimits(max_bytes=int(config["MAX_BLOB_BYTES"]),
+                        max_partial_uploads=int(config["MAX_PARTIAL_UPLOADS_PER_USER"]),
+                        max_partial_bytes=int(config["MAX_PARTIAL_UPLOAD_BYTES_PER_USER"]))
+
+
+def body_bytes(limit: int) -> bytes:
+    """The request body, refused with 413 past `limit` bytes, whether sized or chunked."""
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiError(413, "too_large", f"At most {limit} bytes per request.", field="body",
+                       details={"limit": limit})
+    data = request.stream.read(limit + 1)
+    if len(data) > limit:
+        raise ApiError(413, "too_large", f"At most {limit} bytes per request.", field="body",
+                       details={"limit": limit})
+    return data
+
+
+def caller_may_read(sha256: str) -> bool:
+    return is_staff() or may_read(db.session, sha256, current_user.id,
+                                  scope.scope_orders(current_user.id))
 
 
 def checked_sha(sha256: str) -> str:
@@ -36,14 +68,19 @@ def checked_sha(sha256: str) -> str:
 @blp.route("/<sha256>/status", methods=["GET"])
 @signed_in
 def blob_status(sha256: str) -> Response:
-    """How many bytes of this blob the server holds."""
-    return json_response(upload_state(db.session, store(), checked_sha(sha256)).as_json())
+    """How many bytes of this blob the caller may count on: all of it if they may read it, else
+    their own upload's progress (someone else's bytes are not told)."""
+    sha256 = checked_sha(sha256)
+    return json_response(upload_state(db.session, store(), sha256, current_user.id,
+                                      may_read=caller_may_read(sha256)).as_json())
 
 
 @blp.route("/<sha256>", methods=["HEAD"])
 @signed_in
 def blob_head(sha256: str) -> Response:
-    state = upload_state(db.session, store(), checked_sha(sha256))
+    sha256 = checked_sha(sha256)
+    state = upload_state(db.session, store(), sha256, current_user.id,
+                         may_read=caller_may_read(sha256))
     response = Response(status=200)
     response.headers["Upload-Offset"] = str(state.received)
     response.headers["Upload-Complete"] = "?1" if state.complete else "?0"
@@ -53,13 +90,14 @@ def blob_head(sha256: str) -> Response:
 
 
 @blp.route("/<sha256>", methods=["PUT"])
+@blp.doc(**BLOB_CHUNK_DOC)
 @signed_in
 def blob_put(sha256: str) -> Response:
     """One chunk at the received offset; the last one verifies the hash (P26-P28)."""
     sha256 = checked_sha(sha256)
     header = request.headers.get("Content-Range", "")
     match = CONTENT_RANGE.fullmatch(header.strip())
-    data = request.get_data(cache=False)
+    data = body_bytes(int(current_app.config["MAX_BLOB_BYTES"]))
     if match is None:
         if header:
             raise ApiError(422, "invalid", "Content-Range: bytes <start>-<end>/<total>.",
@@ -70,11 +108,10 @@ def blob_put(sha256: str) -> Response:
         if end < start or end - start + 1 != len(data):
             raise ApiError(422, "invalid", "Content-Range does not match the body's length.",
                            field="Content-Range")
-    before = upload_state(db.session, store(), sha256)
+    before = upload_state(db.session, store(), sha256, current_user.id)
     try:
         state = put_chunk(db.session, store(), sha256=sha256, start=start, total=total,
-                          data=data, max_bytes=int(current_app.config["MAX_BLOB_BYTES"]),
-                          user_id=current_user.id, now=utcnow())
+                          data=data, limits=limits(), user_id=current_user.id, now=utcnow())
     except UploadError as error:
         db.session.rollback()
         raise ApiError(error.status, error.code, error.message, field="Content-Range",
@@ -85,17 +122,12 @@ def blob_put(sha256: str) -> Response:
 @blp.route("/<sha256>", methods=["GET"])
 @signed_in
 def blob_get(sha256: str) -> Response:
-    """The bytes, to someone who may see an order that refers to them."""
+    """The bytes, to staff, to someone who uploaded them, and to the readers of an order whose
+    photo or signature was pushed by someone who had them."""
     sha256 = checked_sha(sha256)
-    state = upload_state(db.session, store(), sha256)
-    if not state.complete:
+    readable = caller_may_read(sha256)
+    state = upload_state(db.session, store(), sha256, current_user.id, may_read=readable)
+    if not (readable and state.complete):
         raise ApiError(404, "not_found", "No such blob.", field="sha256")
-    if not is_staff():
-        mine = scope.scope_orders(current_user.id)
-        photo = select(Photo.id).where(Photo.sha256 == sha256, Photo.order_id.in_(mine))
-        sign = select(Signature.id).where(Signature.image_sha256 == sha256,
-                                          Signature.order_id.in_(mine))
-        if db.session.scalar(select(or_(photo.exists(), sign.exists()))) is not True:
-            raise ApiError(404, "not_found", "No such blob.", field="sha256")
     return Response(store().read(sha256), mimetype="application/octet-stream",
                     headers={"Content-Length": str(state.size)})

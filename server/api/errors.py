@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify
 from marshmallow import ValidationError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from server.errors import BadInput, Refusal
@@ -108,6 +109,15 @@ def init_app(app: Flask) -> None:
         return error_response(status, code, exc.description or exc.name or "error")
 
     app.register_error_handler(HTTPException, _http)
+
+    @app.errorhandler(DataError)
+    def _data(exc: DataError) -> tuple[Response, int]:
+        # A value past its column's range that no schema caught (PostgreSQL checks; SQLite does not).
+        from server.extensions import db
+
+        db.session.rollback()
+        app.logger.warning("value out of range for its column: %s", exc.orig)
+        return error_response(422, "out_of_range", "A value is out of range for what it names.")
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> tuple[Response, int]:

@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 
 from server.api.auth import SessionSchema, session_body
 from server.api.errors import ApiError
-from server.auth import passkeys
+from server.auth import passkeys, sessions
 from server.auth.roles import signed_in
 from server.extensions import db
 from server.models import Passkey
@@ -22,6 +22,7 @@ from server.security import (
     clear_sign_in_failures,
     mark_reauthenticated,
     mark_signed_in,
+    now_utc,
     record_sign_in_failure,
     require_recent_auth,
 )
@@ -161,6 +162,7 @@ def login(body: dict[str, Any]) -> dict[str, Any]:
         record_sign_in_failure(user.username, reason="inactive")
         raise ApiError(401, "bad_credentials", "This account is disabled.", field="credential")
     clear_sign_in_failures(user.username)
+    sessions.end(sessions.current(), "replaced", now_utc())  # a sign-in on top of another ends it
     db.session.commit()
     session.clear()
     login_user(user)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 from typing import Any
 
 from flask import request
 from flask_login import current_user
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from server.api.errors import ApiError
 from server.auth.roles import signed_in
@@ -21,9 +23,29 @@ blp = Blueprint("push", __name__, url_prefix="/api/push", description="Web Push 
 _B64URL = validate.Regexp(r"^[A-Za-z0-9_-]+={0,2}$", error="Not base64url.")
 
 
+def _decoded(text: str) -> bytes | None:
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (ValueError, binascii.Error):
+        return None
+
+
+def _p256_point(text: str) -> None:
+    raw = _decoded(text)
+    if raw is None or len(raw) != 65 or raw[0] != 4:
+        raise ValidationError("Not an uncompressed P-256 public key (65 bytes, base64url).")
+
+
+def _auth_secret(text: str) -> None:
+    raw = _decoded(text)
+    if raw is None or len(raw) != 16:
+        raise ValidationError("Not a 16-byte authentication secret (base64url).")
+
+
 class KeysSchema(Schema):
-    p256dh = fields.String(required=True, validate=[validate.Length(min=80, max=128), _B64URL])
-    auth = fields.String(required=True, validate=[validate.Length(min=16, max=64), _B64URL])
+    # What the push encryption (RFC 8291) needs; anything else would only fail later in the sender.
+    p256dh = fields.String(required=True, validate=[validate.Length(min=80, max=128), _B64URL, _p256_point])
+    auth = fields.String(required=True, validate=[validate.Length(min=16, max=64), _B64URL, _auth_secret])
 
 
 class SubscribeSchema(Schema):
@@ -69,6 +91,11 @@ def subscribe(body: dict[str, Any]) -> PushSubscription:
     if sub is None:
         sub = PushSubscription(endpoint=body["endpoint"], endpoint_hash=digest)
         db.session.add(sub)
+    elif sub.user_id != current_user.id and (sub.p256dh, sub.auth) != (body["keys"]["p256dh"],
+                                                                       body["keys"]["auth"]):
+        # Knowing someone's endpoint is not being their browser: only its own keys move it.
+        raise ApiError(409, "subscription_taken", "This endpoint belongs to another browser's subscription.",
+                       field="endpoint")
     # The same browser signed in as someone else now: the subscription follows the person signed in.
     sub.user_id = current_user.id
     sub.p256dh = body["keys"]["p256dh"]

@@ -10,7 +10,9 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from server.api import json_body
 from server.api.errors import ApiError
+from server.api.schemas.sync import PUSH_DOC
 from server.auth.devices import current_device
 from server.auth.roles import is_staff, signed_in
 from server.extensions import db
@@ -22,6 +24,7 @@ from server.sync.push import Batch, Options, paused_collector, push
 
 blp = Blueprint("sync", __name__, url_prefix="/api/sync", description="Offline sync")
 JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
+MAX_MUTATION_NUMBER = 2**63 - 1  # the mutation log's BIGINT
 
 
 def json_response(body: Any, status: int = 200) -> Response:
@@ -85,6 +88,7 @@ def pull_changes(since: int, limit: int | None, device_time: str | None) -> Resp
 
 
 @blp.route("/push", methods=["POST"])
+@blp.doc(**PUSH_DOC)
 @signed_in
 def push_mutations() -> Response:
     """Apply a batch of mutations and answer each one's outcome (PROTOCOL.md section 3)."""
@@ -109,10 +113,8 @@ def push_mutations() -> Response:
 
 def _push_body(data: bytes) -> dict[str, Any]:
     """The batch, parsed with orjson (a day's batch in a fraction of the stdlib's time)."""
-    try:
-        body = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        body = None
+    # Nesting inside a mutation's fields is judged field by field by the sync engine.
+    body = json_body.parse(data, max_depth=None)
     if not isinstance(body, dict) or not isinstance(body.get("mutations"), list):
         raise ApiError(422, "invalid", "Send a JSON object with a list `mutations`.",
                        field="mutations")
@@ -120,6 +122,11 @@ def _push_body(data: bytes) -> dict[str, Any]:
         raise ApiError(413, "too_large",
                        f"At most {current_app.config['MAX_PUSH_BATCH']} mutations per push.",
                        field="mutations")
+    for index, mutation in enumerate(body["mutations"]):
+        number = mutation.get("number") if isinstance(mutation, dict) else None
+        if isinstance(number, int) and not 0 <= number <= MAX_MUTATION_NUMBER:
+            raise ApiError(422, "invalid", f"mutations.{index}.number: from 0 to 2**63 - 1.",
+                           field=f"mutations.{index}.number")
     sent_time = body.get("device_time")
     if sent_time is not None and (not isinstance(sent_time, str) or len(sent_time) > 40):
         raise ApiError(422, "invalid", "device_time: an ISO-8601 time with a zone, or null.",

@@ -46,16 +46,30 @@ CHALLENGE_KEY = "webauthn_challenge"
 MAX_PASSKEYS_PER_USER = 10
 
 
+LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+def _request_host() -> str:
+    """The host the request names, trusted only on this machine: any other must be configured, or a
+    forged `Host` header would choose the relying party the server checks passkeys against."""
+    host = str(urlsplit(request.host_url).hostname or "")
+    if host in LOOPBACK or host.endswith(".localhost"):
+        return host
+    raise ApiError(503, "passkeys_not_configured",
+                   "Passkeys need WEBAUTHN_RP_ID and WEBAUTHN_ORIGIN set for this host.")
+
+
 def rp_id() -> str:
-    """The relying party id: configured, or the host name the app is reached at (no port)."""
+    """The relying party id: configured (every deployment), or the loopback host in development."""
     configured = current_app.config.get("WEBAUTHN_RP_ID")
-    return str(configured) if configured else str(urlsplit(request.host_url).hostname or "")
+    return str(configured) if configured else _request_host()
 
 
 def expected_origin() -> str:
     configured = current_app.config.get("WEBAUTHN_ORIGIN")
     if configured:
         return str(configured)
+    _request_host()
     parts = urlsplit(request.host_url)
     return f"{parts.scheme}://{parts.netloc}"
 

@@ -90,3 +90,29 @@ class SignInFailure(db.Model):  # type: ignore[name-defined,misc]
     username: Mapped[str] = mapped_column(String(64), nullable=False, default="")
     ip: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
+
+
+class UserSession(db.Model):  # type: ignore[name-defined,misc]
+    """A signed-in session, kept server-side so that signing out (or a revocation) really ends it.
+
+    The cookie carries a random token; only its SHA-256 is stored. Customer hand-off narrows the
+    session to one order until the engineer releases it (server/auth/sessions.py).
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 hex of the cookie's token
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False,
+                                         index=True)
+    device_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    method: Mapped[str] = mapped_column(String(16), nullable=False, default="password")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(32))
+    # Customer hand-off: the one order the customer may see, and the hash of the release key the
+    # phone holds behind its lock screen (PIN or passkey).
+    customer_order_id: Mapped[str | None] = mapped_column(String(64))
+    customer_release_hash: Mapped[str | None] = mapped_column(String(64))
+    customer_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    customer_failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

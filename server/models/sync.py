@@ -112,13 +112,42 @@ class Blob(db.Model):  # type: ignore[name-defined,misc]
 
 
 class BlobUpload(db.Model):  # type: ignore[name-defined,misc]
-    """An upload in progress: how many bytes of the declared total have arrived so far."""
+    """An upload in progress, its uploader's own: how many bytes of the declared total have arrived.
+
+    Two people uploading the same hash each have their own partial bytes, so nobody can spoil or
+    finish another's upload; the first to complete a verified upload stores the blob.
+    """
 
     __tablename__ = "blob_uploads"
 
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     total: Mapped[int] = mapped_column(BigInteger, nullable=False)
     received: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow,
+                                                 index=True)
+
+
+class BlobHolder(db.Model):  # type: ignore[name-defined,misc]
+    """Someone who proved they have a blob's bytes by uploading them (all of them, verified).
+
+    Naming a hash is not possession: a photo whose author holds no such row grants nobody its bytes.
+    """
+
+    __tablename__ = "blob_holders"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class BlobGrant(db.Model):  # type: ignore[name-defined,misc]
+    """An order whose photo or signature was pushed by a holder of the bytes: its readers may read them."""
+
+    __tablename__ = "blob_grants"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("service_orders.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

@@ -35,14 +35,16 @@ def compact_command(days: float | None) -> None:
 
     from server.extensions import db
     from server.models import utcnow
-    from server.sync.compaction import compact, prune_mutation_log
+    from server.sync.compaction import compact, expire_uploads, prune_mutation_log
 
     keep = days if days is not None else float(current_app.config["SYNC_KEEP_REMOVALS_DAYS"])
     horizon = compact(db.session(), older_than=utcnow() - timedelta(days=keep))
     keep_log = days if days is not None else float(current_app.config["SYNC_KEEP_LOG_DAYS"])
     pruned = prune_mutation_log(db.session(), older_than=utcnow() - timedelta(days=keep_log))
     db.session.commit()
-    click.echo(f"compaction horizon: {horizon}; mutation log rows pruned: {pruned}")
+    expired = expire_uploads(current_app, db.session())
+    click.echo(f"compaction horizon: {horizon}; mutation log rows pruned: {pruned}; "
+               f"stale uploads dropped: {expired}")
 
 
 def init_app(app: Flask) -> None:

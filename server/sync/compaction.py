@@ -44,10 +44,19 @@ def prune_mutation_log(session: Session, *, older_than: datetime) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def expire_uploads(app: Flask, session: Session) -> int:
+    """Drop unfinished blob uploads untouched for BLOB_UPLOAD_EXPIRE_SECONDS; answers how many."""
+    from server.sync.blobs import LocalBlobStore
+    from server.sync.blobs import expire_uploads as expire
+
+    older = utcnow() - timedelta(seconds=float(app.config["BLOB_UPLOAD_EXPIRE_SECONDS"]))
+    return expire(session, LocalBlobStore(app.config["BLOB_DIR"]), older_than=older)
+
+
 def run_on_schedule(app: Flask, stop: threading.Event) -> None:
     """Compact now and then every SYNC_COMPACT_EVERY_SECONDS, keeping SYNC_KEEP_REMOVALS_DAYS of
-    removals, until `stop` is set (the thread under `make run`; a deployment runs
-    `flask sync-compact` from a timer instead)."""
+    removals and dropping stale unfinished uploads, until `stop` is set (the thread under
+    `make run`; a deployment runs `flask sync-compact` from a timer instead)."""
     from server.extensions import db
 
     every = float(app.config["SYNC_COMPACT_EVERY_SECONDS"])
@@ -59,6 +68,7 @@ def run_on_schedule(app: Flask, stop: threading.Event) -> None:
                 compact(db.session(), older_than=utcnow() - keep)
                 prune_mutation_log(db.session(), older_than=utcnow() - keep_log)
                 db.session.commit()
+                expire_uploads(app, db.session())
         except Exception:  # a database hiccup: try again at the next turn
             app.logger.exception("sync compaction failed")
         stop.wait(every)

@@ -114,3 +114,21 @@ def test_the_worker_thread_of_make_run_delivers_soon_after_the_commit(tmp_path, 
             assert db.session.scalar(db.select(db.func.count(PushDelivery.id))) == 1
             db.engine.dispose()
     assert not thread.is_alive()
+
+
+def test_keys_no_push_encryption_can_use_are_refused(app, users):
+    api = sign_in(app, "eng1")
+    not_a_point = api.post("/api/push/subscriptions",
+                           json={**SUB, "keys": {"p256dh": "C" * 87, "auth": "A" * 22}})
+    assert not_a_point.status_code == 422 and not_a_point.get_json()["error"]["field"] == "keys.p256dh"
+    short_secret = api.post("/api/push/subscriptions", json={**SUB, "keys": {"p256dh": "B" + "A" * 86,
+                                                                             "auth": "A" * 30}})
+    assert short_secret.status_code == 422 and short_secret.get_json()["error"]["field"] == "keys.auth"
+
+
+def test_knowing_an_endpoint_does_not_take_the_subscription(app, users):
+    assert sign_in(app, "eng1").post("/api/push/subscriptions", json=SUB).status_code == 201
+    other_keys = {"p256dh": "BA" + "Q" * 85, "auth": "Q" * 22}
+    taken = sign_in(app, "eng2").post("/api/push/subscriptions", json={**SUB, "keys": other_keys})
+    assert taken.status_code == 409 and taken.get_json()["error"]["field"] == "endpoint"
+    assert len(sign_in(app, "eng1").get("/api/push/subscriptions").get_json()) == 1

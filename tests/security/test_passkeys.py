@@ -177,3 +177,12 @@ def test_a_garbage_credential_is_a_clean_error(app, users):
     assert resp.status_code in (400, 401)
     assert resp.get_json()["error"]["field"] == "credential"
     assert client.post("/api/passkeys/login", json={}).status_code == 422
+
+
+def test_a_forged_host_does_not_choose_the_relying_party(app, users):
+    client = app.test_client()
+    forged = client.post("/api/passkeys/login/options", json={}, base_url="http://evil.example")
+    assert forged.status_code == 503 and forged.get_json()["error"]["code"] == "passkeys_not_configured"
+    app.config.update(WEBAUTHN_RP_ID="onsite.example", WEBAUTHN_ORIGIN="https://onsite.example")
+    configured = client.post("/api/passkeys/login/options", json={}, base_url="http://evil.example")
+    assert configured.status_code == 200 and configured.get_json()["rpId"] == "onsite.example"

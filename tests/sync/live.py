@@ -43,7 +43,8 @@ class LiveServer:
         log = self.instance / "gunicorn.log"
         with log.open("ab") as sink:
             self.proc = subprocess.Popen(
-                [GUNICORN, "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}",
+                [GUNICORN, "-c", "python:server.gunicorn_conf", "-w", str(self.workers),
+                 "-b", f"127.0.0.1:{self.port}",
                  "--graceful-timeout", "1", "--timeout", "120", "server:create_app()"],
                 cwd=ROOT, env=env, stdout=sink, stderr=sink, start_new_session=True,
             )

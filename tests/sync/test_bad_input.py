@@ -74,7 +74,7 @@ def test_push_body_that_is_not_a_batch_answers_422(app, users):
         assert resp.status_code == 422, body
         assert resp.get_json()["error"]["code"] == "invalid"
     resp = phone.api.post("/api/sync/push", data="{{{", content_type="application/json")
-    assert resp.status_code == 422
+    assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "invalid_json"
 
 
 def test_non_object_mutations_are_rejected_without_using_a_number(app, users):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 from server.extensions import db
@@ -41,8 +43,9 @@ def test_upload_interrupted_at_70_percent_resumes_there_and_is_verified_P26_P27(
     for start in range(7 * CHUNK, len(data), CHUNK):
         resp = put(api, sha, data[start:start + CHUNK], start, len(data))
     assert resp.status_code == 201 and resp.get_json()["complete"] is True
-    got = api.get(f"/api/blobs/{sha}")
-    assert got.status_code == 404  # no order of this engineer refers to it yet
+    assert api.get(f"/api/blobs/{sha}").data == data  # the uploader holds them
+    other = sign_in(app, "eng2")
+    assert other.get(f"/api/blobs/{sha}").status_code == 404  # no order of theirs refers to them
     desk = sign_in(app, "dispatcher")
     assert desk.get(f"/api/blobs/{sha}").data == data
 
@@ -112,3 +115,101 @@ def test_malformed_upload_requests_answer_4xx(app, users):
     assert resp.status_code == 422
     resp = api.put(f"/api/blobs/{sha}", data=b"abc", headers={"Content-Range": "nonsense"})
     assert resp.status_code == 422
+
+
+def photo_on(phone, order_id, sha, size):
+    phone.mutate("photo", str(uuid.uuid4()), {"order_id": order_id, "sha256": sha,
+                                              "taken_at": iso(utcnow()), "size": size}, op="create")
+    return phone.sync_push()[0]
+
+
+def test_naming_another_engineers_hash_on_ones_own_order_gives_no_bytes(app, users):
+    first_order = make_order(app, users["eng1"])
+    mine = Device(sign_in(app, "eng1", device_id="eng1-phone-0001"))
+    mine.pull()
+    data = os.urandom(CHUNK)
+    sha = hashlib.sha256(data).hexdigest()
+    assert photo_on(mine, first_order, sha, len(data))["outcome"] == "applied"
+    assert put(mine.api, sha, data, 0, len(data)).status_code == 201
+
+    own_order = make_order(app, users["eng2"])
+    snoop = Device(sign_in(app, "eng2", device_id="eng2-phone-0001"))
+    snoop.pull()
+    photo_on(snoop, own_order, sha, len(data))  # a hash seen before a reassignment
+    assert snoop.api.get(f"/api/blobs/{sha}").status_code == 404
+    status = snoop.api.get(f"/api/blobs/{sha}/status").get_json()
+    assert status == {"sha256": sha, "size": None, "received": 0, "complete": False}
+    head = snoop.api.client.head(f"/api/blobs/{sha}")
+    assert head.headers["Upload-Offset"] == "0" and "Upload-Length" not in head.headers
+    # Junk under the name proves nothing; the real bytes prove possession.
+    assert put(snoop.api, sha, b"junk" * 100, 0, 400).status_code == 422
+    assert put(snoop.api, sha, data, 0, len(data)).status_code == 201
+    assert snoop.api.get(f"/api/blobs/{sha}").data == data
+    assert mine.api.get(f"/api/blobs/{sha}").data == data
+
+
+def test_an_order_reassigned_shows_its_photos_to_the_new_engineer(app, users):
+    order_id = make_order(app, users["eng1"])
+    first = Device(sign_in(app, "eng1", device_id="eng1-phone-0001"))
+    first.pull()
+    data = os.urandom(CHUNK)
+    sha = hashlib.sha256(data).hexdigest()
+    photo_on(first, order_id, sha, len(data))
+    put(first.api, sha, data, 0, len(data))
+    after = sign_in(app, "eng2")
+    assert after.get(f"/api/blobs/{sha}").status_code == 404
+    with app.app_context():
+        from server.models import ServiceOrder
+
+        db.session.get(ServiceOrder, order_id).assignee_id = users["eng2"]
+        db.session.commit()
+    assert after.get(f"/api/blobs/{sha}").data == data
+    assert first.api.get(f"/api/blobs/{sha}").data == data  # they hold the bytes they sent
+
+
+def test_an_upload_in_progress_is_its_uploaders_own(app, users):
+    data = os.urandom(4 * CHUNK)
+    sha = hashlib.sha256(data).hexdigest()
+    owner = sign_in(app, "eng1")
+    assert put(owner, sha, data[:CHUNK], 0, len(data)).status_code == 200
+    other = sign_in(app, "eng2")
+    assert other.get(f"/api/blobs/{sha}/status").get_json()["received"] == 0
+    # The other one cannot finish it with junk, nor disturb its offset.
+    assert put(other, sha, b"x" * (3 * CHUNK), CHUNK, len(data)).status_code == 409
+    assert owner.get(f"/api/blobs/{sha}/status").get_json()["received"] == CHUNK
+    assert put(owner, sha, data[CHUNK:], CHUNK, len(data)).status_code == 201
+
+
+def test_unfinished_uploads_are_limited_per_person_and_expire(app, users, runner):
+    import time_machine
+
+    app.config["MAX_PARTIAL_UPLOADS_PER_USER"] = 3
+    api = sign_in(app, "eng1")
+    for n in range(3):
+        sha = hashlib.sha256(f"made up {n}".encode()).hexdigest()
+        assert put(api, sha, b"x" * 10, 0, 1000).status_code == 200
+    refused = put(api, "c" * 64, b"x" * 10, 0, 1000)
+    assert refused.status_code == 429
+    assert refused.get_json()["error"]["code"] == "upload_quota"
+    assert put(sign_in(app, "eng2"), "c" * 64, b"x" * 10, 0, 1000).status_code == 200  # per person
+    partial = Path(app.config["BLOB_DIR"]) / "partial"
+    assert len(list(partial.iterdir())) == 4
+    with time_machine.travel(utcnow() + timedelta(seconds=app.config["BLOB_UPLOAD_EXPIRE_SECONDS"] + 60)):
+        out = runner.invoke(args=["sync-compact"])
+    assert "stale uploads dropped: 4" in out.output, out.output
+    assert list(partial.iterdir()) == []
+    api = sign_in(app, "eng1")
+    assert put(api, "c" * 64, b"x" * 10, 0, 1000).status_code == 200
+
+
+def test_a_chunked_body_over_the_limit_is_answered_413(app, users):
+    app.config["MAX_BLOB_BYTES"] = 1000
+    api = sign_in(app, "eng1")
+
+    # As a WSGI server hands over a chunked body: no Content-Length, the stream ends by itself.
+    resp = api.put("/api/blobs/" + "d" * 64, input_stream=io.BytesIO(b"y" * 3000),
+                   headers={"Content-Type": "application/octet-stream", "Transfer-Encoding": "chunked",
+                            "Content-Range": "bytes 0-999/1000"},
+                   environ_overrides={"wsgi.input_terminated": True})
+    assert resp.status_code == 413
+    assert resp.get_json()["error"]["code"] == "too_large"

@@ -52,7 +52,7 @@ from tests.sync.conftest import sync_profile
 from tests.sync.helpers import Device, iso, make_catalogue, make_order
 
 ENGINEERS = ("eng1", "eng2", "eng3")
-KEEP = {"users", "devices"}
+KEEP = {"users", "devices", "user_sessions"}
 EDIT_FIELDS = ("diagnosis", "cause", "job_code", "contact_phone")
 DISPATCH_FIELDS = ("diagnosis", "priority", "symptom")
 VALUES = st.sampled_from(["a", "b", "c", "d"])

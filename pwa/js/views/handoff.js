@@ -10,6 +10,7 @@ import * as signatureForm from "../../forms/signature.js";
 import * as receiptForm from "../../forms/receipt.js";
 import { receiptOptions } from "../issuer.js";
 import * as lockScreen from "../lock.js";
+import * as customerMode from "../customer-mode.js";
 
 export async function render(root, app, [id]) {
   const locked = await app.db.getMeta("handoff", null);
@@ -152,6 +153,7 @@ async function setup(root, app, id) {
   }
   const lock = async () => {
     await app.db.setMetaMany({ handoff: id, handoff_stage: "summary", handoff_answers: null });
+    customerMode.begin(id); // the server narrows the session too (offline: at the next sync)
     app.render();
   };
   if (await lockScreen.canLock()) { await lock(); return null; }
@@ -176,6 +178,7 @@ export async function endIfActive(app) {
   const id = await app.db.getMeta("handoff", null);
   if (!id) return;
   await app.db.setMetaMany({ handoff: null, handoff_stage: null, handoff_answers: null });
+  customerMode.end().then((free) => { if (free) app.syncNow("handoff-end"); });
   app.go(`#/order/${id}`);
   app.render();
 }

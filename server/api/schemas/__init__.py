@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 ID = validate.Length(min=1, max=36)
 SHORT = validate.Length(max=120)
@@ -12,9 +13,27 @@ TEXT = validate.Length(max=4000)
 PAGE = validate.Range(min=1, max=100_000)
 
 
-def aware(**kw: object) -> fields.AwareDateTime:
-    """A datetime field that reads a zone-less time as UTC and always answers aware UTC."""
-    return fields.AwareDateTime(default_timezone=UTC, **kw)  # type: ignore[arg-type]
+# A time sent to the API further than this from now is a typing slip or a probe, not a service event.
+PLAUSIBLE_PAST = timedelta(days=10 * 366)
+PLAUSIBLE_FUTURE = timedelta(days=2 * 366)
+
+
+def plausible(past: timedelta = PLAUSIBLE_PAST, future: timedelta = PLAUSIBLE_FUTURE) -> Any:
+    """A validator keeping a time within `past` before and `future` after now."""
+
+    def check(value: datetime) -> None:
+        now = datetime.now(UTC)
+        if value < now - past or value > now + future:
+            raise ValidationError(f"Must lie between {(now - past):%Y-%m-%d} and {(now + future):%Y-%m-%d}.")
+
+    return check
+
+
+def aware(*, past: timedelta = PLAUSIBLE_PAST, future: timedelta = PLAUSIBLE_FUTURE,
+          **kw: Any) -> fields.AwareDateTime:
+    """A datetime field that reads a zone-less time as UTC, answers aware UTC, and refuses times
+    implausibly far from now."""
+    return fields.AwareDateTime(default_timezone=UTC, validate=plausible(past, future), **kw)
 
 
 class PageArgs(Schema):

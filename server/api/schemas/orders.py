@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from datetime import timedelta
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from server.api.schemas import ID, TEXT, PageArgs, aware
 from server.api.schemas.people import CustomerInSchema, CustomerSchema, UnitInSchema, UnitSchema
@@ -65,11 +68,18 @@ class OrderCreateSchema(Schema):
     contact_phone = fields.String(load_default="", validate=validate.Length(max=32))
     service_address = fields.String(load_default="", validate=validate.Length(max=300))
     priority = fields.String(load_default="normal", validate=validate.OneOf(PRIORITIES))
-    reported_at = aware()
-    requested_window_start = aware()
-    requested_window_end = aware()
+    # A fault reported now or lately (a desk entering yesterday's calls), never in the future.
+    reported_at = aware(past=timedelta(days=366), future=timedelta(hours=1))
+    requested_window_start = aware(past=timedelta(days=31), future=timedelta(days=366))
+    requested_window_end = aware(past=timedelta(days=31), future=timedelta(days=366))
     assignee_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
     assign_reason = fields.String(load_default="", validate=validate.Length(max=300))
+
+    @validates_schema
+    def _window_in_order(self, data: dict[str, Any], **_: Any) -> None:
+        start, end = data.get("requested_window_start"), data.get("requested_window_end")
+        if start is not None and end is not None and end <= start:
+            raise ValidationError("The requested window must end after it starts.", "requested_window_end")
 
 
 class AssignSchema(Schema):

@@ -55,7 +55,7 @@ export async function refresh() {
   const nextDue = (c) => new Date(c.first_response_at ? c.formal_answer_due : c.first_response_due).getTime();
   list.sort((a, b) => (b.breaches.length - a.breaches.length) || (nextDue(a) - nextDue(b)));
   const ids = [...new Set(list.map((c) => c.order_id).filter(Boolean))];
-  numbers = ids.length ? await get(`/api/dispatch/order-numbers?${ids.map((id) => `id=${encodeURIComponent(id)}`).join("&")}`) : {};
+  numbers = ids.length ? await post("/api/dispatch/order-numbers", { ids }) : {};
   const now = Date.now();
   replace(document.getElementById("complaints"), list.map((c) => complaintCard(c, now)));
   document.getElementById("complaints-empty").hidden = list.length > 0;

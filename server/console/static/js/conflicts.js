@@ -53,7 +53,7 @@ export async function refresh() {
   people = Object.fromEntries(everyone.map((p) => [p.id, p.name]));
   const list = body.conflicts;
   const ids = [...new Set(list.map((c) => c.order_id).filter(Boolean))];
-  numbers = ids.length ? await get(`/api/dispatch/order-numbers?${ids.map((id) => `id=${encodeURIComponent(id)}`).join("&")}`) : {};
+  numbers = ids.length ? await post("/api/dispatch/order-numbers", { ids }) : {};
   replace(document.getElementById("conflicts"), list.map(conflictCard));
   document.getElementById("conflicts-empty").hidden = list.length > 0;
   for (const tab of document.querySelectorAll("#conflict-tabs button")) tab.classList.toggle("active", tab.dataset.state === stateName);

@@ -146,7 +146,7 @@ export async function refresh() {
   translate();
   const [devices, quarantined] = await Promise.all([get("/api/admin/devices"), get("/api/admin/quarantine")]);
   const ids = [...new Set(quarantined.map(orderOf).filter(Boolean))];
-  numbers = ids.length ? await get(`/api/dispatch/order-numbers?${ids.map((id) => `id=${encodeURIComponent(id)}`).join("&")}`) : {};
+  numbers = ids.length ? await post("/api/dispatch/order-numbers", { ids }) : {};
   replace(document.getElementById("devices"), devices.map(deviceRow));
   replace(document.getElementById("quarantine"), quarantined.map(quarantineCard));
   document.getElementById("quarantine-empty").hidden = quarantined.length > 0;
