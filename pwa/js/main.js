@@ -89,13 +89,23 @@ function retryLater() {
   retryTimer = setTimeout(() => runSync("retry"), retryDelay);
 }
 
+/** One sync; the engineer's own tap ("sync now") is answered with what happened. */
 async function runSync(reason) {
-  if (!app.user || !navigator.onLine) return;
+  const manual = reason === "manual";
+  if (!app.user) return;
+  if (!navigator.onLine) {
+    if (manual) toast(app.t("sync.result.offline"), "error");
+    return;
+  }
   try {
     await sync.syncNow(reason);
     if (sync.state.pulled) app.policy = policyOf(await db.allOf("service_policy")).values;
     retryDelay = 0;
     clearTimeout(retryTimer);
+    if (manual) {
+      const left = (await outbox.unsentWork()).count;
+      toast(left ? app.t("sync.result.partial", { n: left }) : app.t("sync.result.done"));
+    }
     if (sync.state.pulled && !(await busy())) await render();
   } catch (error) {
     if (error.offline || error.status >= 500) retryLater();
@@ -107,7 +117,9 @@ async function runSync(reason) {
     } else if (error.status === 401 || error.status === 403) {
       app.needsSignIn = error.code !== "device_revoked";
       if (error.code === "csrf_failed" || error.code === "not_signed_in") await refreshSession();
-    } else if (!error.offline) {
+    } else if (error.offline || error.status >= 500) {
+      if (manual) toast(app.t("sync.result.unreachable"), "error");
+    } else {
       toast(app.t("sync.failed", { code: error.code || String(error) }), "error");
     }
   }
@@ -138,7 +150,11 @@ async function start() {
   if (!app.deviceId) { app.deviceId = crypto.randomUUID(); await db.setMeta("device_id", app.deviceId); }
   api.setDeviceId(app.deviceId);
   outbox.onChange(() => statusBar.refresh(app));
-  sync.onProgress(() => statusBar.progress(app));
+  let wasRunning = false;
+  sync.onProgress((state) => {
+    statusBar.progress(app);
+    if (state.running !== wasRunning) { wasRunning = state.running; statusBar.refresh(app); }
+  });
   window.addEventListener("hashchange", render);
   window.addEventListener("online", () => { app.online = true; statusBar.refresh(app); runSync("online"); });
   window.addEventListener("offline", () => { app.online = false; statusBar.refresh(app); });

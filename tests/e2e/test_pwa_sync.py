@@ -317,7 +317,7 @@ def test_a_new_version_waits_for_the_engineer_and_keeps_unsynced_work(
     page.evaluate("() => navigator.serviceWorker.getRegistration().then((r) => r.update())")
     notice = page.locator(".notice--update")
     notice.wait_for(timeout=20000)
-    assert "1 unsynced" in notice.inner_text()
+    assert "(orders: 1)" in notice.inner_text()
     # it waits: the old worker still controls the page until the engineer chooses
     page.wait_for_timeout(500)
     assert page.evaluate("() => navigator.serviceWorker.controller.scriptURL") == first

@@ -7,6 +7,7 @@ import { chargeTable } from "./charges.js";
 import * as checklistForm from "../../forms/checklist.js";
 import * as photosForm from "../../forms/photos.js";
 import { photoStrip } from "./photos.js";
+import { factsCard, correctionSheet, dialable } from "./order-facts.js";
 
 const CAUSES = ["manufacturing_fault", "misuse", "disaster", "unknown"];
 
@@ -52,13 +53,19 @@ class VisitView {
       cause: cause || order.cause || "unknown", today: localDay(order.arrived_at, catalogue.policy.timezone), policy });
   }
 
+  /** The warranty's end date as the decision saw it, for the words that name it. */
+  expires() {
+    const w = this.warranty(this.bundle.order.cause);
+    return w.expiresOn ? this.app.date(w.expiresOn) : "";
+  }
+
   async draw() {
     this.destroy();
     const { order } = this.bundle;
     const step = this.sheet ? this.sheet() : this.step(order.status);
     replace(this.root,
       h("section", { class: "visit", "data-status": order.status },
-        this.header(), this.rejected(), h("div", { class: "step" }, step.body), this.facts()),
+        this.header(), this.rejected(), h("div", { class: "step" }, step.body), this.sheet ? null : factsCard(this), this.facts()),
       h("div", { class: "actionbar" }, step.actions));
   }
 
@@ -74,8 +81,14 @@ class VisitView {
         h("dt", null, this.t("order.unit")), h("dd", null, [unit?.brand, unit?.model, unit?.category && this.t(`category.${unit.category}`, {}, unit.category)].filter(Boolean).join(" · ") || "—"),
         h("dt", null, this.t("order.symptom")), h("dd", null, order.symptom || "—"),
         h("dt", null, this.t("order.appointment")), h("dd", null, order.appointment_start ? this.app.dateTime(order.appointment_start) : "—")),
-      phone ? h("a", { class: "btn btn--call", href: `tel:${phone.replace(/[^\d+]/g, "")}` }, "☎ ", this.t("order.call"), " ", phone) : null,
+      phone ? h("a", { class: "btn btn--call", href: `tel:${dialable(phone)}` }, "☎ ", this.t("order.call"), " ", phone) : null,
       order.flagged ? h("p", { class: "notice notice--warn" }, this.t(`flag.${order.flag_reason}`, {}, order.flag_reason)) : null);
+  }
+
+  openCorrection() {
+    this.sheet = () => correctionSheet(this);
+    this.draw();
+    window.scrollTo(0, 0);
   }
 
   rejected() {
@@ -377,7 +390,7 @@ class VisitView {
     const body = h("div", { class: "card" }, h("h2", null, this.t("step.diagnosed")),
       h("div", { class: `warranty warranty--${inWarranty ? "in" : "out"}` },
         h("strong", null, this.t(inWarranty ? "warranty.in" : "warranty.out")),
-        h("span", null, this.t(`warranty.reason.${order.warranty_reason}`, {}, order.warranty_reason))),
+        h("span", null, this.t(`warranty.reason.${order.warranty_reason}`, { expires: this.expires() }, order.warranty_reason))),
       this.priceBox(charges),
       button(this.t("repair.needs_part"), () => this.move("awaiting_part", { fields: { repair_outcome: "needs_part" } }), "btn btn--block"),
       button(this.t("repair.take_back"), () => this.move("taken_back", { fields: { repair_outcome: "taken_back" } }), "btn btn--block"));
