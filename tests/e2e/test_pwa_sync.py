@@ -132,6 +132,7 @@ def test_engineer_resolves_an_appointment_conflict_with_the_dispatcher(phone: An
     page.click(".actionbar button:has-text('Reschedule')")
     page.fill("textarea[name=reason]", "Customer at work until 15:00")
     page.fill("input[name=new_start]", mine.strftime("%Y-%m-%dT%H:%M"))
+    page.click("[data-choice=agreed] .chip[data-value=agreed]")
     page.click("[data-testid=confirm-reason]")
     page.wait_for_selector(".visit[data-status='scheduled']")
 
