@@ -61,10 +61,9 @@ def test_nobody_home_walks_the_000_sequence_with_times_then_agrees_a_new_visit(
     next_text = page.inner_text("[data-testid=knock-next]")
     phone_text = page.inner_text("[data-testid=phone-from]")
     assert not enabled(page, "neighbours")
-    page.click("[data-testid=knocked]")
-    page.click("[data-testid=call-no-answer]")
-    page.click("[data-testid=neighbours]")
-    page.click("[data-testid=left-note]")
+    for n, testid in enumerate(("knocked", "call-no-answer", "neighbours", "left-note"), start=2):
+        page.click(f"[data-testid={testid}]")
+        page.wait_for_selector(f"[data-testid=not-home-log] li:nth-child({n})")
     assert page.locator("[data-testid=not-home-log] li").count() == 5
     screenshot(page, "pwa-not-home-en")
     page.click("[data-testid=not-home-new-visit]")
@@ -106,8 +105,9 @@ def test_nobody_home_handed_back_in_chinese(browser: Any, live_server: Any, live
     phone = browser.new_context(base_url=live_server.url, locale="zh-CN", **PHONE)
     page = offline_at_order(phone, seeded.order_number)
     page.click("[data-testid=open-not-home]")
-    for testid in ("knocked", "call-no-answer", "left-note"):
+    for n, testid in enumerate(("knocked", "call-no-answer", "left-note"), start=1):
         page.click(f"[data-testid={testid}]")
+        page.wait_for_selector(f"[data-testid=not-home-log] li:nth-child({n})")
     assert "无人接听" in page.inner_text("[data-testid=not-home-log]")
     screenshot(page, "pwa-not-home-zh")
     page.click("[data-testid=not-home-hand-back]")
