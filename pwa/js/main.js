@@ -131,7 +131,8 @@ async function busy() {
   if (await db.getMeta("handoff", null)) return true;
   const active = document.activeElement;
   if (active && main.contains(active) && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName)) return true;
-  return !!main.querySelector(".form-host > *, .pin-pad, canvas");
+  // A sheet (reschedule, nobody home, ...) open on the order screen is work in progress too.
+  return !!main.querySelector(".form-host > *, .pin-pad, canvas, [data-sheet]");
 }
 
 async function refreshSession() {

@@ -63,6 +63,11 @@ export function notHomeSheet(view) {
     h("h2", null, t("not_home.title")),
     h("p", null, t("not_home.knock_how")),
     button(t("not_home.knocked"), () => record("knock"), "btn btn--block", { "data-testid": "knocked" }),
+    button(t("not_home.door_opened"), async () => {
+      if (guide.knocks) await record("door_opened");
+      view.sheet = null;
+      view.draw();
+    }, "btn btn--block btn--quiet", { "data-testid": "door-opened" }),
     wait, phoneLine,
     button(t("not_home.call_no_answer"), () => record("call", { outcome: "no_answer" }), "btn btn--block",
       { "data-testid": "call-no-answer", disabled: guide.knocks ? null : true }),

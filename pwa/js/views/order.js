@@ -66,7 +66,7 @@ class VisitView {
     const { order } = this.bundle;
     const step = this.sheet ? this.sheet() : this.step(order.status);
     replace(this.root,
-      h("section", { class: "visit", "data-status": order.status },
+      h("section", { class: "visit", "data-status": order.status, "data-sheet": this.sheet ? "open" : null },
         this.header(), this.rejected(), h("div", { class: "step" }, step.body), this.sheet ? null : factsCard(this), this.facts()),
       h("div", { class: "actionbar" }, step.actions));
   }

@@ -11,7 +11,7 @@ export function render(chrome, app) {
       h("a", { class: "brand", href: "#/" }, "Onsite"),
       h("div", { class: "sync-chip", id: "sync-chip", role: "status" }),
       h("a", { class: "icon-link", href: "#/settings", "aria-label": app.t("nav.settings") }, "⚙")),
-    h("div", { class: "progress", id: "sync-progress", hidden: true },
+    h("div", { class: "progress", id: "sync-progress", role: "progressbar", hidden: true },
       h("div", { class: "progress__bar", id: "sync-progress-bar" })),
     h("div", { id: "notices" }));
   refresh(app);
@@ -66,6 +66,7 @@ export function progress(app) {
   const share = s.total ? Math.min(1, s.done / s.total) : null;
   fill.classList.toggle("progress__bar--busy", share === null);
   fill.style.width = share === null ? "" : `${Math.round(share * 100)}%`;
+  if (share === null) bar.removeAttribute("aria-valuenow"); else bar.setAttribute("aria-valuenow", String(Math.round(share * 100)));
   bar.dataset.phase = s.phase;
   bar.setAttribute("aria-label", app.t(`sync.phase.${s.phase}`));
   document.dispatchEvent(new CustomEvent("onsite:progress", { detail: s }));
