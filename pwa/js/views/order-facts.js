@@ -3,6 +3,7 @@
 // the appointment's history; the address opens a map app and every phone number dials.
 import { h, button, field, toast } from "../ui.js";
 import { clockOf } from "./list.js";
+import { scan } from "../scanner.js";
 
 // The unit fields an engineer may correct on site, and the intake flags each correction settles.
 export const CORRECTABLE = ["brand", "model", "serial", "purchase_date", "manufacture_date"];
@@ -98,8 +99,35 @@ export function correctionSheet(view) {
       await outbox.event(order.id, "unit_corrected", { fields, before: Object.fromEntries(Object.keys(fields).map((k) => [k, unit[k] ?? null])) })]);
   };
   return { body: h("div", { class: "card", "data-testid": "correction" }, h("h2", null, t("facts.correct")),
-    h("div", { class: "scan-host" }), // the nameplate scanner mounts here when the phone has one
+    scanBox(app, inputs),
     ...CORRECTABLE.map((name) => field(t(`facts.${name === "purchase_date" ? "purchased" : name === "manufacture_date" ? "manufactured" : name}`), inputs[name]))),
   actions: [button(t("common.cancel"), () => { view.sheet = null; view.draw(); }, "btn"),
     button(t("facts.save"), save, "btn btn--primary", { "data-testid": "save-correction" })], inputs };
+}
+
+/** Photograph the nameplate: each code read is offered for the model or the serial field; the
+ * engineer checks it and saves (nothing is saved by the scan alone). */
+function scanBox(app, inputs) {
+  const { t } = app;
+  const results = h("div", { class: "scan-results", "data-testid": "scan-results", "aria-live": "polite" });
+  const file = h("input", { type: "file", accept: "image/*", capture: "environment", name: "nameplate", class: "visually-hidden",
+    id: "nameplate-photo" });
+  file.addEventListener("change", async () => {
+    const picked = file.files?.[0];
+    if (!picked) return;
+    results.replaceChildren(h("p", { class: "muted" }, t("scan.reading")));
+    let codes = [];
+    try { codes = await scan(picked); } catch { codes = []; }
+    file.value = "";
+    if (!codes.length) { results.replaceChildren(h("p", { class: "notice notice--warn" }, t("scan.none"))); return; }
+    // The longest code fills the serial at once (nameplate serials are the long ones); every code
+    // can go to either field with one tap.
+    inputs.serial.value = codes[0].text;
+    results.replaceChildren(h("p", null, t("scan.check")), ...codes.map((c) => h("div", { class: "scan-code", "data-code": c.text },
+      h("code", null, c.text),
+      button(t("scan.to_model"), () => { inputs.model.value = c.text; }, "btn btn--small", { "data-field": "model" }),
+      button(t("scan.to_serial"), () => { inputs.serial.value = c.text; }, "btn btn--small", { "data-field": "serial" }))));
+  });
+  return h("div", { class: "scan" }, file,
+    h("label", { class: "btn btn--block", for: "nameplate-photo", "data-testid": "scan-nameplate" }, "▦ ", t("scan.open")), results);
 }
