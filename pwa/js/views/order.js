@@ -1,6 +1,6 @@
 // One order, one step at a time: the engineer sees the order's facts and only the legal next
 // moves of its status (states.js), with the primary action at the bottom of the screen.
-import { h, replace, button, field, toast, toLocalInput, fromLocalInput } from "../ui.js";
+import { h, replace, button, field, toast, toLocalInput, fromLocalInput, stampTime } from "../ui.js";
 import { loadOrder, chargesOf, scheduleFor, localDay } from "../orders.js";
 import { lateness, decideWarranty, LATENESS_REASONS } from "../rules.js";
 import { chargeTable } from "./charges.js";
@@ -364,6 +364,7 @@ class VisitView {
     const openPhotos = () => {
       if (photoHost.childElementCount) return;
       const form = photosForm.mount(photoHost, { t: this.t, lang: this.app.lang,
+        stamp: (takenAt) => `${order.number} · ${stampTime(takenAt)}`,
         parts: used.filter((p) => !p.removed).map((p) => ({ id: p.id, label: this.app.partName(catalogue.parts.find((c) => c.code === p.part_code)) || p.part_code, code: p.part_code })),
         onSubmit: async (r) => {
           await this.act([await outbox.updateMut("order", order.id, saveFields()),
