@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 07:04:52.765902
+Create Date: 2026-12-02 14:36:58.963941
 
 """
 from alembic import op
@@ -426,6 +426,7 @@ def upgrade():
     sa.Column('customer_requests', sa.Text(), nullable=False),
     sa.Column('contact_phone', sa.String(length=32), nullable=False),
     sa.Column('service_address', sa.String(length=300), nullable=False),
+    sa.Column('service_location', sa.JSON(), nullable=True),
     sa.Column('reported_at', server.models.base.UTCDateTime(), nullable=False),
     sa.Column('requested_window_start', server.models.base.UTCDateTime(), nullable=True),
     sa.Column('requested_window_end', server.models.base.UTCDateTime(), nullable=True),
