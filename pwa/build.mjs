@@ -23,15 +23,22 @@ await build({ ...common, entryPoints: [path.join(root, "js/blank.js")], outfile:
 await copyFile(path.join(root, "../node_modules/browser-image-compression/dist/browser-image-compression.js"),
   path.join(dist, "vendor/browser-image-compression.js"));
 
+// The nameplate reader: its own bundle and the WASM it loads, fetched only when a scan needs it.
+await build({ ...common, entryPoints: [path.join(root, "scanner/zxing.js")], outfile: path.join(dist, "vendor/scanner.js"),
+  format: "esm", target: ["chrome100", "safari15"] });
+await copyFile(path.join(root, "../node_modules/zxing-wasm/dist/reader/zxing_reader.wasm"),
+  path.join(dist, "vendor/zxing_reader.wasm"));
+
 await build({ ...common, entryPoints: [path.join(root, "service-worker.js")], outfile: path.join(dist, "sw.src.js"),
   format: "iife", target: ["chrome100", "safari15"] });
 const { count, size, warnings } = await injectManifest({
   swSrc: path.join(dist, "sw.src.js"),
   swDest: path.join(dist, "service-worker.js"),
   globDirectory: root,
-  globPatterns: ["index.html", "blank.html", "manifest.webmanifest", "dist/*.{js,css}", "dist/vendor/*.js",
+  globPatterns: ["index.html", "blank.html", "manifest.webmanifest", "dist/*.{js,css}", "dist/vendor/*.{js,wasm}",
     "icons/*.png"],
   globIgnores: ["dist/sw.src.js", "dist/service-worker.js"],
+  maximumFileSizeToCacheInBytes: 4 * 1024 * 1024, // the barcode reader's WASM (about 1 MB)
   modifyURLPrefix: { "": "/" },
   manifestTransforms: [async (entries) => ({
     manifest: entries.map((e) => ({ ...e, url: e.url === "/index.html" ? "/" : e.url === "/blank.html" ? "/blank" : e.url })),

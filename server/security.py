@@ -24,7 +24,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
-    "script-src 'self'",
+    # 'wasm-unsafe-eval' lets the nameplate reader compile its WASM (from 'self'); no JS eval.
+    "script-src 'self' 'wasm-unsafe-eval'",
     "style-src 'self'",
     "object-src 'none'",
     "base-uri 'none'",

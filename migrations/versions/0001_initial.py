@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 13:50:49.225484
+Create Date: 2026-12-02 15:28:37.797296
 
 """
 from alembic import op
@@ -456,6 +456,7 @@ def upgrade():
     sa.Column('customer_requests', sa.Text(), nullable=False),
     sa.Column('contact_phone', sa.String(length=32), nullable=False),
     sa.Column('service_address', sa.String(length=300), nullable=False),
+    sa.Column('service_location', sa.JSON(), nullable=True),
     sa.Column('reported_at', server.models.base.UTCDateTime(), nullable=False),
     sa.Column('requested_window_start', server.models.base.UTCDateTime(), nullable=True),
     sa.Column('requested_window_end', server.models.base.UTCDateTime(), nullable=True),

@@ -47,8 +47,29 @@ async function imageSize(blob) {
   return size;
 }
 
-/** Compress a camera file as the form does: {bytes: Uint8Array, width, height}. */
-export async function preparePhoto(file, { libURL = COMPRESSION_LIB_URL, onProgress } = {}) {
+/** Burn a stamp line (order number, time) into the bottom of the picture, for warranty claims:
+ * a dark band across the width with the text in white, re-encoded as JPEG (no metadata). */
+export async function burnStamp(bytes, text) {
+  const bitmap = await createImageBitmap(new Blob([bytes], { type: JPEG }));
+  const { width, height } = bitmap;
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext("2d");
+  ctx.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  const band = Math.max(28, Math.round(Math.min(width, height) * 0.07));
+  ctx.fillStyle = "rgba(0, 0, 0, 0.72)";
+  ctx.fillRect(0, height - band, width, band);
+  ctx.fillStyle = "#fff";
+  ctx.font = `600 ${Math.round(band * 0.55)}px "Noto Sans CJK SC", "PingFang SC", sans-serif`;
+  ctx.textBaseline = "middle";
+  ctx.fillText(text, Math.round(band * 0.4), height - band / 2, width - band * 0.8);
+  const blob = await canvas.convertToBlob({ type: JPEG, quality: 0.85 });
+  return stripJpegMetadata(new Uint8Array(await blob.arrayBuffer()));
+}
+
+/** Compress a camera file as the form does: {bytes: Uint8Array, width, height}; with `stamp`
+ * (text), the stamp is burned in after compression. */
+export async function preparePhoto(file, { libURL = COMPRESSION_LIB_URL, onProgress, stamp } = {}) {
   const compressed = await imageCompression(file, {
     maxWidthOrHeight: MAX_EDGE,
     fileType: JPEG,
@@ -59,12 +80,13 @@ export async function preparePhoto(file, { libURL = COMPRESSION_LIB_URL, onProgr
     preserveExif: false,
     onProgress,
   });
-  const bytes = stripJpegMetadata(new Uint8Array(await compressed.arrayBuffer()));
+  let bytes = stripJpegMetadata(new Uint8Array(await compressed.arrayBuffer()));
+  if (stamp) bytes = await burnStamp(bytes, stamp);
   return { bytes, ...(await imageSize(new Blob([bytes], { type: JPEG }))) };
 }
 
 /**
- * mount(root, {parts?: [{id, label}], partUsedId?, compressionLibUrl?, lang, t, onSubmit, onCancel?})
+ * mount(root, {parts?: [{id, label}], partUsedId?, compressionLibUrl?, stamp?: (takenAt) => text, lang, t, onSubmit, onCancel?})
  * onSubmit({bytes: ArrayBuffer, mime, width, height, sha256, partUsedId, caption, takenAt})
  */
 export function mount(root, opts = {}) {
@@ -131,7 +153,10 @@ export function mount(root, opts = {}) {
     status.textContent = t("forms.photos.working", { p: 0 });
     saveBtn.disabled = true;
     try {
+      // The moment the picture was taken (the camera file's time), stamped and recorded alike.
+      const takenAt = new Date(file.lastModified || Date.now()).toISOString();
       const prepared = await preparePhoto(file, {
+        stamp: opts.stamp ? opts.stamp(takenAt) : null,
         libURL: opts.compressionLibUrl || COMPRESSION_LIB_URL,
         onProgress: (p) => { if (mine === generation) status.textContent = t("forms.photos.working", { p: Math.round(p) }); },
       });
@@ -139,7 +164,7 @@ export function mount(root, opts = {}) {
       const bytes = prepared.bytes.buffer.slice(prepared.bytes.byteOffset,
         prepared.bytes.byteOffset + prepared.bytes.byteLength);
       photo = { bytes, mime: JPEG, width: prepared.width, height: prepared.height,
-        sha256: await sha256Hex(bytes), takenAt: new Date(file.lastModified || Date.now()).toISOString() };
+        sha256: await sha256Hex(bytes), takenAt };
       if (mine !== generation) return;
       showPreview(new Blob([bytes], { type: JPEG }));
       meta.textContent = t("forms.photos.meta",

@@ -90,8 +90,14 @@ function retryLater() {
   retryTimer = setTimeout(() => runSync("retry"), retryDelay);
 }
 
+/** One sync; the engineer's own tap ("sync now") is answered with what happened. */
 async function runSync(reason) {
-  if (!app.user || !navigator.onLine) return;
+  const manual = reason === "manual";
+  if (!app.user) return;
+  if (!navigator.onLine) {
+    if (manual) toast(app.t("sync.result.offline"), "error");
+    return;
+  }
   // While the customer holds the phone nothing syncs; the work waits in the outbox for the engineer.
   if (!(await customerMode.settle())) return;
   try {
@@ -99,6 +105,10 @@ async function runSync(reason) {
     if (sync.state.pulled) app.policy = policyOf(await db.allOf("service_policy")).values;
     retryDelay = 0;
     clearTimeout(retryTimer);
+    if (manual) {
+      const left = (await outbox.unsentWork()).count;
+      toast(left ? app.t("sync.result.partial", { n: left }) : app.t("sync.result.done"));
+    }
     if (sync.state.pulled && !(await busy())) await render();
   } catch (error) {
     if (error.offline || error.status >= 500) retryLater();
@@ -110,7 +120,9 @@ async function runSync(reason) {
     } else if (error.status === 401 || error.status === 403) {
       app.needsSignIn = error.code !== "device_revoked" && error.code !== "customer_mode";
       if (error.code === "csrf_failed" || error.code === "not_signed_in") await refreshSession();
-    } else if (!error.offline) {
+    } else if (error.offline || error.status >= 500) {
+      if (manual) toast(app.t("sync.result.unreachable"), "error");
+    } else {
       toast(app.t("sync.failed", { code: error.code || String(error) }), "error");
     }
   }
@@ -122,7 +134,8 @@ async function busy() {
   if (await db.getMeta("handoff", null)) return true;
   const active = document.activeElement;
   if (active && main.contains(active) && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName)) return true;
-  return !!main.querySelector(".form-host > *, .pin-pad, canvas");
+  // A sheet (reschedule, nobody home, ...) open on the order screen is work in progress too.
+  return !!main.querySelector(".form-host > *, .pin-pad, canvas, [data-sheet]");
 }
 
 async function refreshSession() {
@@ -141,7 +154,11 @@ async function start() {
   if (!app.deviceId) { app.deviceId = crypto.randomUUID(); await db.setMeta("device_id", app.deviceId); }
   api.setDeviceId(app.deviceId);
   outbox.onChange(() => statusBar.refresh(app));
-  sync.onProgress(() => statusBar.progress(app));
+  let wasRunning = false;
+  sync.onProgress((state) => {
+    statusBar.progress(app);
+    if (state.running !== wasRunning) { wasRunning = state.running; statusBar.refresh(app); }
+  });
   window.addEventListener("hashchange", render);
   window.addEventListener("online", () => { app.online = true; statusBar.refresh(app); runSync("online"); });
   window.addEventListener("offline", () => { app.online = false; statusBar.refresh(app); });

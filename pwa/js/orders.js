@@ -55,7 +55,8 @@ export async function loadOrder(id) {
   }
   const [customer, unit, catalogue] = await Promise.all([db.getRecord("customer", order.customer_id),
     db.getRecord("unit", order.unit_id), loadCatalogue()]);
-  return { order, customer: customer?.record || null, unit: unit?.record || null, ...grouped, catalogue,
+  const [unitNow] = unit ? overlay([unit.record], mine, "unit") : [null];
+  return { order, customer: customer?.record || null, unit: unitNow, ...grouped, catalogue,
     rejected: mine.filter((m) => m.state === "rejected"), unsynced: mine.filter((m) => m.state === "pending").length };
 }
 

@@ -61,3 +61,16 @@ export const count = () => db.outboxCount();
 
 /** The engineer has read a rejection and drops the change (it was never stored). */
 export async function discard(number) { await db.outboxDelete([number]); changed(); }
+
+/** The orders with work on this phone not yet uploaded (changes or photo/signature bytes): what
+ * the header counts and the list marks. A change that belongs to no order counts on its own. */
+export async function unsentWork() {
+  const [rows, blobs] = await Promise.all([pending(), db.blobsPending()]);
+  const orders = new Set();
+  let loose = 0;
+  for (const item of [...rows, ...blobs]) {
+    if (item.order_id) orders.add(String(item.order_id));
+    else loose += 1;
+  }
+  return { orders, count: orders.size + loose };
+}

@@ -10,7 +10,9 @@ const listeners = new Set();
 let running = null;
 let again = false;
 
-export const state = { running: false, phase: "idle", done: 0, total: 0, error: null, blobs: {} };
+// `attempt`: how the last sync ended ({at, ok, code}): the header tells the engineer that, not
+// navigator.onLine, which stays true on a dead connection.
+export const state = { running: false, phase: "idle", done: 0, total: 0, error: null, blobs: {}, attempt: null };
 export function onProgress(fn) { listeners.add(fn); return () => listeners.delete(fn); }
 function report(patch) {
   Object.assign(state, patch);
@@ -27,9 +29,10 @@ export function syncNow(reason = "manual") {
         again = false;
         await runOnce(reason);
       } while (again);
-      report({ running: false, phase: "idle", error: null });
+      report({ running: false, phase: "idle", error: null, attempt: { at: new Date().toISOString(), ok: true, code: null } });
     } catch (error) {
-      report({ running: false, phase: "idle", error: error.code || String(error) });
+      const code = error.offline ? "offline" : error.code || (error.status ? `http_${error.status}` : String(error));
+      report({ running: false, phase: "idle", error: code, attempt: { at: new Date().toISOString(), ok: false, code } });
       throw error;
     } finally {
       running = null;

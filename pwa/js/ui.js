@@ -54,3 +54,5 @@ export function toLocalInput(iso) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 export const fromLocalInput = (value) => (value ? new Date(value).toISOString() : null);
+/** Local time as "2026-12-02 14:35:07", the same in both languages: what a photo's stamp shows. */
+export const stampTime = (iso) => `${toLocalInput(iso).replace("T", " ")}:${String(new Date(iso).getSeconds()).padStart(2, "0")}`;

@@ -45,6 +45,11 @@ class ServicePolicy:
     complaint_formal_answer_working_days: int = 5
     notify_delay_before_appointment: timedelta = timedelta(minutes=12)
     satisfaction_target: float = 4.5
+    # Nobody opens the door [000]: knock again every 30 seconds; after 5 minutes phone the customer.
+    knock_again_after: timedelta = timedelta(seconds=30)
+    phone_after_knocking: timedelta = timedelta(minutes=5)
+    # Arrival evidence: a position farther than this from the customer's address is flagged.
+    arrival_radius_m: int = 200
     currency: str = "CNY"
 
     def __post_init__(self) -> None:

@@ -71,6 +71,9 @@ class ServiceOrder(Tracked, db.Model):  # type: ignore[name-defined,misc]
     customer_requests: Mapped[str] = mapped_column(Text, nullable=False, default="")
     contact_phone: Mapped[str] = mapped_column(String(32), nullable=False, default="")
     service_address: Mapped[str] = mapped_column(String(300), nullable=False, default="")
+    # The address's coordinates, {"lat": .., "lng": ..} (WGS-84), when intake geocoded it: the
+    # phone measures its distance at arrival against them.
+    service_location: Mapped[dict[str, float] | None] = mapped_column(JSON)
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     requested_window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
     requested_window_end: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -132,6 +132,7 @@ def test_engineer_resolves_an_appointment_conflict_with_the_dispatcher(phone: An
     page.click(".actionbar button:has-text('Reschedule')")
     page.fill("textarea[name=reason]", "Customer at work until 15:00")
     page.fill("input[name=new_start]", mine.strftime("%Y-%m-%dT%H:%M"))
+    page.click("[data-choice=agreed] .chip[data-value=agreed]")
     page.click("[data-testid=confirm-reason]")
     page.wait_for_selector(".visit[data-status='scheduled']")
 
@@ -317,7 +318,7 @@ def test_a_new_version_waits_for_the_engineer_and_keeps_unsynced_work(
     page.evaluate("() => navigator.serviceWorker.getRegistration().then((r) => r.update())")
     notice = page.locator(".notice--update")
     notice.wait_for(timeout=20000)
-    assert "1 unsynced" in notice.inner_text()
+    assert "(orders: 1)" in notice.inner_text()
     # it waits: the old worker still controls the page until the engineer chooses
     page.wait_for_timeout(500)
     assert page.evaluate("() => navigator.serviceWorker.controller.scriptURL") == first

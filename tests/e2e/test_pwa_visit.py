@@ -229,7 +229,7 @@ def test_the_app_follows_the_browser_language_and_switches(
         assert page.inner_text("form.login button[type=submit]") == "登录"
         sign_in(page)
         assert page.inner_text(".screen-title").startswith("今天")
-        assert "未同步" in page.inner_text(".sync-chip")
+        assert "未上传" in page.inner_text(".sync-chip")
         screenshot(page, "pwa-order-list-zh")
         page.click("a[href='#/settings']")
         page.click(".lang-switch button:has-text('English')")

@@ -21,15 +21,15 @@ export function clockOf(order, now = Date.now(), policy = {}) {
 }
 
 export async function render(root, app) {
-  const [orders, rejected, notices, conflicts] = await Promise.all([listOrders(), app.outbox.rejected(),
-    app.db.getMeta("scope_notices", []), app.db.allOf("conflict")]);
+  const [orders, rejected, notices, conflicts, work] = await Promise.all([listOrders(), app.outbox.rejected(),
+    app.db.getMeta("scope_notices", []), app.db.allOf("conflict"), app.outbox.unsentWork()]);
   const open = conflicts.filter((c) => !c.record.resolved_at);
   const active = orders.filter((o) => !DONE.has(o.status));
   const done = orders.filter((o) => DONE.has(o.status));
   const card = (o) => {
     const clock = clockOf(o, Date.now(), app.policy);
     return h("a", { class: `order-card ${o.flagged ? "order-card--flagged" : ""}`, href: `#/order/${encodeURIComponent(o.id)}`,
-      "data-order": o.number },
+      "data-order": o.number, "data-unsent": work.orders.has(String(o.id)) ? "1" : "0" },
     h("div", { class: "order-card__time" }, o.appointment_start ? app.clock(o.appointment_start) : "—",
       h("small", null, o.appointment_start ? app.day(o.appointment_start) : app.t("order.no_appointment"))),
     h("div", { class: "order-card__body" },
@@ -39,7 +39,8 @@ export async function render(root, app) {
       h("div", { class: "order-card__meta" }, h("span", null, o.number),
         clock ? h("span", { class: `clock ${clock.overdue ? "clock--overdue" : ""}` },
           app.t(clock.overdue ? `clock.${clock.kind}.overdue` : `clock.${clock.kind}.due`, { d: app.duration(clock.minutes) })) : null,
-        o._pending ? h("span", { class: "pending-dot", title: app.t("sync.pending_here") }, "●") : null)));
+        work.orders.has(String(o.id)) ? h("span", { class: "pending-tag", "data-testid": "not-uploaded" },
+          app.t("sync.pending_here")) : null)));
   };
   replace(root,
     h("section", { class: "list" },
@@ -58,5 +59,10 @@ export async function render(root, app) {
         h("div", { class: "cards" }, done.map(card))) : null,
       h("p", { class: "storage-line muted", "data-testid": "storage" }, app.t(`storage.${app.storage || "asking"}`))),
     h("div", { class: "actionbar" },
-      button(app.t("sync.now"), () => app.syncNow("manual"), "btn btn--primary btn--block", { "data-testid": "sync-now" })));
+      button(app.t("sync.now"), async (event) => {
+        const btn = event.currentTarget;
+        btn.disabled = true;
+        btn.textContent = app.t("sync.running");
+        try { await app.syncNow("manual"); } finally { btn.disabled = false; btn.textContent = app.t("sync.now"); }
+      }, "btn btn--primary btn--block", { "data-testid": "sync-now" })));
 }

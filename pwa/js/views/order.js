@@ -1,12 +1,15 @@
 // One order, one step at a time: the engineer sees the order's facts and only the legal next
 // moves of its status (states.js), with the primary action at the bottom of the screen.
-import { h, replace, button, field, toast, toLocalInput, fromLocalInput } from "../ui.js";
+import { h, replace, button, field, toast, toLocalInput, fromLocalInput, stampTime } from "../ui.js";
 import { loadOrder, chargesOf, scheduleFor, localDay } from "../orders.js";
 import { lateness, decideWarranty, LATENESS_REASONS } from "../rules.js";
 import { chargeTable } from "./charges.js";
 import * as checklistForm from "../../forms/checklist.js";
 import * as photosForm from "../../forms/photos.js";
 import { photoStrip } from "./photos.js";
+import { factsCard, correctionSheet, dialable } from "./order-facts.js";
+import { quickSlots, isPast, choiceChips, RESCHEDULE_REASONS } from "./appointment.js";
+import { notHomeSheet, unableSheet, partMissingSheet, loanerCard } from "./field-situations.js";
 
 const CAUSES = ["manufacturing_fault", "misuse", "disaster", "unknown"];
 
@@ -52,13 +55,19 @@ class VisitView {
       cause: cause || order.cause || "unknown", today: localDay(order.arrived_at, catalogue.policy.timezone), policy });
   }
 
+  /** The warranty's end date as the decision saw it, for the words that name it. */
+  expires() {
+    const w = this.warranty(this.bundle.order.cause);
+    return w.expiresOn ? this.app.date(w.expiresOn) : "";
+  }
+
   async draw() {
     this.destroy();
     const { order } = this.bundle;
     const step = this.sheet ? this.sheet() : this.step(order.status);
     replace(this.root,
-      h("section", { class: "visit", "data-status": order.status },
-        this.header(), this.rejected(), h("div", { class: "step" }, step.body), this.facts()),
+      h("section", { class: "visit", "data-status": order.status, "data-sheet": this.sheet ? "open" : null },
+        this.header(), this.rejected(), h("div", { class: "step" }, step.body), this.sheet ? null : factsCard(this), this.facts()),
       h("div", { class: "actionbar" }, step.actions));
   }
 
@@ -74,8 +83,14 @@ class VisitView {
         h("dt", null, this.t("order.unit")), h("dd", null, [unit?.brand, unit?.model, unit?.category && this.t(`category.${unit.category}`, {}, unit.category)].filter(Boolean).join(" · ") || "—"),
         h("dt", null, this.t("order.symptom")), h("dd", null, order.symptom || "—"),
         h("dt", null, this.t("order.appointment")), h("dd", null, order.appointment_start ? this.app.dateTime(order.appointment_start) : "—")),
-      phone ? h("a", { class: "btn btn--call", href: `tel:${phone.replace(/[^\d+]/g, "")}` }, "☎ ", this.t("order.call"), " ", phone) : null,
+      phone ? h("a", { class: "btn btn--call", href: `tel:${dialable(phone)}` }, "☎ ", this.t("order.call"), " ", phone) : null,
       order.flagged ? h("p", { class: "notice notice--warn" }, this.t(`flag.${order.flag_reason}`, {}, order.flag_reason)) : null);
+  }
+
+  openCorrection() {
+    this.sheet = () => correctionSheet(this);
+    this.draw();
+    window.scrollTo(0, 0);
   }
 
   rejected() {
@@ -109,24 +124,49 @@ class VisitView {
     return { body: h("p", { class: "muted" }, this.t(`status_hint.${status}`, {}, this.t("status_hint.none"))), actions: null };
   }
 
-  reasonSheet(target, title, { agreed = false } = {}) {
+  /** Show a field situation's sheet (field-situations.js) in place of the step. */
+  situation(make) {
+    this.sheet = () => make(this);
+    this.draw();
+    window.scrollTo(0, 0);
+  }
+
+  reasonSheet(target, title, { agreed = false, reason: given = "" } = {}) {
     this.sheet = () => {
-      const reason = h("textarea", { name: "reason", rows: 3, required: true });
+      const t = this.t;
+      const reason = h("textarea", { name: "reason", rows: 3, required: true, value: given });
       const when = target === "scheduled" ? h("input", { type: "datetime-local", name: "new_start",
         value: toLocalInput(this.bundle.order.appointment_start) }) : null;
-      const agree = agreed ? h("input", { type: "checkbox", name: "customer_agreed", checked: true }) : null;
+      // The customer's answer is asked, never assumed: nothing is chosen until tapped.
+      let answer = null;
+      const agree = agreed ? choiceChips(t, "appointment.answer", ["agreed", "refused"], (code) => { answer = code; },
+        { "aria-label": t("appointment.customer_agreed"), "data-choice": "agreed" }) : null;
+      const slots = when ? h("div", { class: "chips", "data-choice": "slot" }, quickSlots().map((slot) =>
+        button(`${t(`appointment.slot.${slot.code}`)} ${this.app.clock(slot.start.toISOString())}`,
+          () => { when.value = toLocalInput(slot.start.toISOString()); }, "chip", { "data-value": slot.code }))) : null;
+      const reasons = when ? choiceChips(t, "appointment.reason", RESCHEDULE_REASONS, (code) => {
+        reason.value = t(`appointment.reason.${code}`);
+      }, { "aria-label": t("common.reason"), "data-choice": "reason" }) : null;
       const go = async () => {
-        if (!reason.value.trim()) { toast(this.t("reason.reason_required"), "error"); return; }
+        if (!reason.value.trim()) { toast(t("reason.reason_required"), "error"); return; }
+        if (when) {
+          const start = fromLocalInput(when.value);
+          if (!start) { toast(t("appointment.pick_time"), "error"); return; }
+          if (isPast(start)) { toast(t("appointment.past", { time: this.app.dateTime(start) }), "error"); return; }
+          if (agree && !answer) { toast(t("appointment.ask_customer"), "error"); return; }
+          this.sheet = null;
+          await this.reschedule(reason.value.trim(), start, agree ? answer === "agreed" : true);
+          return;
+        }
         this.sheet = null;
-        if (target === "scheduled") await this.reschedule(reason.value.trim(), fromLocalInput(when.value), agree.checked);
-        else await this.move(target, { reason: reason.value.trim(),
+        await this.move(target, { reason: reason.value.trim(),
           fields: target === "returned_to_dispatch" ? { handback_reason: reason.value.trim() } : null });
       };
-      return { body: h("div", { class: "card" }, h("h2", null, title), field(this.t("common.reason"), reason),
-        when ? field(this.t("appointment.new_time"), when) : null,
-        agree ? h("label", { class: "check" }, agree, this.t("appointment.customer_agreed")) : null),
-      actions: [button(this.t("common.cancel"), () => { this.sheet = null; this.draw(); }, "btn"),
-        button(this.t("common.confirm"), go, "btn btn--primary", { "data-testid": "confirm-reason" })] };
+      return { body: h("div", { class: "card" }, h("h2", null, title), reasons, field(t("common.reason"), reason),
+        slots, when ? field(t("appointment.new_time"), when) : null,
+        agree ? [h("p", null, t("appointment.customer_agreed")), agree] : null),
+      actions: [button(t("common.cancel"), () => { this.sheet = null; this.draw(); }, "btn"),
+        button(t("common.confirm"), go, "btn btn--primary", { "data-testid": "confirm-reason" })] };
     };
     this.draw();
   }
@@ -184,6 +224,7 @@ class VisitView {
     const confirm = async () => {
       const start = fromLocalInput(when.value);
       if (!start) { toast(this.t("appointment.pick_time"), "error"); return; }
+      if (isPast(start)) { toast(this.t("appointment.past", { time: this.app.dateTime(start) }), "error"); return; }
       const fields = { appointment_confirmed: true };
       if (start !== order.appointment_start) fields.appointment_start = start;
       await this.act([
@@ -269,7 +310,9 @@ class VisitView {
     return { body: h("div", { class: "card" }, h("h2", null, this.t("step.departed")),
       tier ? this.latenessBox(tier) : null,
       tier && tier.tier !== "on_time" ? h("div", { class: "late-reason" }, h("p", null, this.t("lateness.reason_title")), chips) : null,
-      h("label", { class: "check" }, badge, this.t("arrive.badge"))),
+      h("label", { class: "check" }, badge, this.t("arrive.badge")),
+      button(this.t("not_home.open"), () => this.situation(notHomeSheet), "btn btn--block", { "data-testid": "open-not-home" }),
+      button(this.t("unable.open"), () => this.situation(unableSheet), "btn btn--block btn--quiet", { "data-testid": "open-unable" })),
     actions: [button(this.t("action.delayed"), () => this.reasonSheet("scheduled", this.t("appointment.delay"), { agreed: true }), "btn"),
       button(this.t("action.arrived"), arrive, "btn btn--primary", { "data-testid": "primary" })] };
   }
@@ -321,6 +364,7 @@ class VisitView {
     const openPhotos = () => {
       if (photoHost.childElementCount) return;
       const form = photosForm.mount(photoHost, { t: this.t, lang: this.app.lang,
+        stamp: (takenAt) => `${order.number} · ${stampTime(takenAt)}`,
         parts: used.filter((p) => !p.removed).map((p) => ({ id: p.id, label: this.app.partName(catalogue.parts.find((c) => c.code === p.part_code)) || p.part_code, code: p.part_code })),
         onSubmit: async (r) => {
           await this.act([await outbox.updateMut("order", order.id, saveFields()),
@@ -377,9 +421,9 @@ class VisitView {
     const body = h("div", { class: "card" }, h("h2", null, this.t("step.diagnosed")),
       h("div", { class: `warranty warranty--${inWarranty ? "in" : "out"}` },
         h("strong", null, this.t(inWarranty ? "warranty.in" : "warranty.out")),
-        h("span", null, this.t(`warranty.reason.${order.warranty_reason}`, {}, order.warranty_reason))),
+        h("span", null, this.t(`warranty.reason.${order.warranty_reason}`, { expires: this.expires() }, order.warranty_reason))),
       this.priceBox(charges),
-      button(this.t("repair.needs_part"), () => this.move("awaiting_part", { fields: { repair_outcome: "needs_part" } }), "btn btn--block"),
+      button(this.t("part_missing.open"), () => this.situation(partMissingSheet), "btn btn--block", { "data-testid": "open-part-missing" }),
       button(this.t("repair.take_back"), () => this.move("taken_back", { fields: { repair_outcome: "taken_back" } }), "btn btn--block"));
     const primary = inWarranty
       ? button(this.t("repair.start"), () => this.move("in_repair"), "btn btn--primary", { "data-testid": "primary" })
@@ -430,7 +474,7 @@ class VisitView {
     }
     return { body: h("div", { class: "card" }, h("h2", null, this.t("step.in_repair")),
       h("label", { class: "check" }, tested, this.t("repair.tested")),
-      button(this.t("repair.needs_part"), () => this.move("awaiting_part", { fields: { repair_outcome: "needs_part" } }), "btn btn--block"),
+      button(this.t("part_missing.open"), () => this.situation(partMissingSheet), "btn btn--block", { "data-testid": "open-part-missing" }),
       button(this.t("repair.take_back"), () => this.move("taken_back", { fields: { repair_outcome: "taken_back" } }), "btn btn--block"),
       button(this.t("repair.cannot_fix"), () => this.move("taken_back", { fields: { repair_outcome: "cannot_fix" } }), "btn btn--block")),
     actions: [button(this.t("repair.fixed"), async () => this.act([await outbox.updateMut("order", order.id,
@@ -438,14 +482,20 @@ class VisitView {
   }
 
   step_awaiting_part() {
-    return { body: h("div", { class: "card" }, h("h2", null, this.t("step.awaiting_part"))),
+    const asked = this.bundle.timeline_event.filter((e) => e.kind === "part_requested");
+    const names = new Map(this.bundle.catalogue.parts.map((p) => [p.code, this.app.partName(p)]));
+    return { body: h("div", { class: "card" }, h("h2", null, this.t("step.awaiting_part")),
+      asked.length ? h("ul", { class: "plain", "data-testid": "parts-requested" }, asked.map((e) => h("li", null,
+        this.t("part_missing.requested", { part: names.get(e.data?.part_code) || e.data?.part_code || "",
+          problem: this.t(`part_missing.problem.${e.data?.problem}`, {}, ""), time: this.app.dateTime(e.at) })))) : null),
       actions: [button(this.t("action.reschedule"), () => this.move("scheduled"), "btn"),
         button(this.t("repair.resume"), () => this.move("in_repair", { fields: { repair_outcome: "" } }), "btn btn--primary", { "data-testid": "primary" })] };
   }
 
   step_taken_back() {
     const step = this.step_awaiting_part();
-    step.body = h("div", { class: "card" }, h("h2", null, this.t("step.taken_back")), h("p", { class: "muted" }, this.t("step.taken_back_hint")));
+    step.body = [h("div", { class: "card" }, h("h2", null, this.t("step.taken_back")), h("p", { class: "muted" }, this.t("step.taken_back_hint"))),
+      loanerCard(this)];
     return step;
   }
 
