@@ -287,8 +287,8 @@ def intake_blob(sha256: str) -> Response:
                           limits=blobs.limits(), user_id=device.user_id, now=utcnow())
     except UploadError as error:
         db.session.rollback()
-        raise ApiError(error.status, error.code, error.message, field="body",
-                       details=error.details) from None
+        error.field = "body"
+        raise
     audit("quarantine_blob_received", actor_id=device.user_id, target_type="device",
           target_id=device.id, sha256=sha256, size=len(data))
     return json_response(state.as_json())

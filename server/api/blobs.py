@@ -114,8 +114,8 @@ def blob_put(sha256: str) -> Response:
                           data=data, limits=limits(), user_id=current_user.id, now=utcnow())
     except UploadError as error:
         db.session.rollback()
-        raise ApiError(error.status, error.code, error.message, field="Content-Range",
-                       details=error.details) from None
+        error.field = "Content-Range"
+        raise
     return json_response(state.as_json(), 201 if state.complete and not before.complete else 200)
 
 

@@ -13,7 +13,7 @@ from server.errors import BadInput, Refusal
 
 # The one table from a refusal (server/errors.py) to the status it is answered with: by its
 # code where the code says more than its kind, else by its kind.
-STATUS_OF_CODE: dict[str, int] = {"forbidden": 403, "too_large": 413}
+STATUS_OF_CODE: dict[str, int] = {"forbidden": 403, "too_large": 413, "upload_quota": 429}
 STATUS_OF_KIND: tuple[tuple[type[Refusal], int], ...] = ((BadInput, 422), (Refusal, 409))
 
 

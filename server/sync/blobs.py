@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from server.errors import BadInput, Refusal
 from server.models import AppliedMutation, Blob, BlobGrant, BlobHolder, BlobUpload, Photo, Signature
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -83,15 +84,17 @@ class LocalBlobStore:
         os.replace(self._partial(key), final)
 
 
-class UploadError(Exception):
-    """An upload request refused: HTTP status, code, and what the client needs to go on."""
+class UploadError(Refusal):
+    """An upload refused by the protocol's rules, with what the client needs to go on (e.g.
+    the offset received); answered by the API's code-to-status table."""
 
-    def __init__(self, status: int, code: str, message: str, **details: int) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
+    def __init__(self, code: str, message: str, **details: int) -> None:
+        super().__init__(code, message, params=details)
         self.details = details
+
+
+class BadUpload(UploadError, BadInput):
+    """An upload whose bytes or range cannot be what they claim."""
 
 
 @dataclass(frozen=True)
@@ -140,7 +143,7 @@ def _check_quota(session: Session, user_id: int, total: int, limits: UploadLimit
         select(func.count(), func.coalesce(func.sum(BlobUpload.total), 0))
         .where(BlobUpload.user_id == user_id)).one()
     if count >= limits.max_partial_uploads or pending + total > limits.max_partial_bytes:
-        raise UploadError(429, "upload_quota", "Too many unfinished uploads: finish or wait for them "
+        raise UploadError("upload_quota", "Too many unfinished uploads: finish or wait for them "
                           "to expire.", limit=limits.max_partial_uploads,
                           bytes_limit=limits.max_partial_bytes)
 
@@ -153,7 +156,7 @@ def put_chunk(session: Session, store: BlobStore, *, sha256: str, start: int, to
     (P28), but whoever wants to hold them must send them all.
     """
     if total > limits.max_bytes:
-        raise UploadError(413, "too_large", f"A blob may have at most {limits.max_bytes} bytes.",
+        raise UploadError("too_large", f"A blob may have at most {limits.max_bytes} bytes.",
                           limit=limits.max_bytes)
     state = upload_state(session, store, sha256, user_id)
     if state.complete:
@@ -169,13 +172,13 @@ def put_chunk(session: Session, store: BlobStore, *, sha256: str, start: int, to
         session.flush()
         state = UploadState(sha256, total, 0, False)
     elif upload.total != total:
-        raise UploadError(409, "size_mismatch", "The upload started with another size.",
+        raise UploadError("size_mismatch", "The upload started with another size.",
                           total=upload.total, received=state.received)
     if start != state.received:
-        raise UploadError(409, "offset_mismatch", "Resume at the received offset.",
+        raise UploadError("offset_mismatch", "Resume at the received offset.",
                           received=state.received)
     if start + len(data) > total:
-        raise UploadError(422, "invalid", "The chunk goes past the declared size.",
+        raise BadUpload("invalid", "The chunk goes past the declared size.",
                           received=state.received)
     received = store.append_partial(key, start, data)
     if received < total:
@@ -187,7 +190,7 @@ def put_chunk(session: Session, store: BlobStore, *, sha256: str, start: int, to
         store.discard_partial(key)
         session.delete(upload)
         session.commit()
-        raise UploadError(422, "hash_mismatch", "The bytes do not hash to the name given; "
+        raise BadUpload("hash_mismatch", "The bytes do not hash to the name given; "
                           "upload them again from 0.", received=0)
     session.delete(upload)
     if session.get(Blob, sha256) is None or not store.has(sha256):
