@@ -12,6 +12,8 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, or_, select
 
+from server.api.complaints import complaint_body
+from server.api.errors import ApiError
 from server.auth.roles import staff_only
 from server.domain.service_levels import deadlines
 from server.domain.states import OrderStatus
@@ -25,6 +27,7 @@ from server.models import (
     PushSubscription,
     Role,
     ServiceOrder,
+    Signature,
     Unit,
     User,
     utcnow,
@@ -157,6 +160,26 @@ def order_numbers(args: dict[str, Any]) -> Response:
     """The order number of each id asked for (to label complaints and conflicts)."""
     rows = db.session.execute(select(SO.id, SO.number).where(SO.id.in_(args["id"]))).all()
     return _json({row.id: row.number for row in rows})
+
+
+@blp.route("/orders/<order_id>/record", methods=["GET"])
+@staff_only
+def order_record(order_id: str) -> Response:
+    """What the order record shows beside the order's own answer: its complaints with their clocks,
+    the signature images, and who is who."""
+    if len(order_id) > 36 or db.session.get(SO, order_id) is None:
+        raise ApiError(404, "not_found", "No such order.", field="order_id")
+    now = utcnow()
+    complaints = db.session.scalars(
+        select(Complaint).where(Complaint.order_id == order_id).order_by(Complaint.opened_at)).all()
+    images = db.session.execute(
+        select(Signature.id, Signature.image_sha256).where(Signature.order_id == order_id)).all()
+    users = db.session.execute(select(User.id, User.display_name, User.role, User.badge_no)).all()
+    return _json({
+        "complaints": [complaint_body(c, now) for c in complaints],
+        "signature_images": {row.id: row.image_sha256 for row in images},
+        "people": {u.id: {"name": u.display_name, "role": u.role, "badge_no": u.badge_no} for u in users},
+    })
 
 
 @blp.route("/trends", methods=["GET"])

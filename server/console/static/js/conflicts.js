@@ -33,7 +33,8 @@ function conflictCard(c) {
   const resolved = Boolean(c.resolved_at);
   return h("article", { class: `panel conflict${resolved ? " resolved" : ""}`, dataset: { conflictId: c.id } },
     h("header", { class: "conflict-head" },
-      h("strong", {}, numbers[c.order_id] || c.order_id || c.entity_id),
+      c.order_id ? h("a", { class: "order-link", href: `/console/orders/${encodeURIComponent(c.order_id)}` }, numbers[c.order_id] || c.order_id)
+        : h("strong", {}, c.entity_id),
       h("span", { class: "field-name" }, `${c.entity}.${c.field}`),
       h("span", { class: "muted" }, t(`conflict.kind.${c.kind}`)),
       h("span", { class: "muted small" }, dateTime(c.detected_at))),

@@ -1,4 +1,7 @@
 // The console's two languages: a flat dictionary per locale, applied to [data-i18n] elements.
+// Policy numbers are never written here: {contact_within} and the like are filled from the policy record.
+import { policy } from "./policy.js";
+
 const en = {
   "app.name": "Onsite Dispatch", "app.sign_out": "Sign out",
   "nav.board": "Board", "nav.intake": "New order", "nav.follow_ups": "Follow-up calls",
@@ -15,12 +18,13 @@ const en = {
   "assign.title_assign": "Assign {number}", "assign.title_reassign": "Reassign {number}",
   "assign.engineer": "Engineer", "assign.reason": "Reason", "assign.submit": "Assign",
   "assign.reason_needed": "A reason is needed to reassign.", "assign.done": "{number} → {name}",
-  "clock.contact": "Contact", "clock.on_site": "On site", "clock.complete": "Done",
-  "clock.left": "{label} in {d}", "clock.over": "{label} overdue {d}",
+  "clock.contact": "Contact", "clock.on_site": "On site", "clock.complete": "Completion",
+  "clock.left": "{label} due in {d}", "clock.over": "{label} overdue {d}",
   "clock.overdue": "Overdue {d}", "clock.due_in": "Due in {d}", "clock.call_within": "Call within {d}",
-  "breach.contact": "Contact 2 h", "breach.on_site": "On site 48 h", "breach.complete": "Done 72 h",
-  "breach.follow_up": "Follow-up 72 h", "breach.complaint_first_response": "Complaint 24 h",
-  "breach.complaint_formal_answer": "Complaint 5 days",
+  "breach.contact": "Contact {contact_within}", "breach.on_site": "On site {on_site_within}",
+  "breach.complete": "Completion {complete_within}", "breach.follow_up": "Follow-up {follow_up_within}",
+  "breach.complaint_first_response": "Complaint {complaint_first_response}",
+  "breach.complaint_formal_answer": "Complaint {complaint_formal_answer_working_days} working days",
   "status.received": "Received", "status.assigned": "Assigned", "status.accepted": "Accepted",
   "status.contacted": "Contacted", "status.scheduled": "Scheduled", "status.guided_by_phone": "Phone guidance",
   "status.departed": "On the way", "status.on_site": "On site", "status.diagnosed": "Diagnosed",
@@ -35,14 +39,15 @@ const en = {
   "follow.tab_open": "Open", "follow.tab_overdue": "Overdue", "follow.tab_done": "Done",
   "follow.order": "Order", "follow.kind": "Call", "follow.due": "Due", "follow.clock": "Clock",
   "follow.outcome": "Outcome", "follow.none": "No calls here.", "follow.notes": "Notes from the call",
-  "follow.kind.phone_guidance": "After phone guidance (2 h)", "follow.kind.repair_not_tested": "Untested repair (2–3 h)",
-  "follow.kind.completed": "After completion (72 h)", "follow.kind.completion": "After completion (72 h)",
+  "follow.kind.phone_guidance": "After phone guidance ({guidance_follow_up_after})",
+  "follow.kind.repair_not_tested": "Untested repair ({uncertain_repair_follow_up_after}–{uncertain_repair_follow_up_until})",
+  "follow.kind.completed": "After completion ({follow_up_within})", "follow.kind.completion": "After completion ({follow_up_within})",
   "follow.satisfied": "Satisfied", "follow.dissatisfied": "Dissatisfied", "follow.unreachable": "Unreachable",
   "follow.recorded": "{number}: {outcome} recorded", "follow.reopened": "{number} reopened for another visit",
   "follow.closed": "{number} closed",
   "complaint.tab_open": "Open", "complaint.tab_overdue": "Overdue", "complaint.tab_closed": "Answered",
-  "complaint.none": "No complaints here.", "complaint.first": "First response (24 h)",
-  "complaint.formal": "Formal answer (5 working days)", "complaint.respond": "Record first response",
+  "complaint.none": "No complaints here.", "complaint.first": "First response ({complaint_first_response})",
+  "complaint.formal": "Formal answer ({complaint_formal_answer_working_days} working days)", "complaint.respond": "Record first response",
   "complaint.answer": "Send formal answer", "complaint.answer_placeholder": "The formal answer to the customer",
   "complaint.note_placeholder": "What was said", "complaint.done_at": "done {time}",
   "complaint.order": "Order {number}", "complaint.opened": "Opened {time}",
@@ -69,6 +74,37 @@ const en = {
   "issue.missing": "missing", "issue.vague": "too vague", "issue.invalid": "not valid",
   "login.username": "Username", "login.password": "Password", "login.submit": "Sign in",
   "login.staff_only": "This console is for dispatchers.",
+  "order.title": "Order", "order.back": "Back to the board", "order.none": "None.", "common.close": "Close",
+  "order.sec.customer": "Customer", "order.sec.unit": "Appliance and warranty", "order.sec.intake": "Intake",
+  "order.sec.actions": "What can be done now", "order.sec.timeline": "Timeline", "order.sec.appointments": "Appointment history",
+  "order.sec.photos": "Photos", "order.sec.signature": "Customer's signature", "order.sec.ratings": "Ratings",
+  "order.sec.charges": "Charges", "order.sec.receipts": "Receipts", "order.sec.follow_ups": "Follow-up calls",
+  "order.sec.complaints": "Complaints",
+  "order.district": "District", "order.warranty": "Warranty", "order.warranty_reason": "Why",
+  "order.in_warranty": "In warranty", "order.out_of_warranty": "Out of warranty", "order.warranty_unknown": "Not decided yet",
+  "order.reported": "Reported", "order.requested_window": "Customer's window", "order.appointment": "Appointment",
+  "order.confirmed": "confirmed with the customer", "order.unconfirmed": "not yet confirmed", "order.flag": "Flag",
+  "order.intake_issues": "Intake gaps", "order.engineer": "Engineer: {name}", "order.conflicts": "{n} conflicts to resolve",
+  "order.time_suspect": "phone clock doubtful", "order.photo": "Photo", "order.photo_open": "Open photo full size: {caption}",
+  "order.not_signed": "Not signed yet.", "order.signer": "Signed by", "order.signed_at": "Signed at",
+  "order.sig_state": "Check", "order.sig_reason": "Reason", "order.signature_of": "Signature of {name}",
+  "order.sig.pending": "Waiting for the phone's upload", "order.sig.verified": "Verified: matches what was signed",
+  "order.sig.invalid": "Does not match what was signed", "order.sig_declined": "The customer declined to sign.",
+  "order.not_rated": "Not rated yet.", "order.rating_declined": "The customer declined to rate.",
+  "order.comment": "Comment", "order.rated_at": "Rated at", "order.total": "Total",
+  "order.charges_disagree": "The phone and the server disagree: {list}. Settle it on the conflicts page.",
+  "order.charges_phone": "On the phone (what the customer saw)", "order.charges_server": "The server's derivation",
+  "order.diff.lines_differ": "lines differ", "order.diff.waivers_differ": "waivers differ", "order.diff.total_differs": "totals differ",
+  "order.diff.charges_missing_on_phone": "the phone has no charges", "order.diff.charges_missing_on_server": "the server has no charges",
+  "order.no_receipt": "No receipt yet.", "order.voided": "Voided", "order.no_actions": "Nothing to do in this state.",
+  "order.on_board": "Show on the board", "order.moved": "Moved to {status}",
+  "order.ev.status": "Status: {status}", "order.ev.assigned": "Assigned to {name}", "order.ev.reassigned": "Reassigned to {name}",
+  "order.ev.received": "Order received", "order.ev.charges_settled": "Charges settled",
+  "order.ev.appointment_set": "Appointment set", "order.ev.appointment_reschedule": "Appointment moved",
+  "order.ev.appointment_confirm": "Appointment confirmed", "order.ev.fee_schedule_repinned": "Fee schedule changed",
+  "order.ev.manual_price_approved": "Manual price approved", "order.ev.phone_guidance": "Guided by phone",
+  "order.ev.completed": "Completed",
+  "order.appt.set": "Set", "order.appt.reschedule": "Moved", "order.appt.confirm": "Confirmed",
   "ago.now": "just now", "ago.min": "{n} min ago", "ago.hour": "{n} h ago", "ago.day": "{n} d ago",
 };
 
@@ -88,11 +124,11 @@ const zh = {
   "assign.engineer": "工程师", "assign.reason": "原因", "assign.submit": "确认派工",
   "assign.reason_needed": "改派需要填写原因。", "assign.done": "{number} → {name}",
   "clock.contact": "联系", "clock.on_site": "上门", "clock.complete": "完工",
-  "clock.left": "{label}剩 {d}", "clock.over": "{label}超时 {d}",
+  "clock.left": "{label}时限还剩 {d}", "clock.over": "{label}超时 {d}",
   "clock.overdue": "超时 {d}", "clock.due_in": "{d} 后到期", "clock.call_within": "{d} 内回访",
-  "breach.contact": "2 小时联系", "breach.on_site": "48 小时上门", "breach.complete": "72 小时完工",
-  "breach.follow_up": "72 小时回访", "breach.complaint_first_response": "投诉 24 小时",
-  "breach.complaint_formal_answer": "投诉 5 个工作日",
+  "breach.contact": "{contact_within}联系", "breach.on_site": "{on_site_within}上门", "breach.complete": "{complete_within}完工",
+  "breach.follow_up": "{follow_up_within}回访", "breach.complaint_first_response": "投诉 {complaint_first_response}",
+  "breach.complaint_formal_answer": "投诉 {complaint_formal_answer_working_days} 个工作日",
   "status.received": "已受理", "status.assigned": "已派工", "status.accepted": "已接单", "status.contacted": "已联系",
   "status.scheduled": "已预约", "status.guided_by_phone": "电话指导", "status.departed": "在途",
   "status.on_site": "已上门", "status.diagnosed": "已诊断", "status.awaiting_consent": "待用户确认",
@@ -105,13 +141,14 @@ const zh = {
   "follow.tab_open": "待回访", "follow.tab_overdue": "已超时", "follow.tab_done": "已完成",
   "follow.order": "工单", "follow.kind": "回访类型", "follow.due": "应回访时间", "follow.clock": "时限",
   "follow.outcome": "结果", "follow.none": "暂无回访。", "follow.notes": "回访记录",
-  "follow.kind.phone_guidance": "电话指导后（2 小时）", "follow.kind.repair_not_tested": "未试机维修（2–3 小时）",
-  "follow.kind.completed": "完工后（72 小时）", "follow.kind.completion": "完工后（72 小时）",
+  "follow.kind.phone_guidance": "电话指导后（{guidance_follow_up_after}）",
+  "follow.kind.repair_not_tested": "未试机维修（{uncertain_repair_follow_up_after}–{uncertain_repair_follow_up_until}）",
+  "follow.kind.completed": "完工后（{follow_up_within}）", "follow.kind.completion": "完工后（{follow_up_within}）",
   "follow.satisfied": "满意", "follow.dissatisfied": "不满意", "follow.unreachable": "联系不上",
   "follow.recorded": "{number}：已记录{outcome}", "follow.reopened": "{number} 已重开，需再次上门",
   "follow.closed": "{number} 已关闭",
   "complaint.tab_open": "处理中", "complaint.tab_overdue": "已超时", "complaint.tab_closed": "已答复",
-  "complaint.none": "暂无投诉。", "complaint.first": "首次响应（24 小时）", "complaint.formal": "正式答复（5 个工作日）",
+  "complaint.none": "暂无投诉。", "complaint.first": "首次响应（{complaint_first_response}）", "complaint.formal": "正式答复（{complaint_formal_answer_working_days} 个工作日）",
   "complaint.respond": "记录首次响应", "complaint.answer": "发送正式答复",
   "complaint.answer_placeholder": "给用户的正式答复", "complaint.note_placeholder": "沟通内容",
   "complaint.done_at": "已于 {time} 完成", "complaint.order": "工单 {number}", "complaint.opened": "{time} 受理",
@@ -137,6 +174,35 @@ const zh = {
   "intake.warnings": "已创建，以下信息需与用户核实：",
   "issue.missing": "缺失", "issue.vague": "不够具体", "issue.invalid": "无效",
   "login.username": "用户名", "login.password": "密码", "login.submit": "登录", "login.staff_only": "调度台仅供调度员使用。",
+  "order.title": "工单", "order.back": "返回调度看板", "order.none": "无。", "common.close": "关闭",
+  "order.sec.customer": "用户", "order.sec.unit": "产品与保修", "order.sec.intake": "受理信息",
+  "order.sec.actions": "当前可做的操作", "order.sec.timeline": "处理记录", "order.sec.appointments": "预约记录",
+  "order.sec.photos": "照片", "order.sec.signature": "用户签名", "order.sec.ratings": "评价",
+  "order.sec.charges": "费用", "order.sec.receipts": "收据", "order.sec.follow_ups": "回访", "order.sec.complaints": "投诉",
+  "order.district": "区", "order.warranty": "保修", "order.warranty_reason": "依据",
+  "order.in_warranty": "保内", "order.out_of_warranty": "保外", "order.warranty_unknown": "尚未判定",
+  "order.reported": "报修时间", "order.requested_window": "用户要求时间", "order.appointment": "预约时间",
+  "order.confirmed": "已与用户确认", "order.unconfirmed": "尚未确认", "order.flag": "标记",
+  "order.intake_issues": "受理缺项", "order.engineer": "工程师：{name}", "order.conflicts": "{n} 个冲突待处理",
+  "order.time_suspect": "手机时间存疑", "order.photo": "照片", "order.photo_open": "查看原图：{caption}",
+  "order.not_signed": "尚未签名。", "order.signer": "签名人", "order.signed_at": "签名时间",
+  "order.sig_state": "核验", "order.sig_reason": "原因", "order.signature_of": "{name}的签名",
+  "order.sig.pending": "等待手机上传", "order.sig.verified": "已核验：与签署内容一致",
+  "order.sig.invalid": "与签署内容不一致", "order.sig_declined": "用户拒绝签名。",
+  "order.not_rated": "尚未评价。", "order.rating_declined": "用户拒绝评价。",
+  "order.comment": "留言", "order.rated_at": "评价时间", "order.total": "合计",
+  "order.charges_disagree": "手机与服务器的计算不一致：{list}。请在同步冲突页处理。",
+  "order.charges_phone": "手机上的（用户所见）", "order.charges_server": "服务器的计算",
+  "order.diff.lines_differ": "明细不同", "order.diff.waivers_differ": "减免不同", "order.diff.total_differs": "合计不同",
+  "order.diff.charges_missing_on_phone": "手机没有费用", "order.diff.charges_missing_on_server": "服务器没有费用",
+  "order.no_receipt": "尚无收据。", "order.voided": "已作废", "order.no_actions": "当前状态无可做操作。",
+  "order.on_board": "在看板上查看", "order.moved": "已改为{status}",
+  "order.ev.status": "状态：{status}", "order.ev.assigned": "派给{name}", "order.ev.reassigned": "改派给{name}",
+  "order.ev.received": "受理工单", "order.ev.charges_settled": "费用已处理",
+  "order.ev.appointment_set": "设定预约", "order.ev.appointment_reschedule": "改约", "order.ev.appointment_confirm": "确认预约",
+  "order.ev.fee_schedule_repinned": "更换收费标准", "order.ev.manual_price_approved": "批准手工价格",
+  "order.ev.phone_guidance": "电话指导", "order.ev.completed": "完工",
+  "order.appt.set": "设定", "order.appt.reschedule": "改约", "order.appt.confirm": "确认",
   "ago.now": "刚刚", "ago.min": "{n} 分钟前", "ago.hour": "{n} 小时前", "ago.day": "{n} 天前",
 };
 
@@ -153,9 +219,26 @@ export function setLang(lang) {
   localStorage.setItem(KEY, DICTS[lang] ? lang : "en");
 }
 
+// A policy duration (seconds) in words: "2 h" / "2 小时", "90 min" / "90 分钟".
+export function spanWords(seconds) {
+  const zh = currentLang() === "zh-CN";
+  const minutes = Math.round(seconds / 60);
+  if (minutes % 60 !== 0) return zh ? `${minutes} 分钟` : `${minutes} min`;
+  return zh ? `${minutes / 60} 小时` : `${minutes / 60} h`;
+}
+
+function policyParam(name) {
+  const value = policy()[name];
+  if (value === undefined) return undefined;
+  return name.endsWith("_days") || typeof value !== "number" ? String(value) : spanWords(value);
+}
+
 export function t(key, params = {}) {
   const text = DICTS[currentLang()][key] ?? en[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
+  return text.replace(/\{(\w+)\}/g, (_, name) => {
+    if (name in params) return String(params[name]);
+    return policyParam(name) ?? `{${name}}`;
+  });
 }
 
 export function has(key) {
