@@ -61,7 +61,10 @@ export async function refresh() {
   const now = Date.now();
   replace(document.getElementById("complaints"), list.map((c) => complaintCard(c, now)));
   document.getElementById("complaints-empty").hidden = list.length > 0;
-  for (const tab of document.querySelectorAll("#complaint-tabs button")) tab.classList.toggle("active", tab.dataset.state === stateName);
+  for (const tab of document.querySelectorAll("#complaint-tabs button")) {
+    tab.classList.toggle("active", tab.dataset.state === stateName);
+    tab.setAttribute("aria-pressed", String(tab.dataset.state === stateName));
+  }
 }
 
 export function mount() {

@@ -128,7 +128,10 @@ export async function refresh() {
   numbers = ids.length ? await get(`/api/dispatch/order-numbers?${ids.map((id) => `id=${encodeURIComponent(id)}`).join("&")}`) : {};
   replace(document.getElementById("conflicts"), groups(list).map(groupCard));
   document.getElementById("conflicts-empty").hidden = list.length > 0;
-  for (const tab of document.querySelectorAll("#conflict-tabs button")) tab.classList.toggle("active", tab.dataset.state === stateName);
+  for (const tab of document.querySelectorAll("#conflict-tabs button")) {
+    tab.classList.toggle("active", tab.dataset.state === stateName);
+    tab.setAttribute("aria-pressed", String(tab.dataset.state === stateName));
+  }
 }
 
 export function mount() {

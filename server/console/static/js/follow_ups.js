@@ -50,7 +50,10 @@ export async function refresh() {
   const now = Date.now();
   replace(document.querySelector("#follow-ups tbody"), calls.map((c) => row(c, now)));
   document.getElementById("follow-ups-empty").hidden = calls.length > 0;
-  for (const tab of document.querySelectorAll("#follow-up-tabs button")) tab.classList.toggle("active", tab.dataset.state === stateName);
+  for (const tab of document.querySelectorAll("#follow-up-tabs button")) {
+    tab.classList.toggle("active", tab.dataset.state === stateName);
+    tab.setAttribute("aria-pressed", String(tab.dataset.state === stateName));
+  }
 }
 
 export function mount() {
