@@ -14,7 +14,7 @@ from sqlalchemy import func, or_, select
 
 from server.api.complaints import complaint_body
 from server.api.errors import ApiError
-from server.auth.roles import staff_only
+from server.auth.roles import is_staff, signed_in, staff_only
 from server.domain.service_levels import deadlines
 from server.domain.states import OrderStatus
 from server.extensions import db
@@ -163,11 +163,12 @@ def order_numbers(args: dict[str, Any]) -> Response:
 
 
 @blp.route("/orders/<order_id>/record", methods=["GET"])
-@staff_only
+@signed_in
 def order_record(order_id: str) -> Response:
     """What the order record shows beside the order's own answer: its complaints with their clocks,
-    the signature images, and who is who."""
-    if len(order_id) > 36 or db.session.get(SO, order_id) is None:
+    the signature images, and who is who. To anyone but staff the order does not exist (404), as
+    every read of an order not theirs answers."""
+    if not is_staff() or len(order_id) > 36 or db.session.get(SO, order_id) is None:
         raise ApiError(404, "not_found", "No such order.", field="order_id")
     now = utcnow()
     complaints = db.session.scalars(
