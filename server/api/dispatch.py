@@ -12,7 +12,9 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, or_, select
 
-from server.auth.roles import staff_only
+from server.api.complaints import complaint_body
+from server.api.errors import ApiError
+from server.auth.roles import is_staff, signed_in, staff_only
 from server.domain.service_levels import deadlines
 from server.domain.states import OrderStatus
 from server.extensions import db
@@ -25,6 +27,7 @@ from server.models import (
     PushSubscription,
     Role,
     ServiceOrder,
+    Signature,
     Unit,
     User,
     utcnow,
@@ -174,6 +177,27 @@ def order_numbers(args: dict[str, Any]) -> Response:
 def order_numbers_many(body: dict[str, Any]) -> Response:
     """The order number of each of up to 500 ids, sent in the body (to label complaints and conflicts)."""
     return _numbers(body["ids"])
+
+
+@blp.route("/orders/<order_id>/record", methods=["GET"])
+@signed_in
+def order_record(order_id: str) -> Response:
+    """What the order record shows beside the order's own answer: its complaints with their clocks,
+    the signature images, and who is who. To anyone but staff the order does not exist (404), as
+    every read of an order not theirs answers."""
+    if not is_staff() or len(order_id) > 36 or db.session.get(SO, order_id) is None:
+        raise ApiError(404, "not_found", "No such order.", field="order_id")
+    now = utcnow()
+    complaints = db.session.scalars(
+        select(Complaint).where(Complaint.order_id == order_id).order_by(Complaint.opened_at)).all()
+    images = db.session.execute(
+        select(Signature.id, Signature.image_sha256).where(Signature.order_id == order_id)).all()
+    users = db.session.execute(select(User.id, User.display_name, User.role, User.badge_no)).all()
+    return _json({
+        "complaints": [complaint_body(c, now) for c in complaints],
+        "signature_images": {row.id: row.image_sha256 for row in images},
+        "people": {u.id: {"name": u.display_name, "role": u.role, "badge_no": u.badge_no} for u in users},
+    })
 
 
 @blp.route("/trends", methods=["GET"])

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from server.auth import csrf_token
 from server.auth.roles import is_staff
-from server.services.policy import local_zone
+from server.services.policy import current_policy, local_zone
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -30,6 +30,17 @@ def index() -> Response:
     return redirect(url_for("console.page", name="board"))
 
 
+@bp.route("/orders/<order_id>")
+def order(order_id: str) -> str | tuple[str, int]:
+    """The order record: one order with everything recorded about it, at its own address."""
+    if not is_staff():
+        signed_in_as = current_user.display_name if current_user.is_authenticated else ""
+        return render_template("console/login.html", signed_in_as=signed_in_as, page_name="order")
+    return render_template("console/order.html", page_name="order", pages=PAGES, title_key="order.title",
+                           order_id=order_id, csrf=csrf_token(), user=current_user, zone=local_zone().key,
+                           policy=current_policy().to_mapping())
+
+
 @bp.route("/<name>")
 def page(name: str) -> str | tuple[str, int]:
     """One console page; signed-out visitors and engineers get the sign-in form instead."""
@@ -39,7 +50,8 @@ def page(name: str) -> str | tuple[str, int]:
         signed_in_as = current_user.display_name if current_user.is_authenticated else ""
         return render_template("console/login.html", signed_in_as=signed_in_as, page_name=name)
     return render_template(f"console/{name}.html", page_name=name, pages=PAGES,
-                           csrf=csrf_token(), user=current_user, zone=local_zone().key)
+                           csrf=csrf_token(), user=current_user, zone=local_zone().key,
+                           policy=current_policy().to_mapping())
 
 
 def init_app(app: Flask) -> None:

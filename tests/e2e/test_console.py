@@ -170,7 +170,7 @@ def test_the_conflicts_inbox_shows_both_values_and_resolves(console, world, live
     first = page.locator(f".conflict[data-conflict-id='{world['conflicts'][0]}']")
     text = first.inner_text()
     assert "压缩机启动电容失效" in text and "外机主板继电器烧蚀，需更换主板" in text
-    assert "王军" in text and "刘敏" in text and "order.diagnosis" in text
+    assert "王军" in text and "刘敏" in text and "Diagnosis" in text and "order.diagnosis" not in text
     assert "Provisional winner" in first.locator(".side.winner").inner_text()
     screenshot(page, "console-conflicts")
     first.locator("button[data-choice=device]").click()

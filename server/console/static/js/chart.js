@@ -43,6 +43,7 @@ function legend(items) {
 
 export function lineChart(container, { labels, series, yMin, yMax, ticks = 4, format = String, target }) {
   const { svg, x, y } = frame(labels, yMin, yMax, ticks, format);
+  svg.setAttribute("aria-label", series.map((one) => one.name).join(", "));
   const items = [];
   if (target) {
     svg.append(s("line", { x1: PAD.left, x2: W - PAD.right, y1: y(target.value), y2: y(target.value), class: "target", stroke: target.color }));
@@ -73,6 +74,7 @@ export function stackedBars(container, { labels, series, ticks = 4, width = 1280
   const totals = labels.map((_, i) => series.reduce((sum, part) => sum + (part.values[i] || 0), 0));
   const yMax = Math.max(4, Math.ceil(Math.max(...totals) / ticks) * ticks);
   const { svg, y } = frame(labels, 0, yMax, ticks, (v) => String(Math.round(v)));
+  svg.setAttribute("aria-label", series.map((one) => one.name).join(", "));
   const slot = (W - PAD.left - PAD.right) / labels.length;
   const x = (i) => PAD.left + slot * i + slot * 0.2;
   labels.forEach((text, i) => {

@@ -34,7 +34,9 @@ function complaintCard(c, now) {
   const answer = h("textarea", { rows: 2, placeholder: t("complaint.answer_placeholder"), maxlength: 4000 });
   return h("article", { class: `panel complaint${c.breaches.length ? " breached" : ""}`, dataset: { complaintId: c.id } },
     h("header", { class: "complaint-head" },
-      h("strong", {}, c.order_id && numbers[c.order_id] ? t("complaint.order", { number: numbers[c.order_id] }) : "—"),
+      c.order_id && numbers[c.order_id]
+        ? h("a", { class: "order-link", href: `/console/orders/${encodeURIComponent(c.order_id)}` }, t("complaint.order", { number: numbers[c.order_id] }))
+        : h("strong", {}, "—"),
       h("span", { class: "muted" }, t("complaint.opened", { time: dateTime(c.opened_at) })),
       ...c.breaches.map((b) => h("span", { class: "badge badge-breach" }, t(`breach.${b}`)))),
     h("p", { class: "complaint-text" }, c.text),
@@ -59,7 +61,10 @@ export async function refresh() {
   const now = Date.now();
   replace(document.getElementById("complaints"), list.map((c) => complaintCard(c, now)));
   document.getElementById("complaints-empty").hidden = list.length > 0;
-  for (const tab of document.querySelectorAll("#complaint-tabs button")) tab.classList.toggle("active", tab.dataset.state === stateName);
+  for (const tab of document.querySelectorAll("#complaint-tabs button")) {
+    tab.classList.toggle("active", tab.dataset.state === stateName);
+    tab.setAttribute("aria-pressed", String(tab.dataset.state === stateName));
+  }
 }
 
 export function mount() {

@@ -150,12 +150,13 @@ export async function refresh() {
   replace(document.getElementById("devices"), devices.map(deviceRow));
   replace(document.getElementById("quarantine"), quarantined.map(quarantineCard));
   document.getElementById("quarantine-empty").hidden = quarantined.length > 0;
+  if (document.body.dataset.role !== "admin") return; // the audit log is for admins: a dispatcher never asks
   try {
     const entries = await get("/api/admin/audit?limit=50");
     replace(document.getElementById("audit"), entries.map(auditRow));
     document.getElementById("audit-panel").hidden = false;
   } catch (e) {
-    if (!(e instanceof ApiError && e.status === 403)) throw e; // the audit log is for admins
+    if (!(e instanceof ApiError && e.status === 403)) throw e; // a role taken away since the page loaded
   }
 }
 

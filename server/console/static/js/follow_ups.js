@@ -38,7 +38,7 @@ function row(call, now) {
         onclick: () => record(call, o, notes),
       }, t(`follow.${o}`))));
   return h("tr", { class: call.overdue ? "overdue" : "", dataset: { followUpId: call.id, number: call.order_number } },
-    h("td", {}, h("strong", {}, call.order_number)),
+    h("td", {}, h("a", { class: "order-link", href: `/console/orders/${encodeURIComponent(call.order_id)}` }, call.order_number)),
     h("td", {}, t(`follow.kind.${call.kind}`)),
     h("td", {}, dateTime(call.due_at), call.window_end ? h("div", { class: "muted small" }, `→ ${dateTime(call.window_end)}`) : null),
     h("td", {}, clock(call, now)),
@@ -50,7 +50,10 @@ export async function refresh() {
   const now = Date.now();
   replace(document.querySelector("#follow-ups tbody"), calls.map((c) => row(c, now)));
   document.getElementById("follow-ups-empty").hidden = calls.length > 0;
-  for (const tab of document.querySelectorAll("#follow-up-tabs button")) tab.classList.toggle("active", tab.dataset.state === stateName);
+  for (const tab of document.querySelectorAll("#follow-up-tabs button")) {
+    tab.classList.toggle("active", tab.dataset.state === stateName);
+    tab.setAttribute("aria-pressed", String(tab.dataset.state === stateName));
+  }
 }
 
 export function mount() {

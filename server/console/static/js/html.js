@@ -37,12 +37,14 @@ export function dateTime(iso) {
   });
 }
 
+// "10h 37m" / "10 小时 37 分", "2d 6h" / "2 天 6 小时".
 export function duration(ms) {
+  const zh = currentLang() === "zh-CN";
   const minutes = Math.max(0, Math.round(Math.abs(ms) / 60000));
-  if (minutes < 60) return `${minutes}m`;
+  if (minutes < 60) return zh ? `${minutes} 分钟` : `${minutes}m`;
   const hours = Math.floor(minutes / 60);
-  if (hours < 48) return `${hours}h ${String(minutes % 60).padStart(2, "0")}m`;
-  return `${Math.floor(hours / 24)}d ${hours % 24}h`;
+  if (hours < 48) return zh ? `${hours} 小时 ${minutes % 60} 分` : `${hours}h ${String(minutes % 60).padStart(2, "0")}m`;
+  return zh ? `${Math.floor(hours / 24)} 天 ${hours % 24} 小时` : `${Math.floor(hours / 24)}d ${hours % 24}h`;
 }
 
 export function ago(iso, now = Date.now()) {

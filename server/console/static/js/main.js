@@ -1,5 +1,5 @@
 // The console's composition root: translations, the page's module, live refresh, sign-out.
-import { post } from "./api.js";
+import { get, post } from "./api.js";
 import * as board from "./board.js";
 import * as complaints from "./complaints.js";
 import * as conflicts from "./conflicts.js";
@@ -10,11 +10,19 @@ import { toast } from "./html.js";
 import { applyTranslations, setLang } from "./i18n.js";
 import * as intake from "./intake.js";
 import { startLive } from "./live.js";
+import * as order from "./order.js";
+import { policy, setPolicy } from "./policy.js";
 
-const PAGES = { board, intake, "follow-ups": followUps, complaints, conflicts, figures, devices };
+const PAGES = { board, intake, "follow-ups": followUps, complaints, conflicts, figures, devices, order };
 
 async function start() {
   const page = PAGES[document.body.dataset.page];
+  // The labels' numbers come from the policy record; the page carries it too, for a slow answer.
+  try {
+    setPolicy({ ...policy(), ...(await get("/api/policy")).values });
+  } catch (e) {
+    toast(e.message, "error");
+  }
   applyTranslations();
   devices.translate();
   for (const button of document.querySelectorAll("[data-lang]")) {
