@@ -51,6 +51,8 @@ vapid:
 
 lint:
 	.venv/bin/ruff check server tests bench
+	.venv/bin/ruff format --check server tests bench
+	npx --no-install eslint .
 
 typecheck:
 	.venv/bin/mypy server/domain server/sync

@@ -53,7 +53,7 @@ def floor_seconds(data: bytes, where: Path) -> float:
     started = time.perf_counter()
     with (where / "plain.bin").open("wb") as handle:
         for start in range(0, len(data), CHUNK):
-            handle.write(data[start:start + CHUNK])
+            handle.write(data[start : start + CHUNK])
         handle.flush()
         os.fsync(handle.fileno())
     return time.perf_counter() - started
@@ -64,12 +64,29 @@ def main() -> None:
     uri = f"sqlite:///{work / 'bench.sqlite3'}"
     seed(uri)
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": uri, "ONSITE_INSTANCE": str(work),
-           "SECRET_KEY": "bench", "SESSION_COOKIE_SECURE": "0", "BLOB_DIR": str(work / "blobs")}
+    env = {
+        **os.environ,
+        "DATABASE_URL": uri,
+        "ONSITE_INSTANCE": str(work),
+        "SECRET_KEY": "bench",
+        "SESSION_COOKIE_SECURE": "0",
+        "BLOB_DIR": str(work / "blobs"),
+    }
     server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "-w", "1", "-b", f"127.0.0.1:{port}",
-         "server:create_app()"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, start_new_session=True)
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "-w",
+            "1",
+            "-b",
+            f"127.0.0.1:{port}",
+            "server:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     timings = []
     try:
@@ -87,10 +104,15 @@ def main() -> None:
             sha = hashlib.sha256(data).hexdigest()
             started = time.perf_counter()
             for start in range(0, SIZE, CHUNK):
-                chunk = data[start:start + CHUNK]
-                resp = http.put(f"{base}/api/blobs/{sha}", data=chunk, headers={
-                    "Content-Range": f"bytes {start}-{start + len(chunk) - 1}/{SIZE}",
-                    "Content-Type": "application/octet-stream"})
+                chunk = data[start : start + CHUNK]
+                resp = http.put(
+                    f"{base}/api/blobs/{sha}",
+                    data=chunk,
+                    headers={
+                        "Content-Range": f"bytes {start}-{start + len(chunk) - 1}/{SIZE}",
+                        "Content-Type": "application/octet-stream",
+                    },
+                )
                 assert resp.status_code in (200, 201), resp.text
             assert resp.status_code == 201 and resp.json()["complete"] is True
             timings.append(time.perf_counter() - started)
@@ -100,9 +122,11 @@ def main() -> None:
         server.wait(10)
     mb = SIZE / 1024 / 1024
     took, floor = statistics.median(timings), statistics.median(floors)
-    print(f"blob_upload: {mb / took:.0f} MB/s ({took * 1000:.0f} ms for a 5 MB photo in "
-          f"{SIZE // CHUNK} chunks of 256 KB over HTTP, hash verified), floor {mb / floor:.0f} MB/s "
-          f"(plain file write of the same bytes), ratio {floor / took:.2f} (no target yet)")
+    print(
+        f"blob_upload: {mb / took:.0f} MB/s ({took * 1000:.0f} ms for a 5 MB photo in "
+        f"{SIZE // CHUNK} chunks of 256 KB over HTTP, hash verified), floor {mb / floor:.0f} MB/s "
+        f"(plain file write of the same bytes), ratio {floor / took:.2f} (no target yet)"
+    )
 
 
 if __name__ == "__main__":

@@ -41,8 +41,12 @@ def start_push_service() -> tuple[subprocess.Popen[bytes], str]:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     package = ROOT / "node_modules" / "web-push-testing"
-    proc = subprocess.Popen(["node", "src/bin/server.js", str(port)], cwd=package,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        ["node", "src/bin/server.js", str(port)],
+        cwd=package,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(150):
         try:
@@ -63,9 +67,15 @@ def cpu_seconds(pid: int) -> float:
 def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="push-bench-"))
     key_file = tmp / "vapid_private.pem"
-    app = create_app({"TESTING": True, "SECRET_KEY": "bench",
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite3",
-                      "VAPID_PRIVATE_KEY_FILE": str(key_file), "PUSH_BATCH_SIZE": 200})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "bench",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite3",
+            "VAPID_PRIVATE_KEY_FILE": str(key_file),
+            "PUSH_BATCH_SIZE": 200,
+        }
+    )
     public_key = vapid.public_key(vapid.generate(key_file))
     proc, url = start_push_service()
     try:
@@ -76,13 +86,21 @@ def main() -> None:
                 user = User(username=f"eng{i}", display_name=f"Eng {i}", role=Role.ENGINEER)
                 db.session.add(user)
                 db.session.flush()
-                sub = requests.post(f"{url}/subscribe", json={
-                    "userVisibleOnly": "true", "applicationServerKey": public_key}, timeout=5,
+                sub = requests.post(
+                    f"{url}/subscribe",
+                    json={"userVisibleOnly": "true", "applicationServerKey": public_key},
+                    timeout=5,
                 ).json()["data"]
                 subs.append(sub)
-                db.session.add(PushSubscription(
-                    user_id=user.id, endpoint=sub["endpoint"], endpoint_hash=endpoint_hash(sub["endpoint"]),
-                    p256dh=sub["keys"]["p256dh"], auth=sub["keys"]["auth"]))
+                db.session.add(
+                    PushSubscription(
+                        user_id=user.id,
+                        endpoint=sub["endpoint"],
+                        endpoint_hash=endpoint_hash(sub["endpoint"]),
+                        p256dh=sub["keys"]["p256dh"],
+                        auth=sub["keys"]["auth"],
+                    )
+                )
             db.session.commit()
             user_ids = [u.id for u in db.session.scalars(db.select(User).order_by(User.id))]
 
@@ -107,8 +125,14 @@ def main() -> None:
         total = ENGINEERS * ORDERS_EACH
         assert sent == total, sent
 
-        received = sum(len(requests.post(f"{url}/get-notifications", json={
-            "clientHash": s["clientHash"]}, timeout=5).json()["data"]["messages"]) for s in subs)
+        received = sum(
+            len(
+                requests.post(
+                    f"{url}/get-notifications", json={"clientHash": s["clientHash"]}, timeout=5
+                ).json()["data"]["messages"]
+            )
+            for s in subs
+        )
         assert received == total, received
 
         # Floor: encrypt the same payloads for the same subscriptions, no sending.
@@ -134,19 +158,29 @@ def main() -> None:
     sender_ms = 1000 * sender_cpu / total
     cores = os.cpu_count() or 1
     ceiling = min(1000 / service_ms, 1000 * cores / (service_ms + sender_ms))
-    print(json.dumps({"notifications": total, "fanout_seconds": round(outbox_seconds, 3),
-                      "enqueue_seconds": round(enqueue_seconds, 3),
-                      "floor_seconds": round(floor_seconds, 3),
-                      "sender_cpu_ms_per_message": round(sender_ms, 2),
-                      "push_service_cpu_ms_per_message": round(service_ms, 2),
-                      "cores": cores, "ceiling_per_s": round(ceiling),
-                      "ceiling_ratio": round(ceiling / floor_rate, 3)}))
-    print(f"push_fanout: {outbox_rate:.0f} notifications/s from the outbox to web-push-testing, "
-          f"floor {floor_rate:.0f}/s (pywebpush encryption only), ratio {outbox_rate / floor_rate:.3f} "
-          f"(target >= {TARGET}{'' if outbox_rate / floor_rate >= TARGET else ', BELOW TARGET'}); "
-          f"{outbox_rate / ceiling:.0%} of the {ceiling:.0f}/s this machine allows with this push "
-          f"service (its {service_ms:.2f} ms of CPU a message), whose ratio would be "
-          f"{ceiling / floor_rate:.3f}")
+    print(
+        json.dumps(
+            {
+                "notifications": total,
+                "fanout_seconds": round(outbox_seconds, 3),
+                "enqueue_seconds": round(enqueue_seconds, 3),
+                "floor_seconds": round(floor_seconds, 3),
+                "sender_cpu_ms_per_message": round(sender_ms, 2),
+                "push_service_cpu_ms_per_message": round(service_ms, 2),
+                "cores": cores,
+                "ceiling_per_s": round(ceiling),
+                "ceiling_ratio": round(ceiling / floor_rate, 3),
+            }
+        )
+    )
+    print(
+        f"push_fanout: {outbox_rate:.0f} notifications/s from the outbox to web-push-testing, "
+        f"floor {floor_rate:.0f}/s (pywebpush encryption only), ratio {outbox_rate / floor_rate:.3f} "
+        f"(target >= {TARGET}{'' if outbox_rate / floor_rate >= TARGET else ', BELOW TARGET'}); "
+        f"{outbox_rate / ceiling:.0%} of the {ceiling:.0f}/s this machine allows with this push "
+        f"service (its {service_ms:.2f} ms of CPU a message), whose ratio would be "
+        f"{ceiling / floor_rate:.3f}"
+    )
 
 
 if __name__ == "__main__":

@@ -42,10 +42,21 @@ def seed(uri: str) -> None:
             db.session.flush()
             for i in range(20):
                 customer = Customer(name=f"客户{n}-{i}", phones=[], address="上海市")
-                unit = Unit(customer=customer, category="washing_machine", model="MG100",
-                            purchase_date=date(2025, 1, 1))
-                db.session.add(ServiceOrder(number=f"SO-{n}-{i}", customer=customer, unit=unit,
-                                            status="assigned", assignee_id=user.id))
+                unit = Unit(
+                    customer=customer,
+                    category="washing_machine",
+                    model="MG100",
+                    purchase_date=date(2025, 1, 1),
+                )
+                db.session.add(
+                    ServiceOrder(
+                        number=f"SO-{n}-{i}",
+                        customer=customer,
+                        unit=unit,
+                        status="assigned",
+                        assignee_id=user.id,
+                    )
+                )
         db.session.commit()
         db.engine.dispose()
 
@@ -96,12 +107,28 @@ def main() -> None:
     uri = f"sqlite:///{work / 'bench.sqlite3'}"
     seed(uri)
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": uri, "ONSITE_INSTANCE": str(work),
-           "SECRET_KEY": "bench", "SESSION_COOKIE_SECURE": "0"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": uri,
+        "ONSITE_INSTANCE": str(work),
+        "SECRET_KEY": "bench",
+        "SESSION_COOKIE_SECURE": "0",
+    }
     server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "-w", "2", "-b", f"127.0.0.1:{port}",
-         "server:create_app()"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, start_new_session=True)
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "server:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -122,9 +149,11 @@ def main() -> None:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(10)
     pulls, floor = max(pull_rates), max(bare_rates)
-    print(f"sync_idle: {pulls:.0f} idle pulls/s from {DEVICES} phones on gunicorn -w 2 over "
-          f"SQLite, floor {floor:.0f} req/s (GET /api/auth/session, same run), "
-          f"ratio {pulls / floor:.2f} (target >= 0.5)")
+    print(
+        f"sync_idle: {pulls:.0f} idle pulls/s from {DEVICES} phones on gunicorn -w 2 over "
+        f"SQLite, floor {floor:.0f} req/s (GET /api/auth/session, same run), "
+        f"ratio {pulls / floor:.2f} (target >= 0.5)"
+    )
 
 
 if __name__ == "__main__":

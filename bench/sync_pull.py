@@ -44,16 +44,37 @@ def seed(uri: str) -> None:
         db.session.flush()
         now = utcnow()
         for i in range(ORDERS * 2):
-            customer = Customer(name=f"客户{i}", phones=["13800000000"], address=f"上海市{i}号",
-                                city="上海市", district="浦东新区", notes="")
-            unit = Unit(customer=customer, brand="Midea", category="washing_machine",
-                        model="MG100V11D", serial=f"SN{i:08d}", purchase_date=date(2025, 1, 1))
-            db.session.add(ServiceOrder(
-                number=f"SO-{i:06d}", customer=customer, unit=unit, status="assigned",
-                assignee_id=engineer.id if i % 2 == 0 else other.id, symptom="脱水时异响",
-                contact_phone="13800000000", service_address=f"上海市{i}号",
-                reported_at=now - timedelta(hours=3), assigned_at=now,
-                appointment_start=now + timedelta(hours=2)))
+            customer = Customer(
+                name=f"客户{i}",
+                phones=["13800000000"],
+                address=f"上海市{i}号",
+                city="上海市",
+                district="浦东新区",
+                notes="",
+            )
+            unit = Unit(
+                customer=customer,
+                brand="Midea",
+                category="washing_machine",
+                model="MG100V11D",
+                serial=f"SN{i:08d}",
+                purchase_date=date(2025, 1, 1),
+            )
+            db.session.add(
+                ServiceOrder(
+                    number=f"SO-{i:06d}",
+                    customer=customer,
+                    unit=unit,
+                    status="assigned",
+                    assignee_id=engineer.id if i % 2 == 0 else other.id,
+                    symptom="脱水时异响",
+                    contact_phone="13800000000",
+                    service_address=f"上海市{i}号",
+                    reported_at=now - timedelta(hours=3),
+                    assigned_at=now,
+                    appointment_start=now + timedelta(hours=2),
+                )
+            )
         db.session.commit()
         db.engine.dispose()
 
@@ -65,8 +86,7 @@ def floor_ms(path: str, engineer_id: int) -> float:
     started = time.perf_counter()
     rows = []
     for query in (
-        "SELECT * FROM service_orders WHERE assignee_id = ? AND status != 'cancelled' "
-        "ORDER BY change_seq",
+        "SELECT * FROM service_orders WHERE assignee_id = ? AND status != 'cancelled' ORDER BY change_seq",
         "SELECT * FROM customers WHERE id IN (SELECT customer_id FROM service_orders "
         "WHERE assignee_id = ? AND status != 'cancelled') ORDER BY change_seq",
         "SELECT * FROM units WHERE id IN (SELECT unit_id FROM service_orders "
@@ -92,12 +112,28 @@ def main() -> None:
     uri = f"sqlite:///{path}"
     seed(uri)
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": uri, "ONSITE_INSTANCE": str(work),
-           "SECRET_KEY": "bench", "SESSION_COOKIE_SECURE": "0"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": uri,
+        "ONSITE_INSTANCE": str(work),
+        "SECRET_KEY": "bench",
+        "SESSION_COOKIE_SECURE": "0",
+    }
     server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "-w", "1", "-b", f"127.0.0.1:{port}",
-         "server:create_app()"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, start_new_session=True)
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "-w",
+            "1",
+            "-b",
+            f"127.0.0.1:{port}",
+            "server:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -117,8 +153,7 @@ def main() -> None:
             started = time.perf_counter()
             cursor, rows = 0, 0
             while True:
-                page = orjson.loads(http.get(f"{base}/api/sync/pull?since={cursor}&limit=10000")
-                                    .content)
+                page = orjson.loads(http.get(f"{base}/api/sync/pull?since={cursor}&limit=10000").content)
                 rows += len(page["changes"])
                 cursor = page["cursor"]
                 if not page["has_more"]:
@@ -130,9 +165,11 @@ def main() -> None:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(10)
     took, floor = statistics.median(timings), statistics.median(floors)
-    print(f"sync_pull: {took:.0f} ms for {ORDERS} orders ({rows} records) over HTTP from gunicorn "
-          f"on SQLite, floor {floor:.0f} ms (raw SQL + orjson), ratio {took / floor:.2f} "
-          f"(target <= 3)")
+    print(
+        f"sync_pull: {took:.0f} ms for {ORDERS} orders ({rows} records) over HTTP from gunicorn "
+        f"on SQLite, floor {floor:.0f} ms (raw SQL + orjson), ratio {took / floor:.2f} "
+        f"(target <= 3)"
+    )
 
 
 if __name__ == "__main__":

@@ -64,16 +64,26 @@ def seed(uri: str) -> dict[str, list[str]]:
     with app.app_context():
         db.create_all()
         db.session.add(Part(code="PUMP-1", name="Drain pump", category="washing_machine"))
-        db.session.add(WarrantyPolicy(category="washing_machine", whole_unit_months=12,
-                                      main_parts_months=36, main_parts=[]))
+        db.session.add(
+            WarrantyPolicy(
+                category="washing_machine", whole_unit_months=12, main_parts_months=36, main_parts=[]
+            )
+        )
         # Every order is pinned to a schedule that prices its jobs and parts: each push derives
         # the touched orders' charges (server/sync/derive.py) inside the measured path.
         schedule = FeeSchedule(
-            version=1, name="bench", effective_from=date(2026, 1, 1), published_at=utcnow(),
-            travel_fen=3000, service_fee_fen=2000,
-            items=[FeeScheduleItem(kind="labour", category="washing_machine", job=f"J{j}",
-                                   amount_fen=5000 + j) for j in range(7)]
-            + [FeeScheduleItem(kind="part", part_code="PUMP-1", amount_fen=7000)])
+            version=1,
+            name="bench",
+            effective_from=date(2026, 1, 1),
+            published_at=utcnow(),
+            travel_fen=3000,
+            service_fee_fen=2000,
+            items=[
+                FeeScheduleItem(kind="labour", category="washing_machine", job=f"J{j}", amount_fen=5000 + j)
+                for j in range(7)
+            ]
+            + [FeeScheduleItem(kind="part", part_code="PUMP-1", amount_fen=7000)],
+        )
         db.session.add(schedule)
         db.session.flush()
         for name in ("eng", "warm"):
@@ -84,12 +94,23 @@ def seed(uri: str) -> dict[str, list[str]]:
             ids = out[name] = []
             for i in range(ORDERS):
                 customer = Customer(name=f"客户{i}", phones=["13800000000"], address=f"上海市{i}号")
-                unit = Unit(customer=customer, brand="Midea", category="washing_machine",
-                            model="MG100", serial=f"SN{name}{i}", purchase_date=date(2025, 1, 1))
-                order = ServiceOrder(number=f"SO-{name}-{i:06d}", customer=customer, unit=unit,
-                                     status="assigned", assignee_id=engineer.id,
-                                     fee_schedule_id=schedule.id,
-                                     reported_at=utcnow() - timedelta(days=1, hours=2))
+                unit = Unit(
+                    customer=customer,
+                    brand="Midea",
+                    category="washing_machine",
+                    model="MG100",
+                    serial=f"SN{name}{i}",
+                    purchase_date=date(2025, 1, 1),
+                )
+                order = ServiceOrder(
+                    number=f"SO-{name}-{i:06d}",
+                    customer=customer,
+                    unit=unit,
+                    status="assigned",
+                    assignee_id=engineer.id,
+                    fee_schedule_id=schedule.id,
+                    reported_at=utcnow() - timedelta(days=1, hours=2),
+                )
                 db.session.add(order)
                 db.session.flush()
                 ids.append(order.id)
@@ -107,21 +128,48 @@ def day_offline(order_ids: list[str]) -> list[dict[str, Any]]:
         at = iso(start + timedelta(seconds=60 * n))
         kind = n % 10
         if kind < 6:
-            m = {"entity": "timeline_event", "entity_id": str(uuid.uuid4()), "op": "create",
-                 "fields": {"order_id": order_id, "kind": "note", "at": at,
-                            "data": {"text": f"note {n}"}}}
+            m = {
+                "entity": "timeline_event",
+                "entity_id": str(uuid.uuid4()),
+                "op": "create",
+                "fields": {"order_id": order_id, "kind": "note", "at": at, "data": {"text": f"note {n}"}},
+            }
         elif kind == 6:
-            m = {"entity": "part_used", "entity_id": str(uuid.uuid4()), "op": "create",
-                 "fields": {"order_id": order_id, "part_code": "PUMP-1", "qty": 1}}
+            m = {
+                "entity": "part_used",
+                "entity_id": str(uuid.uuid4()),
+                "op": "create",
+                "fields": {"order_id": order_id, "part_code": "PUMP-1", "qty": 1},
+            }
         elif kind == 7:
-            m = {"entity": "photo", "entity_id": str(uuid.uuid4()), "op": "create",
-                 "fields": {"order_id": order_id, "sha256": uuid.uuid4().hex * 2,
-                            "taken_at": at, "size": 200_000}}
+            m = {
+                "entity": "photo",
+                "entity_id": str(uuid.uuid4()),
+                "op": "create",
+                "fields": {
+                    "order_id": order_id,
+                    "sha256": uuid.uuid4().hex * 2,
+                    "taken_at": at,
+                    "size": 200_000,
+                },
+            }
         else:
-            m = {"entity": "order", "entity_id": order_id, "op": "update", "base_version": 1,
-                 "fields": {"diagnosis": f"diagnosis {n}", "job_code": f"J{n % 7}"}}
-        out.append({"id": str(uuid.uuid4()), "number": n, "device_time": at,
-                    "base_version": m.pop("base_version", None), **m})
+            m = {
+                "entity": "order",
+                "entity_id": order_id,
+                "op": "update",
+                "base_version": 1,
+                "fields": {"diagnosis": f"diagnosis {n}", "job_code": f"J{n % 7}"},
+            }
+        out.append(
+            {
+                "id": str(uuid.uuid4()),
+                "number": n,
+                "device_time": at,
+                "base_version": m.pop("base_version", None),
+                **m,
+            }
+        )
     return out
 
 
@@ -132,8 +180,11 @@ def floor_ms(uri: str, batch: list[dict[str, Any]]) -> float:
     from server.models import PartUsed, Photo, ServiceOrder, TimelineEvent
 
     engine = create_engine(uri)
-    tables = {"timeline_event": TimelineEvent.__table__, "part_used": PartUsed.__table__,
-              "photo": Photo.__table__}
+    tables = {
+        "timeline_event": TimelineEvent.__table__,
+        "part_used": PartUsed.__table__,
+        "photo": Photo.__table__,
+    }
     now = datetime.now(UTC)
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in tables}
     updates = []
@@ -143,22 +194,42 @@ def floor_ms(uri: str, batch: list[dict[str, Any]]) -> float:
             if key in fields:
                 fields[key] = datetime.fromisoformat(fields[key].replace("Z", "+00:00"))
         if m["op"] == "create":
-            base = {"id": m["entity_id"], "version": 1, "created_at": now, "updated_at": now,
-                    "change_seq": seq, "updated_device_id": "bench-phone-1"}
+            base = {
+                "id": m["entity_id"],
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+                "change_seq": seq,
+                "updated_device_id": "bench-phone-1",
+            }
             if m["entity"] == "timeline_event":
                 base.update(received_at=now, time_suspect=False)
             rows[m["entity"]].append({**base, **fields})
         else:
-            updates.append({"b_id": m["entity_id"], "diagnosis": fields["diagnosis"],
-                            "job_code": fields["job_code"], "change_seq": seq})
+            updates.append(
+                {
+                    "b_id": m["entity_id"],
+                    "diagnosis": fields["diagnosis"],
+                    "job_code": fields["job_code"],
+                    "change_seq": seq,
+                }
+            )
     started = time.perf_counter()
     with engine.begin() as conn:
         for name, table in tables.items():
             conn.execute(table.insert(), rows[name])
         order = ServiceOrder.__table__
-        conn.execute(update(order).where(order.c.id == bindparam("b_id")).values(
-            diagnosis=bindparam("diagnosis"), job_code=bindparam("job_code"),
-            change_seq=bindparam("change_seq"), version=order.c.version + 1), updates)
+        conn.execute(
+            update(order)
+            .where(order.c.id == bindparam("b_id"))
+            .values(
+                diagnosis=bindparam("diagnosis"),
+                job_code=bindparam("job_code"),
+                change_seq=bindparam("change_seq"),
+                version=order.c.version + 1,
+            ),
+            updates,
+        )
     elapsed = (time.perf_counter() - started) * 1000
     engine.dispose()
     return elapsed
@@ -194,8 +265,11 @@ def push(http: requests.Session, port: int, body: bytes, expected: set[str]) -> 
     megabyte each way costs the client milliseconds a phone's fetch does not."""
     conn = http_client.HTTPConnection("127.0.0.1", port, timeout=300)
     conn.connect()
-    headers = {**http.headers, "Cookie": "; ".join(f"{k}={v}" for k, v in http.cookies.items()),
-               "Content-Length": str(len(body))}
+    headers = {
+        **http.headers,
+        "Cookie": "; ".join(f"{k}={v}" for k, v in http.cookies.items()),
+        "Content-Length": str(len(body)),
+    }
     started = time.perf_counter()
     conn.request("POST", "/api/sync/push", body=body, headers=headers)
     response = conn.getresponse()
@@ -214,12 +288,30 @@ def one_round(work: Path, seeded: Path, orders: dict[str, list[str]]) -> tuple[f
     fresh_copy(seeded, path)
     uri = f"sqlite:///{path}"
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": uri, "ONSITE_INSTANCE": str(work),
-           "SECRET_KEY": "bench", "SESSION_COOKIE_SECURE": "0"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": uri,
+        "ONSITE_INSTANCE": str(work),
+        "SECRET_KEY": "bench",
+        "SESSION_COOKIE_SECURE": "0",
+    }
     server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "-w", "1", "-b", f"127.0.0.1:{port}",
-         "--timeout", "300", "server:create_app()"], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "-w",
+            "1",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "300",
+            "server:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -228,17 +320,17 @@ def one_round(work: Path, seeded: Path, orders: dict[str, list[str]]) -> tuple[f
                 break
             except requests.RequestException:
                 time.sleep(0.1)
-        bodies = {name: orjson.dumps({"device_time": iso(datetime.now(UTC)),
-                                      "mutations": day_offline(ids)})
-                  for name, ids in orders.items()}
+        bodies = {
+            name: orjson.dumps({"device_time": iso(datetime.now(UTC)), "mutations": day_offline(ids)})
+            for name, ids in orders.items()
+        }
         warm = signed_in(base, "warm")
         push(warm, port, bodies["warm"], {"applied", "merged"})
         push(warm, port, bodies["warm"], {"duplicate"})
         http = signed_in(base, "eng")
         first = push(http, port, bodies["eng"], {"applied", "merged"})
         # A replay changes nothing, so it is timed a few times (the median).
-        replay = statistics.median(push(http, port, bodies["eng"], {"duplicate"})
-                                   for _ in range(REPLAYS))
+        replay = statistics.median(push(http, port, bodies["eng"], {"duplicate"}) for _ in range(REPLAYS))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(10)
@@ -257,10 +349,12 @@ def main() -> None:
         fresh_copy(seeded, work / "floor.sqlite3")
         floors.append(floor_ms(f"sqlite:///{work / 'floor.sqlite3'}", day_offline(orders["eng"])))
     took, replay, floor = (statistics.median(x) for x in (firsts, replays, floors))
-    print(f"sync_push: {took:.0f} ms for {MUTATIONS} mutations over HTTP from gunicorn on "
-          f"SQLite, floor {floor:.0f} ms (SQLAlchemy Core bulk insert), ratio {took / floor:.1f} "
-          f"(target <= 4); replay of the batch {replay:.1f} ms = {replay / took:.3f} of the "
-          f"first push (target < 0.1); medians of {ROUNDS} rounds")
+    print(
+        f"sync_push: {took:.0f} ms for {MUTATIONS} mutations over HTTP from gunicorn on "
+        f"SQLite, floor {floor:.0f} ms (SQLAlchemy Core bulk insert), ratio {took / floor:.1f} "
+        f"(target <= 4); replay of the batch {replay:.1f} ms = {replay / took:.3f} of the "
+        f"first push (target < 0.1); medians of {ROUNDS} rounds"
+    )
 
 
 if __name__ == "__main__":

@@ -21,8 +21,9 @@ def _secret_key(instance_path: str) -> str:
 
 
 def _json_text(value: Any) -> str:
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_UTC_Z
-                        | orjson.OPT_NAIVE_UTC).decode()
+    return orjson.dumps(
+        value, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
+    ).decode()
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -33,8 +34,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from server.config import Config, sqlite_uri
     from server.extensions import db, migrate
 
-    app = Flask(__name__, instance_path=os.environ.get("ONSITE_INSTANCE") or None,
-                instance_relative_config=True)
+    app = Flask(
+        __name__, instance_path=os.environ.get("ONSITE_INSTANCE") or None, instance_relative_config=True
+    )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_object(Config)
     app.config.from_pyfile("config.py", silent=True)
@@ -55,8 +57,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # JSON columns (timeline data, row history, mutation results) encoded by orjson: a push
     # writes thousands of them, the stdlib encoder was a tenth of its time.
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-        "json_serializer": _json_text, "json_deserializer": orjson.loads,
-        **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
+        "json_serializer": _json_text,
+        "json_deserializer": orjson.loads,
+        **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+    }
 
     import server.models  # noqa: F401  (registers every table)
 

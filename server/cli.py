@@ -15,13 +15,11 @@ from server.models import Role, User
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.ENGINEER.value)
 @click.option("--name", "display_name", default="")
 @click.option("--badge", "badge_no", default=None)
-def create_user(username: str, password: str, role: str, display_name: str,
-                badge_no: str | None) -> None:
+def create_user(username: str, password: str, role: str, display_name: str, badge_no: str | None) -> None:
     """Create a user with a password and a role."""
     if db.session.scalar(db.select(User).where(User.username == username)):
         raise click.ClickException(f"user {username!r} exists already")
-    user = User(username=username, display_name=display_name or username, role=role,
-                badge_no=badge_no)
+    user = User(username=username, display_name=display_name or username, role=role, badge_no=badge_no)
     user.set_password(password)
     db.session.add(user)
     db.session.commit()

@@ -348,10 +348,16 @@ def finish(demo: Demo, order: ServiceOrder, category: str, engineer: User, statu
     order.in_warranty = derivation["warranty"]["in_warranty"]
     order.warranty_reason = derivation["warranty"]["reason"]
     order.total_fen = priced["total_fen"]
-    order.charges = {**priced, "policy_version": inputs["policy_version"],
-                     "schedule_ids": inputs["schedule_ids"]}
-    charges = SimpleNamespace(total_fen=priced["total_fen"], currency=priced["currency"],
-                              lines=[SimpleNamespace(**line) for line in priced["lines"]])
+    order.charges = {
+        **priced,
+        "policy_version": inputs["policy_version"],
+        "schedule_ids": inputs["schedule_ids"],
+    }
+    charges = SimpleNamespace(
+        total_fen=priced["total_fen"],
+        currency=priced["currency"],
+        lines=[SimpleNamespace(**line) for line in priced["lines"]],
+    )
     device = demo.devices[engineer.id]
     demo.receipt_counter[engineer.id] += 1
     names = {p[0]: p[2] for p in spec["parts"]} | {k: v[0] for k, v in spec["jobs"].items()}
@@ -453,13 +459,15 @@ def seed_repair_history(demo: Demo, orders: list[ServiceOrder]) -> None:
         if unit is None or unit.category not in wanted:
             continue
         repaired = (demo.now - timedelta(days=wanted.pop(unit.category))).astimezone(local_zone())
-        unit.paid_repairs = [{
-            "order_id": f"import-{unit.id[:8]}",
-            "order_number": f"SO{repaired:%Y%m%d}-0{demo.rng.randrange(100, 999)}",
-            "repaired_on": repaired.date().isoformat(),
-            "category": unit.category,
-            "cause": "manufacturing_fault",
-            "total_fen": 18000,
-        }]
+        unit.paid_repairs = [
+            {
+                "order_id": f"import-{unit.id[:8]}",
+                "order_number": f"SO{repaired:%Y%m%d}-0{demo.rng.randrange(100, 999)}",
+                "repaired_on": repaired.date().isoformat(),
+                "category": unit.category,
+                "cause": "manufacturing_fault",
+                "total_fen": 18000,
+            }
+        ]
         if not wanted:
             return

@@ -13,8 +13,9 @@ from typing import Any
 class Refusal(Exception):
     """The rules say no to what was asked, given the order's state (e.g. `order_finished`)."""
 
-    def __init__(self, code: str, message: str = "", field: str | None = None,
-                 params: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self, code: str, message: str = "", field: str | None = None, params: Mapping[str, Any] | None = None
+    ) -> None:
         super().__init__(message or code)
         self.code = code
         self.message = message or code

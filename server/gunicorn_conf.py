@@ -18,16 +18,31 @@ limit_request_line = 8190  # gunicorn's maximum
 limit_request_fields = 100
 limit_request_field_size = 8190
 
-CODES = {400: "bad_request", 403: "forbidden", 414: "uri_too_long", 417: "expectation_failed",
-         431: "header_too_large", 500: "internal_server_error", 501: "not_implemented"}
+CODES = {
+    400: "bad_request",
+    403: "forbidden",
+    414: "uri_too_long",
+    417: "expectation_failed",
+    431: "header_too_large",
+    500: "internal_server_error",
+    501: "not_implemented",
+}
 
 
 def json_error(sock: Any, status_int: int, reason: str, mesg: str) -> None:
     """gunicorn's `util.write_error`, answering {"error": {"code", "message"}} as the app does."""
-    body = json.dumps({"error": {"code": CODES.get(status_int, "bad_request"),
-                                 "message": reason + (f": {mesg[:200]}" if mesg else "")}}).encode()
-    head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\nCache-Control: no-store\r\n\r\n").encode("latin1")
+    body = json.dumps(
+        {
+            "error": {
+                "code": CODES.get(status_int, "bad_request"),
+                "message": reason + (f": {mesg[:200]}" if mesg else ""),
+            }
+        }
+    ).encode()
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nCache-Control: no-store\r\n\r\n"
+    ).encode("latin1")
     util.write_nonblock(sock, head + body)
 
 

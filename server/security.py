@@ -22,19 +22,21 @@ from server.models import AuditLog, Device, SignInFailure, utcnow
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    # 'wasm-unsafe-eval' lets the nameplate reader compile its WASM (from 'self'); no JS eval.
-    "script-src 'self' 'wasm-unsafe-eval'",
-    "style-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-    "form-action 'self'",
-    "img-src 'self' data: blob:",
-    "worker-src 'self' blob:",
-    "connect-src 'self'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        # 'wasm-unsafe-eval' lets the nameplate reader compile its WASM (from 'self'); no JS eval.
+        "script-src 'self' 'wasm-unsafe-eval'",
+        "style-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+        "img-src 'self' data: blob:",
+        "worker-src 'self' blob:",
+        "connect-src 'self'",
+    ]
+)
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
@@ -42,8 +44,10 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
     # Camera for on-site photos; WebAuthn for passkeys; everything else off.
-    "Permissions-Policy": ("camera=(self), microphone=(), geolocation=(self), payment=(), usb=(), "
-                           "publickey-credentials-get=(self), publickey-credentials-create=(self)"),
+    "Permissions-Policy": (
+        "camera=(self), microphone=(), geolocation=(self), payment=(), usb=(), "
+        "publickey-credentials-get=(self), publickey-credentials-create=(self)"
+    ),
 }
 HSTS = "max-age=31536000; includeSubDomains"
 
@@ -53,11 +57,11 @@ SIGNED_IN_AT, AUTH_AT = "signed_in_at", "auth_at"
 DEVICE_KEY = "device_id"
 
 DEFAULTS: dict[str, int] = {
-    "SESSION_IDLE_SECONDS": 8 * 3600,        # unused this long: signed out
-    "REAUTH_SECONDS": 5 * 60,                # sensitive actions need a sign-in at most this old
+    "SESSION_IDLE_SECONDS": 8 * 3600,  # unused this long: signed out
+    "REAUTH_SECONDS": 5 * 60,  # sensitive actions need a sign-in at most this old
     "SIGNIN_WINDOW_SECONDS": 15 * 60,
-    "SIGNIN_MAX_FAILURES": 5,                # per username and IP within the window
-    "SIGNIN_MAX_FAILURES_PER_IP": 30,        # per IP, any username (password spraying)
+    "SIGNIN_MAX_FAILURES": 5,  # per username and IP within the window
+    "SIGNIN_MAX_FAILURES_PER_IP": 30,  # per IP, any username (password spraying)
 }
 
 # Endpoints that start a new session: an old, expired one is simply dropped there.
@@ -78,14 +82,27 @@ def client_ip() -> str:
 
 # --- audit log -------------------------------------------------------------------------------------
 
-def audit(action: str, *, actor_id: int | None = None, target_type: str | None = None,
-          target_id: object = None, commit: bool = True, **details: Any) -> AuditLog:
+
+def audit(
+    action: str,
+    *,
+    actor_id: int | None = None,
+    target_type: str | None = None,
+    target_id: object = None,
+    commit: bool = True,
+    **details: Any,
+) -> AuditLog:
     """Record a security event; the actor defaults to the signed-in user."""
     if actor_id is None and current_user and current_user.is_authenticated:
         actor_id = current_user.id
-    entry = AuditLog(action=action, actor_id=actor_id, target_type=target_type,
-                     target_id=None if target_id is None else str(target_id),
-                     ip=client_ip() if request else None, details=details)
+    entry = AuditLog(
+        action=action,
+        actor_id=actor_id,
+        target_type=target_type,
+        target_id=None if target_id is None else str(target_id),
+        ip=client_ip() if request else None,
+        details=details,
+    )
     db.session.add(entry)
     if commit:
         db.session.commit()
@@ -93,6 +110,7 @@ def audit(action: str, *, actor_id: int | None = None, target_type: str | None =
 
 
 # --- sessions: sign-in moments, expiry, re-authentication ------------------------------------------
+
 
 def now_utc() -> datetime:
     return datetime.fromtimestamp(time.time(), UTC)
@@ -124,9 +142,12 @@ def require_recent_auth(view: F) -> F:
         if not current_user.is_authenticated:
             raise ApiError(401, "not_signed_in", "Sign in first.")
         if seconds_since_auth() > setting("REAUTH_SECONDS"):
-            raise ApiError(401, "reauth_required",
-                           "Confirm it is you: enter your password or use your passkey.",
-                           details={"max_age_seconds": setting("REAUTH_SECONDS")})
+            raise ApiError(
+                401,
+                "reauth_required",
+                "Confirm it is you: enter your password or use your passkey.",
+                details={"max_age_seconds": setting("REAUTH_SECONDS")},
+            )
         return view(*args, **kwargs)
 
     return cast(F, wrapped)
@@ -156,8 +177,9 @@ def _check_session() -> None:
     lifetime = current_app.permanent_session_lifetime.total_seconds()
     if now - started > lifetime or now - seen > setting("SESSION_IDLE_SECONDS"):
         sessions.end(row, "expired", now_utc())
-        _signed_out("session_expired", "Your session has ended; sign in again.",
-                    audit_action="session_expired")
+        _signed_out(
+            "session_expired", "Your session has ended; sign in again.", audit_action="session_expired"
+        )
         return
     if now - seen > 60:  # one write a minute at most
         row.seen_at = now_utc()
@@ -176,8 +198,7 @@ def _refuse_revoked_device() -> None:
         device = db.session.get(Device, key)
         g.setdefault("devices", {})[key] = device  # held: current_device() takes it
         if device is not None and device.revoked:
-            raise ApiError(403, "device_revoked", "This device has been revoked.",
-                           field="X-Device-Id")
+            raise ApiError(403, "device_revoked", "This device has been revoked.", field="X-Device-Id")
 
 
 def bind_session_to_device(device_id: str) -> None:
@@ -191,6 +212,7 @@ def bind_session_to_device(device_id: str) -> None:
 
 # --- sign-in rate limiting -------------------------------------------------------------------------
 
+
 def _window_start() -> Any:
     return utcnow() - timedelta(seconds=setting("SIGNIN_WINDOW_SECONDS"))
 
@@ -198,8 +220,11 @@ def _window_start() -> Any:
 def check_sign_in_allowed(username: str = "") -> None:
     """Refuse with 429 when this username+IP (or this IP overall) failed too often lately."""
     since, ip = _window_start(), client_ip()
-    per_ip = db.select(db.func.count()).select_from(SignInFailure).where(
-        SignInFailure.ip == ip, SignInFailure.at >= since)
+    per_ip = (
+        db.select(db.func.count())
+        .select_from(SignInFailure)
+        .where(SignInFailure.ip == ip, SignInFailure.at >= since)
+    )
     too_many = db.session.scalar(per_ip) >= setting("SIGNIN_MAX_FAILURES_PER_IP")
     if not too_many and username:
         per_user = per_ip.where(SignInFailure.username == username.lower()[:64])
@@ -208,24 +233,34 @@ def check_sign_in_allowed(username: str = "") -> None:
         retry = setting("SIGNIN_WINDOW_SECONDS")
         g.retry_after = retry
         audit("sign_in_throttled", actor_id=None, username=username[:64])
-        raise ApiError(429, "too_many_attempts",
-                       "Too many failed sign-ins. Wait a few minutes and try again.",
-                       details={"retry_after_seconds": retry})
+        raise ApiError(
+            429,
+            "too_many_attempts",
+            "Too many failed sign-ins. Wait a few minutes and try again.",
+            details={"retry_after_seconds": retry},
+        )
 
 
 def record_sign_in_failure(username: str = "", reason: str = "bad_credentials") -> None:
     db.session.add(SignInFailure(username=username.lower()[:64], ip=client_ip()))
-    db.session.execute(db.delete(SignInFailure).where(
-        SignInFailure.at < utcnow() - timedelta(seconds=2 * setting("SIGNIN_WINDOW_SECONDS"))))
+    db.session.execute(
+        db.delete(SignInFailure).where(
+            SignInFailure.at < utcnow() - timedelta(seconds=2 * setting("SIGNIN_WINDOW_SECONDS"))
+        )
+    )
     audit("sign_in_failed", actor_id=None, username=username[:64], reason=reason)
 
 
 def clear_sign_in_failures(username: str) -> None:
-    db.session.execute(db.delete(SignInFailure).where(
-        SignInFailure.username == username.lower()[:64], SignInFailure.ip == client_ip()))
+    db.session.execute(
+        db.delete(SignInFailure).where(
+            SignInFailure.username == username.lower()[:64], SignInFailure.ip == client_ip()
+        )
+    )
 
 
 # --- response headers ------------------------------------------------------------------------------
+
 
 def _add_security_headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():  # one policy for every response, set here only

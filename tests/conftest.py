@@ -21,13 +21,15 @@ def database_url(tmp_path: Any) -> str:
 
 @pytest.fixture
 def app(tmp_path: Any) -> Iterator[Flask]:
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test",
-        "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
-        "SESSION_COOKIE_SECURE": False,
-        "BLOB_DIR": str(tmp_path / "blobs"),
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
+            "SESSION_COOKIE_SECURE": False,
+            "BLOB_DIR": str(tmp_path / "blobs"),
+        }
+    )
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -88,8 +90,7 @@ class ApiClient:
         return self.client.delete(url, headers=self._headers(kw.pop("headers", None)), **kw)
 
 
-def sign_in(app: Flask, username: str, password: str = "pw", device_id: str | None = None
-            ) -> ApiClient:
+def sign_in(app: Flask, username: str, password: str = "pw", device_id: str | None = None) -> ApiClient:
     client = app.test_client()
     resp = client.post("/api/auth/login", json={"username": username, "password": password})
     assert resp.status_code == 200, resp.get_json()

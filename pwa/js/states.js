@@ -12,6 +12,7 @@ export const DONE = new Set(["completed", "follow_up_done", "closed", "cancelled
 
 // What Python's str.strip() removes (str.isspace): JavaScript's trim() differs (it keeps U+001C-U+001F
 // and U+0085, and removes U+FEFF), so "is there a reason" is decided by this set on both sides.
+// eslint-disable-next-line no-control-regex -- Python's whitespace set includes U+001C-U+001F
 const BLANK = /^[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/;
 
 export function legalTargets(status) {

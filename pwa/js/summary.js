@@ -80,7 +80,7 @@ export async function sha256Hex(bytes) {
 export const summaryHash = (summary) => sha256Hex(canonicalSummary(summary));
 
 /** The summary of an order as the customer sees it on the device (see orders.js for the inputs). */
-export function buildSummary({ order, customer, unit, parts, charges, rating, signedAt }) {
+export function buildSummary({ order, customer, unit, charges, rating, signedAt }) {
   const partLines = charges.lines.filter((l) => l.kind === "part");
   return {
     order_id: order.number || order.id,

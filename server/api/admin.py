@@ -25,8 +25,12 @@ from server.security import DEVICE_KEY, audit, require_recent_auth
 from server.sync.blobs import UploadError, partial_key, put_chunk
 
 blp = Blueprint("admin", __name__, url_prefix="/api/admin", description="Devices, quarantine, audit")
-quarantine_blp = Blueprint("quarantine", __name__, url_prefix="/api/quarantine",
-                           description="Unsynced work handed over by a revoked device")
+quarantine_blp = Blueprint(
+    "quarantine",
+    __name__,
+    url_prefix="/api/quarantine",
+    description="Unsynced work handed over by a revoked device",
+)
 admin_only = require_role(Role.ADMIN)
 
 # The hand-over is authenticated by the signed session cookie plus the X-Device-Id header (a custom
@@ -49,8 +53,14 @@ class AdminDeviceSchema(Schema):
     quarantined = fields.Method("_quarantined")
 
     def _quarantined(self, device: Device) -> int:
-        return int(db.session.scalar(db.select(db.func.count()).select_from(QuarantinedMutation).where(
-            QuarantinedMutation.device_id == device.id, QuarantinedMutation.reviewed_at.is_(None))) or 0)
+        return int(
+            db.session.scalar(
+                db.select(db.func.count())
+                .select_from(QuarantinedMutation)
+                .where(QuarantinedMutation.device_id == device.id, QuarantinedMutation.reviewed_at.is_(None))
+            )
+            or 0
+        )
 
 
 class RevokeSchema(Schema):
@@ -146,8 +156,11 @@ class DevicesView(MethodView):
     @blp.response(200, AdminDeviceSchema(many=True))
     def get(self) -> list[Device]:
         """Every registered phone with its owner, last sync and revocation."""
-        return list(db.session.scalars(db.select(Device).order_by(Device.revoked_at.is_not(None),
-                                                                   Device.last_sync_at.desc())))
+        return list(
+            db.session.scalars(
+                db.select(Device).order_by(Device.revoked_at.is_not(None), Device.last_sync_at.desc())
+            )
+        )
 
 
 @blp.route("/devices/<device_id>/revoke", methods=["POST"])
@@ -168,8 +181,15 @@ def revoke_device(body: dict[str, Any], device_id: str) -> Device:
     if body["end_all_sessions"]:
         device.user.session_epoch += 1
         sessions.end_all(device.user_id, "device_revoked", device.revoked_at)
-    audit("device_revoked", target_type="device", target_id=device.id, commit=False,
-          owner_id=device.user_id, reason=body["reason"], end_all_sessions=body["end_all_sessions"])
+    audit(
+        "device_revoked",
+        target_type="device",
+        target_id=device.id,
+        commit=False,
+        owner_id=device.user_id,
+        reason=body["reason"],
+        end_all_sessions=body["end_all_sessions"],
+    )
     db.session.commit()
     return device
 
@@ -180,9 +200,9 @@ def revoke_device(body: dict[str, Any], device_id: str) -> Device:
 @blp.response(200, QuarantinedSchema(many=True))
 def quarantine_list(query: dict[str, Any]) -> list[QuarantinedMutation]:
     """Work handed over by revoked phones, waiting for a person to decide what to redo by hand."""
-    stmt = db.select(QuarantinedMutation).order_by(QuarantinedMutation.device_id,
-                                                    QuarantinedMutation.mutation_number,
-                                                    QuarantinedMutation.id)
+    stmt = db.select(QuarantinedMutation).order_by(
+        QuarantinedMutation.device_id, QuarantinedMutation.mutation_number, QuarantinedMutation.id
+    )
     if query["state"] == "pending":
         stmt = stmt.where(QuarantinedMutation.reviewed_at.is_(None))
     elif query["state"] == "reviewed":
@@ -204,8 +224,13 @@ def quarantine_review(body: dict[str, str], row_id: int) -> QuarantinedMutation:
     row.reviewed_at = utcnow()
     row.reviewed_by_id = current_user.id
     row.review_note = body["note"]
-    audit("quarantine_reviewed", target_type="quarantined_mutation", target_id=row.id, commit=False,
-          device_id=row.device_id)
+    audit(
+        "quarantine_reviewed",
+        target_type="quarantined_mutation",
+        target_id=row.id,
+        commit=False,
+        device_id=row.device_id,
+    )
     db.session.commit()
     return row
 
@@ -225,8 +250,7 @@ def change_role(body: dict[str, str], user_id: int) -> User:
     old = user.role
     if old != body["role"]:
         user.role = body["role"]
-        audit("role_changed", target_type="user", target_id=user.id, commit=False,
-              old=old, new=body["role"])
+        audit("role_changed", target_type="user", target_id=user.id, commit=False, old=old, new=body["role"])
         db.session.commit()
     return user
 
@@ -283,14 +307,29 @@ def intake_blob(sha256: str) -> Response:
         db.session.delete(upload)
         db.session.flush()
     try:
-        state = put_chunk(db.session, store, sha256=sha256, start=0, total=len(data), data=data,
-                          limits=blobs.limits(), user_id=device.user_id, now=utcnow())
+        state = put_chunk(
+            db.session,
+            store,
+            sha256=sha256,
+            start=0,
+            total=len(data),
+            data=data,
+            limits=blobs.limits(),
+            user_id=device.user_id,
+            now=utcnow(),
+        )
     except UploadError as error:
         db.session.rollback()
         error.field = "body"
         raise
-    audit("quarantine_blob_received", actor_id=device.user_id, target_type="device",
-          target_id=device.id, sha256=sha256, size=len(data))
+    audit(
+        "quarantine_blob_received",
+        actor_id=device.user_id,
+        target_type="device",
+        target_id=device.id,
+        sha256=sha256,
+        size=len(data),
+    )
     return json_response(state.as_json())
 
 
@@ -306,8 +345,11 @@ def intake(body: dict[str, Any]) -> dict[str, int]:
     device = _handing_over()
     if len(body["mutations"]) > int(current_app.config.get("MAX_PUSH_BATCH", 2000)):
         raise ApiError(413, "too_large", "Too many mutations in one request.", field="mutations")
-    held = set(db.session.scalars(db.select(QuarantinedMutation.mutation_id).where(
-        QuarantinedMutation.device_id == device.id)))
+    held = set(
+        db.session.scalars(
+            db.select(QuarantinedMutation.mutation_id).where(QuarantinedMutation.device_id == device.id)
+        )
+    )
     received = already = 0
     for index, raw in enumerate(body["mutations"]):
         errors = MutationInSchema().validate(raw, partial=True)
@@ -318,14 +360,28 @@ def intake(body: dict[str, Any]) -> dict[str, int]:
             already += 1
             continue
         number = raw.get("number")
-        db.session.add(QuarantinedMutation(
-            device_id=device.id, user_id=device.user_id, mutation_id=mutation_id,
-            mutation_number=number if isinstance(number, int) else None,
-            entity=raw.get("entity"), entity_id=raw.get("entity_id"), payload=raw))
+        db.session.add(
+            QuarantinedMutation(
+                device_id=device.id,
+                user_id=device.user_id,
+                mutation_id=mutation_id,
+                mutation_number=number if isinstance(number, int) else None,
+                entity=raw.get("entity"),
+                entity_id=raw.get("entity_id"),
+                payload=raw,
+            )
+        )
         if mutation_id is not None:
             held.add(mutation_id)
         received += 1
-    audit("quarantine_received", actor_id=device.user_id, target_type="device", target_id=device.id,
-          commit=False, received=received, already_held=already)
+    audit(
+        "quarantine_received",
+        actor_id=device.user_id,
+        target_type="device",
+        target_id=device.id,
+        commit=False,
+        received=received,
+        already_held=already,
+    )
     db.session.commit()
     return {"received": received, "already_held": already}

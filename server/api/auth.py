@@ -58,8 +58,7 @@ class SessionSchema(Schema):
 
 class DeviceInSchema(Schema):
     device_id = fields.String(
-        required=True, validate=[validate.Length(min=8, max=64),
-                                 validate.Regexp(r"^[A-Za-z0-9_-]+$")]
+        required=True, validate=[validate.Length(min=8, max=64), validate.Regexp(r"^[A-Za-z0-9_-]+$")]
     )
     name = fields.String(load_default="", validate=validate.Length(max=120))
 
@@ -87,10 +86,14 @@ def spend_password_check(password: str) -> bool:
 
 
 def session_body() -> dict[str, Any]:
-    return {"user": current_user if current_user.is_authenticated else None,
-            "csrf_token": csrf_token(),
-            "service": {"company_name": current_app.config["SERVICE_COMPANY_NAME"],
-                        "complaint_phone": current_app.config["COMPLAINT_PHONE"]}}
+    return {
+        "user": current_user if current_user.is_authenticated else None,
+        "csrf_token": csrf_token(),
+        "service": {
+            "company_name": current_app.config["SERVICE_COMPANY_NAME"],
+            "complaint_phone": current_app.config["COMPLAINT_PHONE"],
+        },
+    }
 
 
 @blp.route("/login", endpoint="login", methods=["POST"])

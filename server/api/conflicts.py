@@ -20,8 +20,9 @@ from server.sync import scope
 from server.sync.conflicts import resolve
 from server.sync.entities import SPECS, record_of
 
-blp = Blueprint("conflicts", __name__, url_prefix="/api/conflicts",
-                description="Sync conflicts kept for a person")
+blp = Blueprint(
+    "conflicts", __name__, url_prefix="/api/conflicts", description="Sync conflicts kept for a person"
+)
 
 
 class ConflictListArgs(Schema):
@@ -36,9 +37,13 @@ class ResolveBody(Schema):
 
 def _visible(conflict: Conflict | None) -> Conflict:
     if conflict is None or not (
-        is_staff() or conflict.device_user_id == current_user.id
-        or db.session.scalar(select(Conflict.id).where(
-            Conflict.id == conflict.id, scope.visible_conflict_filter(current_user.id)))
+        is_staff()
+        or conflict.device_user_id == current_user.id
+        or db.session.scalar(
+            select(Conflict.id).where(
+                Conflict.id == conflict.id, scope.visible_conflict_filter(current_user.id)
+            )
+        )
     ):
         raise ApiError(404, "not_found", "No such conflict.")
     return conflict
@@ -57,8 +62,7 @@ def list_conflicts(open: bool, order_id: str | None) -> Response:
     if order_id:
         query = query.where(Conflict.order_id == order_id)
     spec = SPECS["conflict"]
-    return json_response({"conflicts": [record_of(spec, c) for c in
-                                         db.session.scalars(query.limit(500))]})
+    return json_response({"conflicts": [record_of(spec, c) for c in db.session.scalars(query.limit(500))]})
 
 
 @blp.route("/<conflict_id>/resolve", methods=["POST"])
@@ -68,8 +72,15 @@ def resolve_conflict(data: dict[str, Any], conflict_id: str) -> Response:
     """Choose the server's value, the device's, or another value; it is written as a change."""
     conflict = _visible(db.session.get(Conflict, conflict_id))
     try:
-        record = resolve(db.session, conflict, user_id=current_user.id, staff=is_staff(),
-                         choice=data["choice"], value=data.get("value"), now=utcnow())
+        record = resolve(
+            db.session,
+            conflict,
+            user_id=current_user.id,
+            staff=is_staff(),
+            choice=data["choice"],
+            value=data.get("value"),
+            now=utcnow(),
+        )
     except Refusal:
         db.session.rollback()
         raise

@@ -59,12 +59,19 @@ def _json(body: Any) -> Response:
 
 def _clock(order: Any, now: datetime, policy: Any) -> dict[str, Any] | None:
     """The next service-level clock still running on an order: which, when due, and whether missed."""
-    due = deadlines(order.reported_at, order.requested_window_start, order.completed_at, policy,
-                    requested_window_end=order.requested_window_end)
+    due = deadlines(
+        order.reported_at,
+        order.requested_window_start,
+        order.completed_at,
+        policy,
+        requested_window_end=order.requested_window_end,
+    )
     visit = order.status != S.GUIDED_BY_PHONE
-    for kind, at, done in (("contact", due.contact_by, order.contacted_at),
-                           ("on_site", due.on_site_by, order.arrived_at if visit else now),
-                           ("complete", due.complete_by, order.completed_at if visit else now)):
+    for kind, at, done in (
+        ("contact", due.contact_by, order.contacted_at),
+        ("on_site", due.on_site_by, order.arrived_at if visit else now),
+        ("complete", due.complete_by, order.completed_at if visit else now),
+    ):
         if done is None:
             return {"kind": kind, "due_at": at, "breached": now > at}
     return None
@@ -72,15 +79,27 @@ def _clock(order: Any, now: datetime, policy: Any) -> dict[str, Any] | None:
 
 def _order_card(order: Any, now: datetime, policy: Any, followed: dict[str, datetime]) -> dict[str, Any]:
     return {
-        "id": order.id, "number": order.number, "status": order.status, "priority": order.priority,
-        "assignee_id": order.assignee_id, "customer_name": order.customer_name,
-        "category": order.category, "brand": order.brand, "model": order.model,
-        "service_address": order.service_address, "symptom": order.symptom,
-        "reported_at": order.reported_at, "appointment_start": order.appointment_start,
-        "appointment_end": order.appointment_end, "appointment_confirmed": order.appointment_confirmed,
-        "arrived_at": order.arrived_at, "completed_at": order.completed_at,
-        "flagged": order.flagged, "flag_reason": order.flag_reason,
-        "intake_issues": order.intake_issues, "version": order.version,
+        "id": order.id,
+        "number": order.number,
+        "status": order.status,
+        "priority": order.priority,
+        "assignee_id": order.assignee_id,
+        "customer_name": order.customer_name,
+        "category": order.category,
+        "brand": order.brand,
+        "model": order.model,
+        "service_address": order.service_address,
+        "symptom": order.symptom,
+        "reported_at": order.reported_at,
+        "appointment_start": order.appointment_start,
+        "appointment_end": order.appointment_end,
+        "appointment_confirmed": order.appointment_confirmed,
+        "arrived_at": order.arrived_at,
+        "completed_at": order.completed_at,
+        "flagged": order.flagged,
+        "flag_reason": order.flag_reason,
+        "intake_issues": order.intake_issues,
+        "version": order.version,
         "clock": _clock(order, now, policy),
         "breaches": breach_kinds(order, followed.get(order.id), now, policy),
     }
@@ -96,9 +115,9 @@ def board(args: dict[str, Any]) -> Response:
     day_start, day_end = local_day_bounds(day)
     rows = db.session.execute(
         select(SO, Customer.name.label("customer_name"), Unit.category, Unit.brand, Unit.model)
-        .join(Customer, Customer.id == SO.customer_id).join(Unit, Unit.id == SO.unit_id)
-        .where(SO.status.not_in(GONE),
-               or_(SO.completed_at.is_(None), SO.completed_at >= day_start))
+        .join(Customer, Customer.id == SO.customer_id)
+        .join(Unit, Unit.id == SO.unit_id)
+        .where(SO.status.not_in(GONE), or_(SO.completed_at.is_(None), SO.completed_at >= day_start))
     ).all()
     followed = dict(followed_up_times(db.session, [r[0].id for r in rows if r[0].completed_at]))
 
@@ -112,12 +131,20 @@ def board(args: dict[str, Any]) -> Response:
     engineers = db.session.scalars(
         select(User).where(User.role == Role.ENGINEER, User.active.is_(True)).order_by(User.display_name)
     ).all()
-    synced = dict(db.session.execute(
-        select(Device.user_id, func.max(Device.last_sync_at))
-        .where(Device.revoked_at.is_(None)).group_by(Device.user_id)).all())
-    pushes = dict(db.session.execute(
-        select(PushSubscription.user_id, func.count(PushSubscription.id))
-        .group_by(PushSubscription.user_id)).all())
+    synced = dict(
+        db.session.execute(
+            select(Device.user_id, func.max(Device.last_sync_at))
+            .where(Device.revoked_at.is_(None))
+            .group_by(Device.user_id)
+        ).all()
+    )
+    pushes = dict(
+        db.session.execute(
+            select(PushSubscription.user_id, func.count(PushSubscription.id)).group_by(
+                PushSubscription.user_id
+            )
+        ).all()
+    )
 
     def when(o: Any) -> tuple[int, datetime]:
         return (0, o.appointment_start) if o.appointment_start else (1, o.reported_at)
@@ -126,18 +153,27 @@ def board(args: dict[str, Any]) -> Response:
     for engineer in engineers:
         mine = [o for o in orders if o.assignee_id == engineer.id and o.status not in UNASSIGNED]
         today = [o for o in mine if o.appointment_start is None or o.appointment_start < day_end]
-        columns.append({
-            "id": engineer.id, "name": engineer.display_name, "badge_no": engineer.badge_no,
-            "last_sync_at": synced.get(engineer.id), "push_subscriptions": pushes.get(engineer.id, 0),
-            "later": len(mine) - len(today),
-            "orders": [_order_card(o, now, policy, followed) for o in sorted(today, key=when)],
-        })
-    return _json({
-        "now": now, "day": day.isoformat(),
-        "unassigned": [_order_card(o, now, policy, followed)
-                       for o in sorted(unassigned, key=lambda o: o.reported_at)],
-        "engineers": columns,
-    })
+        columns.append(
+            {
+                "id": engineer.id,
+                "name": engineer.display_name,
+                "badge_no": engineer.badge_no,
+                "last_sync_at": synced.get(engineer.id),
+                "push_subscriptions": pushes.get(engineer.id, 0),
+                "later": len(mine) - len(today),
+                "orders": [_order_card(o, now, policy, followed) for o in sorted(today, key=when)],
+            }
+        )
+    return _json(
+        {
+            "now": now,
+            "day": day.isoformat(),
+            "unassigned": [
+                _order_card(o, now, policy, followed) for o in sorted(unassigned, key=lambda o: o.reported_at)
+            ],
+            "engineers": columns,
+        }
+    )
 
 
 @blp.route("/people", methods=["GET"])
@@ -149,13 +185,15 @@ def people() -> Response:
 
 
 class NumberArgs(Schema):
-    id = fields.List(fields.String(validate=validate.Length(max=36)), required=True,
-                     validate=validate.Length(max=500))
+    id = fields.List(
+        fields.String(validate=validate.Length(max=36)), required=True, validate=validate.Length(max=500)
+    )
 
 
 class NumberBody(Schema):
-    ids = fields.List(fields.String(validate=validate.Length(max=36)), required=True,
-                      validate=validate.Length(max=500))
+    ids = fields.List(
+        fields.String(validate=validate.Length(max=36)), required=True, validate=validate.Length(max=500)
+    )
 
 
 def _numbers(ids: list[str]) -> Response:
@@ -189,15 +227,19 @@ def order_record(order_id: str) -> Response:
         raise ApiError(404, "not_found", "No such order.", field="order_id")
     now = utcnow()
     complaints = db.session.scalars(
-        select(Complaint).where(Complaint.order_id == order_id).order_by(Complaint.opened_at)).all()
+        select(Complaint).where(Complaint.order_id == order_id).order_by(Complaint.opened_at)
+    ).all()
     images = db.session.execute(
-        select(Signature.id, Signature.image_sha256).where(Signature.order_id == order_id)).all()
+        select(Signature.id, Signature.image_sha256).where(Signature.order_id == order_id)
+    ).all()
     users = db.session.execute(select(User.id, User.display_name, User.role, User.badge_no)).all()
-    return _json({
-        "complaints": [complaint_body(c, now) for c in complaints],
-        "signature_images": {row.id: row.image_sha256 for row in images},
-        "people": {u.id: {"name": u.display_name, "role": u.role, "badge_no": u.badge_no} for u in users},
-    })
+    return _json(
+        {
+            "complaints": [complaint_body(c, now) for c in complaints],
+            "signature_images": {row.id: row.image_sha256 for row in images},
+            "people": {u.id: {"name": u.display_name, "role": u.role, "badge_no": u.badge_no} for u in users},
+        }
+    )
 
 
 @blp.route("/trends", methods=["GET"])
@@ -219,14 +261,24 @@ def _counts() -> dict[str, int]:
     now = utcnow()
     count = func.count()
     return {
-        "board": db.session.scalar(select(count).select_from(SO).where(
-            SO.status.not_in(GONE), or_(SO.assignee_id.is_(None), SO.status.in_(UNASSIGNED)))) or 0,
-        "follow-ups": db.session.scalar(select(count).select_from(FollowUp).where(
-            FollowUp.done_at.is_(None), FollowUp.due_at <= now)) or 0,
-        "complaints": db.session.scalar(select(count).select_from(Complaint).where(
-            Complaint.status != "answered")) or 0,
-        "conflicts": db.session.scalar(select(count).select_from(Conflict).where(
-            Conflict.resolved_at.is_(None))) or 0,
+        "board": db.session.scalar(
+            select(count)
+            .select_from(SO)
+            .where(SO.status.not_in(GONE), or_(SO.assignee_id.is_(None), SO.status.in_(UNASSIGNED)))
+        )
+        or 0,
+        "follow-ups": db.session.scalar(
+            select(count).select_from(FollowUp).where(FollowUp.done_at.is_(None), FollowUp.due_at <= now)
+        )
+        or 0,
+        "complaints": db.session.scalar(
+            select(count).select_from(Complaint).where(Complaint.status != "answered")
+        )
+        or 0,
+        "conflicts": db.session.scalar(
+            select(count).select_from(Conflict).where(Conflict.resolved_at.is_(None))
+        )
+        or 0,
     }
 
 
@@ -239,8 +291,9 @@ def stamp() -> Response:
         for model in (ServiceOrder, FollowUp, Complaint, Conflict)
     ]
     parts.append(db.session.execute(select(func.max(Device.last_sync_at), func.count(Device.id))).one())
-    parts.append(db.session.execute(select(func.max(PushSubscription.id), func.count(PushSubscription.id))
-                                    ).one())
+    parts.append(
+        db.session.execute(select(func.max(PushSubscription.id), func.count(PushSubscription.id))).one()
+    )
     value = "|".join(f"{a.isoformat() if hasattr(a, 'isoformat') else a}:{b}" for a, b in parts)
     etag = hashlib.sha1(value.encode()).hexdigest()[:16]
     if request.if_none_match and etag in request.if_none_match:

@@ -89,8 +89,11 @@ def init_app(app: Flask) -> None:
         messages = exc.messages
         field = first_field(messages)
         return error_response(
-            422, "invalid", f"{field}: {first_message(messages)}" if field else first_message(messages),
-            field, messages,
+            422,
+            "invalid",
+            f"{field}: {first_message(messages)}" if field else first_message(messages),
+            field,
+            messages,
         )
 
     def _http(exc: HTTPException) -> tuple[Response, int]:
@@ -100,9 +103,7 @@ def init_app(app: Flask) -> None:
         if messages:
             field = first_field(messages)
             text = first_message(messages)
-            return error_response(
-                status, "invalid", f"{field}: {text}" if field else text, field, messages
-            )
+            return error_response(status, "invalid", f"{field}: {text}" if field else text, field, messages)
         code = (exc.name or "error").lower().replace(" ", "_")
         if status == 413:
             code = "too_large"

@@ -24,16 +24,21 @@ from server.security import (
     record_sign_in_failure,
 )
 
-blp = Blueprint("handoff", __name__, url_prefix="/api/handoff",
-                description="Customer hand-off: the session narrowed to one order")
+blp = Blueprint(
+    "handoff",
+    __name__,
+    url_prefix="/api/handoff",
+    description="Customer hand-off: the session narrowed to one order",
+)
 
 HEX64 = validate.Regexp(r"^[0-9a-f]{64}$", error="64 lower-case hex characters (a SHA-256).")
 
 
 class HandoffStartSchema(Schema):
     order_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    release_hash = fields.String(required=True, validate=HEX64,
-                                 metadata={"description": "SHA-256 (hex) of the phone's release key."})
+    release_hash = fields.String(
+        required=True, validate=HEX64, metadata={"description": "SHA-256 (hex) of the phone's release key."}
+    )
 
 
 class HandoffStateSchema(Schema):
@@ -43,8 +48,10 @@ class HandoffStateSchema(Schema):
 
 
 class ReleaseSchema(Schema):
-    release_key = fields.String(validate=validate.Length(min=16, max=128),
-                                metadata={"description": "The key whose SHA-256 started the hand-off."})
+    release_key = fields.String(
+        validate=validate.Length(min=16, max=128),
+        metadata={"description": "The key whose SHA-256 started the hand-off."},
+    )
     password = fields.String(validate=validate.Length(min=1, max=256))
 
     @validates_schema
@@ -61,8 +68,11 @@ def _row() -> UserSession:
 
 
 def _state(row: UserSession) -> dict[str, Any]:
-    return {"active": row.customer_order_id is not None, "order_id": row.customer_order_id,
-            "since": row.customer_since}
+    return {
+        "active": row.customer_order_id is not None,
+        "order_id": row.customer_order_id,
+        "since": row.customer_since,
+    }
 
 
 @blp.route("")

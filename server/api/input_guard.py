@@ -30,12 +30,20 @@ BIGINT_PATH_ARGS = frozenset({"row_id"})
 
 def check_request() -> None:
     if len(request.full_path) > MAX_URL_LENGTH:
-        raise ApiError(414, "uri_too_long", f"A URL may have at most {MAX_URL_LENGTH} characters; send long "
-                       "lists in the body.", details={"limit": MAX_URL_LENGTH})
+        raise ApiError(
+            414,
+            "uri_too_long",
+            f"A URL may have at most {MAX_URL_LENGTH} characters; send long lists in the body.",
+            details={"limit": MAX_URL_LENGTH},
+        )
     for name, value in request.headers.items():
         if len(name) + len(value) > MAX_HEADER_LENGTH or NUL in value:
-            raise ApiError(431, "header_too_large",
-                           f"{name}: at most {MAX_HEADER_LENGTH} characters, no NUL.", field=name)
+            raise ApiError(
+                431,
+                "header_too_large",
+                f"{name}: at most {MAX_HEADER_LENGTH} characters, no NUL.",
+                field=name,
+            )
     device_id = request.headers.get("X-Device-Id")
     if device_id is not None and not DEVICE_ID.fullmatch(device_id):
         raise ApiError(422, "invalid", "X-Device-Id: 8-64 letters, digits, '-' or '_'.", field="X-Device-Id")

@@ -60,11 +60,17 @@ def parse(data: bytes | str, *, max_depth: int | None = MAX_DEPTH) -> Any:
     try:
         value = orjson.loads(data)
     except orjson.JSONDecodeError as error:
-        raise ApiError(400, "invalid_json", f"The body is not valid JSON: {error.msg}.",
-                       field="body") from None
+        raise ApiError(
+            400, "invalid_json", f"The body is not valid JSON: {error.msg}.", field="body"
+        ) from None
     if max_depth is not None and type(value) in (dict, list) and too_deep(value, max_depth):
-        raise ApiError(422, "too_deep", f"JSON may nest at most {max_depth} levels.", field="body",
-                       details={"limit": max_depth})
+        raise ApiError(
+            422,
+            "too_deep",
+            f"JSON may nest at most {max_depth} levels.",
+            field="body",
+            details={"limit": max_depth},
+        )
     raw = data.encode() if isinstance(data, str) else data
     if b"\\u0000" in raw:  # NUL can only arrive escaped: look closer only then
         field = nul_field(value)
@@ -93,8 +99,10 @@ def out_of_bounds(value: Any) -> str | None:
     stack: list[tuple[Any, str]] = [(value, "")]
     while stack:
         item, path = stack.pop()
-        if isinstance(item, date) and not FIRST_DAY <= (item.date() if isinstance(item, datetime)
-                                                         else item) <= LAST_DAY:
+        if (
+            isinstance(item, date)
+            and not FIRST_DAY <= (item.date() if isinstance(item, datetime) else item) <= LAST_DAY
+        ):
             return path or "body"
         if isinstance(item, int) and not isinstance(item, bool) and not -MAX_INT64 <= item <= MAX_INT64:
             return path or "body"

@@ -15,8 +15,10 @@ WRITES = ("post", "put", "patch", "delete")
 
 
 class ErrorBodySchema(Schema):
-    code = fields.String(required=True, metadata={"description": "A stable code, e.g. `invalid`, "
-                                                  "`not_found`, `customer_mode`."})
+    code = fields.String(
+        required=True,
+        metadata={"description": "A stable code, e.g. `invalid`, `not_found`, `customer_mode`."},
+    )
     message = fields.String(required=True, metadata={"description": "What went wrong, for a person."})
     field = fields.String(metadata={"description": "The field, parameter or header at fault."})
     details = fields.Raw(metadata={"description": "Whatever else the client needs to go on."})
@@ -29,15 +31,19 @@ class ErrorSchema(Schema):
 
 
 DEVICE_HEADER = {
-    "in": "header", "name": "X-Device-Id", "required": False,
+    "in": "header",
+    "name": "X-Device-Id",
+    "required": False,
     "description": "The registered phone making the request (required by sync pull and push); a "
-                   "revoked phone's id answers 403 `device_revoked`.",
+    "revoked phone's id answers 403 `device_revoked`.",
     "schema": {"type": "string", "pattern": f"^{DEVICE_ID.pattern}$"},
 }
 CSRF_HEADER = {
-    "in": "header", "name": "X-CSRF-Token", "required": False,
+    "in": "header",
+    "name": "X-CSRF-Token",
+    "required": False,
     "description": "The session's CSRF token (`GET /api/auth/session`); every write of a signed-in "
-                   "session without it answers 403 `csrf_failed`.",
+    "session without it answers 403 `csrf_failed`.",
     "schema": {"type": "string", "maxLength": 128},
 }
 
@@ -45,8 +51,9 @@ CSRF_HEADER = {
 class HeadersPlugin(BasePlugin):
     """Adds the headers to every operation of the API."""
 
-    def operation_helper(self, path: str | None = None, operations: dict[str, Any] | None = None,
-                         **kwargs: Any) -> None:
+    def operation_helper(
+        self, path: str | None = None, operations: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
         if not path or not path.startswith("/api/") or not operations:
             return
         for method, operation in operations.items():

@@ -291,5 +291,9 @@ def _derivation(order: ServiceOrder) -> dict[str, Any] | None:
     row = db.session.get(OrderDerivation, order.id)
     if row is None:
         return None
-    return {"derivation": row.derivation, "inputs": row.inputs, "differences": row.differences,
-            "computed_at": row.computed_at.isoformat()}
+    return {
+        "derivation": row.derivation,
+        "inputs": row.inputs,
+        "differences": row.differences,
+        "computed_at": row.computed_at.isoformat(),
+    }

@@ -28,8 +28,12 @@ from server.security import (
 )
 
 blp = Blueprint("passkeys", __name__, url_prefix="/api/passkeys", description="Passkeys (WebAuthn)")
-reauth_blp = Blueprint("reauth", __name__, url_prefix="/api/reauth",
-                       description="Confirm identity again before a sensitive action")
+reauth_blp = Blueprint(
+    "reauth",
+    __name__,
+    url_prefix="/api/reauth",
+    description="Confirm identity again before a sensitive action",
+)
 
 # Sign-in with a passkey needs no session yet, so no CSRF token can exist for it.
 CSRF_EXEMPT = {"passkeys.login_options", "passkeys.login"}
@@ -81,8 +85,11 @@ class PasskeysView(MethodView):
     @blp.response(200, PasskeySchema(many=True))
     def get(self) -> list[Passkey]:
         """The caller's passkeys, with the public keys the app keeps for unlocking offline."""
-        return list(db.session.scalars(
-            db.select(Passkey).where(Passkey.user_id == current_user.id).order_by(Passkey.id)))
+        return list(
+            db.session.scalars(
+                db.select(Passkey).where(Passkey.user_id == current_user.id).order_by(Passkey.id)
+            )
+        )
 
 
 def _own_passkey(passkey_id: int) -> Passkey:
@@ -153,8 +160,9 @@ def login(body: dict[str, Any]) -> dict[str, Any]:
     except ApiError as exc:
         db.session.rollback()
         known = passkeys.passkey_for(body["credential"])
-        record_sign_in_failure(known.user.username if known else "",
-                               reason=str((exc.details or {}).get("reason", exc.code)))
+        record_sign_in_failure(
+            known.user.username if known else "", reason=str((exc.details or {}).get("reason", exc.code))
+        )
         raise
     user = passkey.user
     if not user.active:
@@ -202,8 +210,7 @@ def reauth_passkey(body: dict[str, Any]) -> dict[str, bool]:
         passkeys.authenticate("reauth", body["credential"], current_user)
     except ApiError as exc:
         db.session.rollback()
-        record_sign_in_failure(current_user.username,
-                               reason=str((exc.details or {}).get("reason", exc.code)))
+        record_sign_in_failure(current_user.username, reason=str((exc.details or {}).get("reason", exc.code)))
         raise
     db.session.commit()
     mark_reauthenticated("passkey")

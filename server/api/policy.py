@@ -73,8 +73,13 @@ def put_policy(body: dict[str, Any]) -> dict[str, Any]:
     if values != row.values or zone != row.timezone:
         old = row.values
         row.values, row.timezone = values, zone
-        audit("policy_changed", target_type="service_policy", target_id=row.id, commit=False,
-              changed={k: [old.get(k), v] for k, v in values.items() if old.get(k) != v})
+        audit(
+            "policy_changed",
+            target_type="service_policy",
+            target_id=row.id,
+            commit=False,
+            changed={k: [old.get(k), v] for k, v in values.items() if old.get(k) != v},
+        )
         db.session.commit()
         policy_service.forget()
     return _body(row)

@@ -49,8 +49,9 @@ class KeysSchema(Schema):
 
 
 class SubscribeSchema(Schema):
-    endpoint = fields.Url(required=True, schemes={"https", "http"}, require_tld=False,
-                          validate=validate.Length(max=2000))
+    endpoint = fields.Url(
+        required=True, schemes={"https", "http"}, require_tld=False, validate=validate.Length(max=2000)
+    )
     keys = fields.Nested(KeysSchema, required=True)
     expirationTime = fields.Raw(load_default=None, allow_none=True)  # noqa: N815 (the browser's name)
     locale = fields.String(load_default="", validate=validate.Length(max=16))
@@ -91,11 +92,17 @@ def subscribe(body: dict[str, Any]) -> PushSubscription:
     if sub is None:
         sub = PushSubscription(endpoint=body["endpoint"], endpoint_hash=digest)
         db.session.add(sub)
-    elif sub.user_id != current_user.id and (sub.p256dh, sub.auth) != (body["keys"]["p256dh"],
-                                                                       body["keys"]["auth"]):
+    elif sub.user_id != current_user.id and (sub.p256dh, sub.auth) != (
+        body["keys"]["p256dh"],
+        body["keys"]["auth"],
+    ):
         # Knowing someone's endpoint is not being their browser: only its own keys move it.
-        raise ApiError(409, "subscription_taken", "This endpoint belongs to another browser's subscription.",
-                       field="endpoint")
+        raise ApiError(
+            409,
+            "subscription_taken",
+            "This endpoint belongs to another browser's subscription.",
+            field="endpoint",
+        )
     # The same browser signed in as someone else now: the subscription follows the person signed in.
     sub.user_id = current_user.id
     sub.p256dh = body["keys"]["p256dh"]
@@ -111,9 +118,13 @@ def subscribe(body: dict[str, Any]) -> PushSubscription:
 @signed_in
 def list_subscriptions() -> list[PushSubscription]:
     """The caller's subscriptions (one per browser that allowed notifications)."""
-    return list(db.session.scalars(
-        db.select(PushSubscription).where(PushSubscription.user_id == current_user.id)
-        .order_by(PushSubscription.id)))
+    return list(
+        db.session.scalars(
+            db.select(PushSubscription)
+            .where(PushSubscription.user_id == current_user.id)
+            .order_by(PushSubscription.id)
+        )
+    )
 
 
 @blp.route("/unsubscribe", methods=["POST"])
@@ -122,9 +133,12 @@ def list_subscriptions() -> list[PushSubscription]:
 @signed_in
 def unsubscribe(body: dict[str, Any]) -> None:
     """Forget the caller's subscription for this endpoint (and anything still queued for it)."""
-    sub = db.session.scalar(db.select(PushSubscription).where(
-        PushSubscription.endpoint_hash == endpoint_hash(body["endpoint"]),
-        PushSubscription.user_id == current_user.id))
+    sub = db.session.scalar(
+        db.select(PushSubscription).where(
+            PushSubscription.endpoint_hash == endpoint_hash(body["endpoint"]),
+            PushSubscription.user_id == current_user.id,
+        )
+    )
     if sub is None:
         raise ApiError(404, "not_found", "No such subscription.", field="endpoint")
     db.session.delete(sub)

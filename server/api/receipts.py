@@ -120,11 +120,18 @@ def customer_receipt_page(token: str) -> Response:
         if found is not None and not hmac.compare_digest(found.link_token, token):
             found = None
     if found is None:
-        title, body = (("not_yet_title", "not_yet") if LINK_TOKEN.fullmatch(token)
-                       else ("not_found_title", "not_found"))
-        html = render_template("receipt_missing.html", lang=lang, words=WORDS[lang], title=title,
-                               body=body, company=current_app.config["SERVICE_COMPANY_NAME"],
-                               phone=current_app.config["COMPLAINT_PHONE"])
+        title, body = (
+            ("not_yet_title", "not_yet") if LINK_TOKEN.fullmatch(token) else ("not_found_title", "not_found")
+        )
+        html = render_template(
+            "receipt_missing.html",
+            lang=lang,
+            words=WORDS[lang],
+            title=title,
+            body=body,
+            company=current_app.config["SERVICE_COMPANY_NAME"],
+            phone=current_app.config["COMPLAINT_PHONE"],
+        )
         response = Response(html, status=404, mimetype="text/html")
     else:
         html = render_template("receipt.html", view=receipt_view(db.session, found, lang), public=True)

@@ -28,8 +28,7 @@ MAX_MUTATION_NUMBER = 2**63 - 1  # the mutation log's BIGINT
 
 
 def json_response(body: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(body, option=JSON_OPTIONS), status=status,
-                    mimetype="application/json")
+    return Response(orjson.dumps(body, option=JSON_OPTIONS), status=status, mimetype="application/json")
 
 
 class PullArgs(Schema):
@@ -44,8 +43,9 @@ def _device_time(value: str | None) -> Any:
     try:
         return parse_time(value, "device_time")
     except FieldError as error:
-        raise ApiError(422, "invalid", "device_time: not an ISO-8601 time with a zone.",
-                       field="device_time") from error
+        raise ApiError(
+            422, "invalid", "device_time: not an ISO-8601 time with a zone.", field="device_time"
+        ) from error
 
 
 def ensure_policy_record(session: Any) -> None:
@@ -68,18 +68,26 @@ def pull_changes(since: int, limit: int | None, device_time: str | None) -> Resp
     if since == 0:  # a phone's first pull: the policy record it prices with must exist
         ensure_policy_record(db.session)
     try:
-        page = pull(db.session, user_id=current_user.id, staff=is_staff(), since=since,
-                    limit=page_size)
+        page = pull(db.session, user_id=current_user.id, staff=is_staff(), since=since, limit=page_size)
     except ResetRequired as reset:
-        raise ApiError(410, "reset_required",
-                       "This cursor is older than the retained history: pull again from 0.",
-                       field="since", details={"horizon": reset.horizon}) from None
+        raise ApiError(
+            410,
+            "reset_required",
+            "This cursor is older than the retained history: pull again from 0.",
+            field="since",
+            details={"horizon": reset.horizon},
+        ) from None
     if device.last_pull_cursor != page["cursor"] or clocks.worth_recording(
-            device.last_sync_at, device.clock_offset_ms, offset, now):
+        device.last_sync_at, device.clock_offset_ms, offset, now
+    ):
         db.session.execute(
-            db.update(Device).where(Device.id == device.id).values(
-                last_sync_at=now, last_pull_cursor=page["cursor"],
-                **({"clock_offset_ms": offset} if offset is not None else {}))
+            db.update(Device)
+            .where(Device.id == device.id)
+            .values(
+                last_sync_at=now,
+                last_pull_cursor=page["cursor"],
+                **({"clock_offset_ms": offset} if offset is not None else {}),
+            )
         )
         db.session.commit()
     page["server_time"] = now
@@ -97,12 +105,22 @@ def push_mutations() -> Response:
     with paused_collector():  # from parsing the batch to encoding the answer
         body = _push_body(request.get_data(cache=False))
         now = utcnow()
-        batch = Batch(device_id=device.id, user=current_user._get_current_object(),
-                      staff=is_staff(), mutations=body["mutations"],
-                      device_time=_device_time(body.get("device_time")), now=now)
-        answer = push(db.session, batch, Options(
-            commit_every=int(current_app.config["SYNC_PUSH_COMMIT_EVERY"]),
-            pause_seconds=float(current_app.config["SYNC_TEST_PAUSE_SECONDS"])))
+        batch = Batch(
+            device_id=device.id,
+            user=current_user._get_current_object(),
+            staff=is_staff(),
+            mutations=body["mutations"],
+            device_time=_device_time(body.get("device_time")),
+            now=now,
+        )
+        answer = push(
+            db.session,
+            batch,
+            Options(
+                commit_every=int(current_app.config["SYNC_PUSH_COMMIT_EVERY"]),
+                pause_seconds=float(current_app.config["SYNC_TEST_PAUSE_SECONDS"]),
+            ),
+        )
         answer["server_time"] = now
         response = json_response(answer)
         # Freed now by reference counting: left alive, the parsed batch would be the first
@@ -116,19 +134,26 @@ def _push_body(data: bytes) -> dict[str, Any]:
     # Nesting inside a mutation's fields is judged field by field by the sync engine.
     body = json_body.parse(data, max_depth=None)
     if not isinstance(body, dict) or not isinstance(body.get("mutations"), list):
-        raise ApiError(422, "invalid", "Send a JSON object with a list `mutations`.",
-                       field="mutations")
+        raise ApiError(422, "invalid", "Send a JSON object with a list `mutations`.", field="mutations")
     if len(body["mutations"]) > int(current_app.config["MAX_PUSH_BATCH"]):
-        raise ApiError(413, "too_large",
-                       f"At most {current_app.config['MAX_PUSH_BATCH']} mutations per push.",
-                       field="mutations")
+        raise ApiError(
+            413,
+            "too_large",
+            f"At most {current_app.config['MAX_PUSH_BATCH']} mutations per push.",
+            field="mutations",
+        )
     for index, mutation in enumerate(body["mutations"]):
         number = mutation.get("number") if isinstance(mutation, dict) else None
         if isinstance(number, int) and not 0 <= number <= MAX_MUTATION_NUMBER:
-            raise ApiError(422, "invalid", f"mutations.{index}.number: from 0 to 2**63 - 1.",
-                           field=f"mutations.{index}.number")
+            raise ApiError(
+                422,
+                "invalid",
+                f"mutations.{index}.number: from 0 to 2**63 - 1.",
+                field=f"mutations.{index}.number",
+            )
     sent_time = body.get("device_time")
     if sent_time is not None and (not isinstance(sent_time, str) or len(sent_time) > 40):
-        raise ApiError(422, "invalid", "device_time: an ISO-8601 time with a zone, or null.",
-                       field="device_time")
+        raise ApiError(
+            422, "invalid", "device_time: an ISO-8601 time with a zone, or null.", field="device_time"
+        )
     return body

@@ -17,8 +17,13 @@ from server.models import User
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Writes that need no session yet, so no CSRF token can exist for them.
-CSRF_EXEMPT_ENDPOINTS: set[str] = {"auth.login", "passkeys.login_options", "passkeys.login",
-                                   "quarantine.intake", "quarantine.intake_blob"}
+CSRF_EXEMPT_ENDPOINTS: set[str] = {
+    "auth.login",
+    "passkeys.login_options",
+    "passkeys.login",
+    "quarantine.intake",
+    "quarantine.intake_blob",
+}
 
 
 def csrf_token() -> str:

@@ -22,14 +22,28 @@ MAX_RELEASE_FAILURES = 5
 
 # Pages and endpoints that show no one's data: the app shell, its files, the customer's own
 # receipt link (public anyway), the session's CSRF token, signing out, and the hand-off itself.
-ALLOWED_ENDPOINTS = frozenset({
-    "web.index", "web.dist", "web.icons", "web.manifest", "web.service_worker", "web.blank", "static",
-    "receipt_pages.static", "receipt_pages.customer_receipt_page",
-    "auth.SessionView", "auth.logout", "api-docs.openapi_json",
-    # Signing in again is the engineer taking the phone back (a new session, not in hand-off).
-    "auth.login", "passkeys.login_options", "passkeys.login",
-    "handoff.HandoffView", "handoff.release",
-})
+ALLOWED_ENDPOINTS = frozenset(
+    {
+        "web.index",
+        "web.dist",
+        "web.icons",
+        "web.manifest",
+        "web.service_worker",
+        "web.blank",
+        "static",
+        "receipt_pages.static",
+        "receipt_pages.customer_receipt_page",
+        "auth.SessionView",
+        "auth.logout",
+        "api-docs.openapi_json",
+        # Signing in again is the engineer taking the phone back (a new session, not in hand-off).
+        "auth.login",
+        "passkeys.login_options",
+        "passkeys.login",
+        "handoff.HandoffView",
+        "handoff.release",
+    }
+)
 # Endpoints naming a receipt by number: allowed for the hand-off order's receipts only.
 RECEIPT_ENDPOINTS = frozenset({"receipt_pages.receipt_page", "receipts.receipt", "receipts.receipt_pdf"})
 
@@ -70,5 +84,4 @@ def check(row: UserSession) -> None:
         return
     if request.endpoint in RECEIPT_ENDPOINTS and _receipt_of_order(row.customer_order_id):
         return
-    raise ApiError(403, "customer_mode", "The phone is with the customer: the engineer must unlock it "
-                   "first.")
+    raise ApiError(403, "customer_mode", "The phone is with the customer: the engineer must unlock it first.")

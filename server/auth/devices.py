@@ -22,9 +22,7 @@ _PREFIX_ALPHABET = _PREFIX_LETTERS + "23456789"
 def new_receipt_prefix() -> str:
     """A short prefix no other device has; receipts are numbered offline as PREFIX-counter."""
     while True:
-        prefix = secrets.choice(_PREFIX_LETTERS) + "".join(
-            secrets.choice(_PREFIX_ALPHABET) for _ in range(3)
-        )
+        prefix = secrets.choice(_PREFIX_LETTERS) + "".join(secrets.choice(_PREFIX_ALPHABET) for _ in range(3))
         if db.session.scalar(db.select(Device.id).where(Device.receipt_prefix == prefix)) is None:
             return prefix
 
@@ -34,13 +32,13 @@ def register_device(device_id: str, name: str) -> Device:
     device = db.session.get(Device, device_id)
     if device is not None:
         if device.user_id != current_user.id:
-            raise ApiError(409, "device_taken", "This device is registered to someone else.",
-                           field="device_id")
+            raise ApiError(
+                409, "device_taken", "This device is registered to someone else.", field="device_id"
+            )
         if device.revoked:
             raise ApiError(403, "device_revoked", "This device has been revoked.", field="device_id")
         return device
-    device = Device(id=device_id, user_id=current_user.id, name=name,
-                    receipt_prefix=new_receipt_prefix())
+    device = Device(id=device_id, user_id=current_user.id, name=name, receipt_prefix=new_receipt_prefix())
     db.session.add(device)
     db.session.commit()
     return device
@@ -56,8 +54,7 @@ def current_device(required: bool = True) -> Device | None:
     held = g.get("devices") or {}  # loaded by the revoked-device check of this request
     device = held[device_id] if device_id in held else db.session.get(Device, device_id)
     if device is None or device.user_id != current_user.id:
-        raise ApiError(403, "device_unknown", "This device is not registered to you.",
-                       field=DEVICE_HEADER)
+        raise ApiError(403, "device_unknown", "This device is not registered to you.", field=DEVICE_HEADER)
     if device.revoked:
         raise ApiError(403, "device_revoked", "This device has been revoked.", field=DEVICE_HEADER)
     return device

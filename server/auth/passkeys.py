@@ -55,8 +55,9 @@ def _request_host() -> str:
     host = str(urlsplit(request.host_url).hostname or "")
     if host in LOOPBACK or host.endswith(".localhost"):
         return host
-    raise ApiError(503, "passkeys_not_configured",
-                   "Passkeys need WEBAUTHN_RP_ID and WEBAUTHN_ORIGIN set for this host.")
+    raise ApiError(
+        503, "passkeys_not_configured", "Passkeys need WEBAUTHN_RP_ID and WEBAUTHN_ORIGIN set for this host."
+    )
 
 
 def rp_id() -> str:
@@ -82,6 +83,7 @@ def user_handle(user: User) -> bytes:
 
 # --- challenges ------------------------------------------------------------------------------------
 
+
 def _new_challenge(purpose: str, user_id: int | None) -> bytes:
     now = utcnow()
     db.session.execute(db.delete(WebAuthnChallenge).where(WebAuthnChallenge.expires_at < now))
@@ -91,8 +93,15 @@ def _new_challenge(purpose: str, user_id: int | None) -> bytes:
     handle = secrets.token_urlsafe(32)
     challenge = secrets.token_bytes(32)
     ttl = int(current_app.config.get("WEBAUTHN_CHALLENGE_SECONDS", 120))
-    db.session.add(WebAuthnChallenge(id=handle, challenge=challenge, purpose=purpose, user_id=user_id,
-                                     expires_at=now + timedelta(seconds=ttl)))
+    db.session.add(
+        WebAuthnChallenge(
+            id=handle,
+            challenge=challenge,
+            purpose=purpose,
+            user_id=user_id,
+            expires_at=now + timedelta(seconds=ttl),
+        )
+    )
     db.session.commit()
     session[CHALLENGE_KEY] = handle
     return challenge
@@ -103,13 +112,15 @@ def _take_challenge(purpose: str, user_id: int | None) -> bytes:
     handle = session.pop(CHALLENGE_KEY, None)
     row = db.session.get(WebAuthnChallenge, str(handle)) if handle else None
     if row is None:
-        raise ApiError(400, "challenge_missing", "Start again: the sign-in request was already used.",
-                       field="credential")
+        raise ApiError(
+            400, "challenge_missing", "Start again: the sign-in request was already used.", field="credential"
+        )
     db.session.delete(row)
     db.session.commit()
     if row.expires_at < utcnow():
-        raise ApiError(400, "challenge_expired", "Start again: the sign-in request timed out.",
-                       field="credential")
+        raise ApiError(
+            400, "challenge_expired", "Start again: the sign-in request timed out.", field="credential"
+        )
     if row.purpose != purpose or row.user_id != user_id:
         raise ApiError(400, "challenge_mismatch", "Start again.", field="credential")
     return row.challenge
@@ -117,17 +128,23 @@ def _take_challenge(purpose: str, user_id: int | None) -> bytes:
 
 # --- registration ----------------------------------------------------------------------------------
 
+
 def registration_options(user: User) -> dict[str, Any]:
     existing = list(db.session.scalars(db.select(Passkey).where(Passkey.user_id == user.id)))
     if len(existing) >= MAX_PASSKEYS_PER_USER:
         raise ApiError(409, "too_many_passkeys", "Remove a passkey before adding another.")
     options = generate_registration_options(
-        rp_id=rp_id(), rp_name="Onsite", user_name=user.username, user_id=user_handle(user),
-        user_display_name=user.display_name, challenge=_new_challenge("register", user.id),
+        rp_id=rp_id(),
+        rp_name="Onsite",
+        user_name=user.username,
+        user_id=user_handle(user),
+        user_display_name=user.display_name,
+        challenge=_new_challenge("register", user.id),
         timeout=120_000,
         authenticator_selection=AuthenticatorSelectionCriteria(
             resident_key=ResidentKeyRequirement.REQUIRED,
-            user_verification=UserVerificationRequirement.REQUIRED),
+            user_verification=UserVerificationRequirement.REQUIRED,
+        ),
         exclude_credentials=[PublicKeyCredentialDescriptor(id=p.credential_id) for p in existing],
         supported_pub_key_algs=ALGORITHMS,
     )
@@ -138,20 +155,35 @@ def register(user: User, credential: dict[str, Any], name: str) -> Passkey:
     challenge = _take_challenge("register", user.id)
     try:
         verified = verify_registration_response(
-            credential=credential, expected_challenge=challenge, expected_rp_id=rp_id(),
-            expected_origin=expected_origin(), require_user_verification=True,
-            supported_pub_key_algs=ALGORITHMS)
+            credential=credential,
+            expected_challenge=challenge,
+            expected_rp_id=rp_id(),
+            expected_origin=expected_origin(),
+            require_user_verification=True,
+            supported_pub_key_algs=ALGORITHMS,
+        )
     except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
-        raise ApiError(400, "passkey_invalid", f"The passkey could not be verified: {exc}",
-                       field="credential") from exc
-    if db.session.scalar(db.select(Passkey.id).where(
-            Passkey.credential_id == verified.credential_id)) is not None:
+        raise ApiError(
+            400, "passkey_invalid", f"The passkey could not be verified: {exc}", field="credential"
+        ) from exc
+    if (
+        db.session.scalar(db.select(Passkey.id).where(Passkey.credential_id == verified.credential_id))
+        is not None
+    ):
         raise ApiError(409, "passkey_exists", "This passkey is registered already.", field="credential")
-    transports = [t for t in (credential.get("response") or {}).get("transports") or []
-                  if t in {m.value for m in AuthenticatorTransport}]
-    passkey = Passkey(user_id=user.id, credential_id=verified.credential_id,
-                      public_key=verified.credential_public_key, sign_count=verified.sign_count,
-                      transports=transports, name=(name or "Passkey")[:120])
+    transports = [
+        t
+        for t in (credential.get("response") or {}).get("transports") or []
+        if t in {m.value for m in AuthenticatorTransport}
+    ]
+    passkey = Passkey(
+        user_id=user.id,
+        credential_id=verified.credential_id,
+        public_key=verified.credential_public_key,
+        sign_count=verified.sign_count,
+        transports=transports,
+        name=(name or "Passkey")[:120],
+    )
     db.session.add(passkey)
     db.session.flush()
     return passkey
@@ -159,17 +191,24 @@ def register(user: User, credential: dict[str, Any], name: str) -> Passkey:
 
 # --- authentication --------------------------------------------------------------------------------
 
+
 def authentication_options(purpose: str, user: User | None = None) -> dict[str, Any]:
     """Options for navigator.credentials.get: discoverable (no list) for sign-in, the user's for re-auth."""
     allow = None
     if user is not None:
-        allow = [PublicKeyCredentialDescriptor(id=p.credential_id) for p in
-                 db.session.scalars(db.select(Passkey).where(Passkey.user_id == user.id))]
+        allow = [
+            PublicKeyCredentialDescriptor(id=p.credential_id)
+            for p in db.session.scalars(db.select(Passkey).where(Passkey.user_id == user.id))
+        ]
         if not allow:
             raise ApiError(404, "no_passkeys", "You have no passkey yet.")
     options = generate_authentication_options(
-        rp_id=rp_id(), challenge=_new_challenge(purpose, user.id if user else None), timeout=120_000,
-        allow_credentials=allow, user_verification=UserVerificationRequirement.REQUIRED)
+        rp_id=rp_id(),
+        challenge=_new_challenge(purpose, user.id if user else None),
+        timeout=120_000,
+        allow_credentials=allow,
+        user_verification=UserVerificationRequirement.REQUIRED,
+    )
     return dict(json.loads(options_to_json(options)))
 
 
@@ -200,17 +239,28 @@ def authenticate(purpose: str, credential: dict[str, Any], user: User | None = N
         except (ValueError, TypeError):
             handle_ok = False
         if not handle_ok:
-            raise ApiError(401, "passkey_refused", "The passkey does not belong to this account.",
-                           field="credential")
+            raise ApiError(
+                401, "passkey_refused", "The passkey does not belong to this account.", field="credential"
+            )
     try:
         verified = verify_authentication_response(
-            credential=credential, expected_challenge=challenge, expected_rp_id=rp_id(),
-            expected_origin=expected_origin(), credential_public_key=passkey.public_key,
-            credential_current_sign_count=passkey.sign_count, require_user_verification=True)
+            credential=credential,
+            expected_challenge=challenge,
+            expected_rp_id=rp_id(),
+            expected_origin=expected_origin(),
+            credential_public_key=passkey.public_key,
+            credential_current_sign_count=passkey.sign_count,
+            require_user_verification=True,
+        )
     except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
         reason = "sign_count_regressed" if "sign count" in str(exc).lower() else "invalid_assertion"
-        raise ApiError(401, "passkey_refused", "The passkey could not be verified.", field="credential",
-                       details={"reason": reason}) from exc
+        raise ApiError(
+            401,
+            "passkey_refused",
+            "The passkey could not be verified.",
+            field="credential",
+            details={"reason": reason},
+        ) from exc
     passkey.sign_count = verified.new_sign_count
     passkey.backed_up = verified.credential_backed_up
     passkey.last_used_at = utcnow()

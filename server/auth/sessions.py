@@ -48,8 +48,9 @@ def end(row: UserSession | None, reason: str, now: datetime) -> None:
         row.ended_at, row.end_reason = now, reason
 
 
-def end_all(user_id: int, reason: str, now: datetime, *, keep: UserSession | None = None,
-            device_id: str | None = None) -> None:
+def end_all(
+    user_id: int, reason: str, now: datetime, *, keep: UserSession | None = None, device_id: str | None = None
+) -> None:
     """End every live session of a user (or only those bound to one device), but `keep`."""
     query = update(UserSession).where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
     if device_id is not None:

@@ -10,8 +10,14 @@ from server.auth import csrf_token
 from server.auth.roles import is_staff
 from server.services.policy import current_policy, local_zone
 
-bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
-               static_folder="static", static_url_path="/static")
+bp = Blueprint(
+    "console",
+    __name__,
+    url_prefix="/console",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
 
 # page name -> (navigation label key, template)
 PAGES = {
@@ -36,9 +42,17 @@ def order(order_id: str) -> str | tuple[str, int]:
     if not is_staff():
         signed_in_as = current_user.display_name if current_user.is_authenticated else ""
         return render_template("console/login.html", signed_in_as=signed_in_as, page_name="order")
-    return render_template("console/order.html", page_name="order", pages=PAGES, title_key="order.title",
-                           order_id=order_id, csrf=csrf_token(), user=current_user, zone=local_zone().key,
-                           policy=current_policy().to_mapping())
+    return render_template(
+        "console/order.html",
+        page_name="order",
+        pages=PAGES,
+        title_key="order.title",
+        order_id=order_id,
+        csrf=csrf_token(),
+        user=current_user,
+        zone=local_zone().key,
+        policy=current_policy().to_mapping(),
+    )
 
 
 @bp.route("/<name>")
@@ -49,9 +63,15 @@ def page(name: str) -> str | tuple[str, int]:
     if not is_staff():
         signed_in_as = current_user.display_name if current_user.is_authenticated else ""
         return render_template("console/login.html", signed_in_as=signed_in_as, page_name=name)
-    return render_template(f"console/{name}.html", page_name=name, pages=PAGES,
-                           csrf=csrf_token(), user=current_user, zone=local_zone().key,
-                           policy=current_policy().to_mapping())
+    return render_template(
+        f"console/{name}.html",
+        page_name=name,
+        pages=PAGES,
+        csrf=csrf_token(),
+        user=current_user,
+        zone=local_zone().key,
+        policy=current_policy().to_mapping(),
+    )
 
 
 def init_app(app: Flask) -> None:

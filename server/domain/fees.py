@@ -213,8 +213,9 @@ def compute_charges(data: ChargeInput) -> Charges:
 
     if data.job is not None:
         key = (data.category, data.job)
-        price = _lowest("labour", f"{data.category}/{data.job}", lambda s: s.labour.get(key), pinned,
-                        other, manual)
+        price = _lowest(
+            "labour", f"{data.category}/{data.job}", lambda s: s.labour.get(key), pinned, other, manual
+        )
         priced(LineKind.LABOUR, data.job, 1, price)
 
     for part in data.parts:

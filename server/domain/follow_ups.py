@@ -58,7 +58,11 @@ def follow_ups_for(
 
 
 def follow_ups_on_transition(
-    previous: str, target: str, at: datetime, *, repair_certain: bool = True,
+    previous: str,
+    target: str,
+    at: datetime,
+    *,
+    repair_certain: bool = True,
     policy: ServicePolicy | None = None,
 ) -> list[FollowUp]:
     """The follow-up calls a status change makes due, wherever the change was made (REST or sync).
@@ -70,7 +74,8 @@ def follow_ups_on_transition(
     if target == OrderStatus.GUIDED_BY_PHONE and previous != OrderStatus.GUIDED_BY_PHONE:
         events.append(FollowUpEvent.PHONE_GUIDANCE)
     if target == OrderStatus.COMPLETED and previous not in (
-        OrderStatus.GUIDED_BY_PHONE, OrderStatus.COMPLETED
+        OrderStatus.GUIDED_BY_PHONE,
+        OrderStatus.COMPLETED,
     ):
         if not repair_certain:
             events.append(FollowUpEvent.REPAIR_NOT_TESTED)

@@ -13,8 +13,15 @@ from .policy import ServicePolicy
 Tier = Literal["on_time", "late_minor", "late_major"]
 
 # Why the engineer was late, chosen on arrival (chips on the phone; the record keeps the code).
-LATENESS_REASONS = ("traffic", "previous_job_overran", "address_hard_to_find", "parking",
-                    "part_pickup", "vehicle_trouble", "other")
+LATENESS_REASONS = (
+    "traffic",
+    "previous_job_overran",
+    "address_hard_to_find",
+    "parking",
+    "part_pickup",
+    "vehicle_trouble",
+    "other",
+)
 
 
 @dataclass(frozen=True)
@@ -36,8 +43,11 @@ def due_at(appointment_start: datetime, appointment_end: datetime | None = None)
 
     Arriving at 12:10 for a 10:00-12:00 window is 10 minutes late, not 130.
     """
-    return appointment_end if appointment_end is not None and appointment_end > appointment_start \
+    return (
+        appointment_end
+        if appointment_end is not None and appointment_end > appointment_start
         else appointment_start
+    )
 
 
 def lateness(

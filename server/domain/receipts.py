@@ -76,11 +76,18 @@ def check_receipt_number(number: str, device_prefix: str, used_numbers: Containe
 
 # The fields of a receipt line as a phone sends them, their types and longest texts; what a
 # line may leave out and the value it then has.
-LINE_FIELDS: dict[str, type] = {"position": int, "kind": str, "code": str, "description": str,
-                                "qty": int, "unit_fen": int, "amount_fen": int, "reason": str}
+LINE_FIELDS: dict[str, type] = {
+    "position": int,
+    "kind": str,
+    "code": str,
+    "description": str,
+    "qty": int,
+    "unit_fen": int,
+    "amount_fen": int,
+    "reason": str,
+}
 LINE_LIMITS = {"kind": 16, "code": 40, "description": 200, "reason": 60}
-LINE_DEFAULTS: dict[str, Any] = {"code": "", "description": "", "reason": "", "qty": 1,
-                                 "unit_fen": 0}
+LINE_DEFAULTS: dict[str, Any] = {"code": "", "description": "", "reason": "", "qty": 1, "unit_fen": 0}
 MAX_LINES = 100
 INT_LIMIT = 2**31 - 1
 
@@ -101,9 +108,12 @@ def parse_receipt_lines(lines: object) -> tuple[list[dict[str, Any]], Decision]:
             value = line.get(name)
             if value is None:
                 value = LINE_DEFAULTS.get(name)
-            if not isinstance(value, kind) or isinstance(value, bool) or (
-                    isinstance(value, str) and len(value) > LINE_LIMITS[name]) or (
-                    isinstance(value, int) and abs(value) > INT_LIMIT):
+            if (
+                not isinstance(value, kind)
+                or isinstance(value, bool)
+                or (isinstance(value, str) and len(value) > LINE_LIMITS[name])
+                or (isinstance(value, int) and abs(value) > INT_LIMIT)
+            ):
                 return [], Decision.refuse("invalid_value", field=f"lines[{index}].{name}")
             values[name] = value
         parsed.append(values)
@@ -138,8 +148,9 @@ def check_receipt_lines(lines: Sequence[Mapping[str, Any]], total_fen: int) -> D
         if kind in CHARGE_KINDS:
             if unit < 0 or amount < 0:
                 return Decision.refuse("negative_charge", field=f"{at}.amount_fen")
-            if amount not in (unit * qty, 0) or (amount == 0 and unit * qty != 0
-                                                 and line.get("reason") != "in_warranty"):
+            if amount not in (unit * qty, 0) or (
+                amount == 0 and unit * qty != 0 and line.get("reason") != "in_warranty"
+            ):
                 return Decision.refuse("line_does_not_add_up", field=f"{at}.amount_fen")
         elif amount > 0:
             return Decision.refuse("positive_credit", field=f"{at}.amount_fen")

@@ -67,8 +67,7 @@ class TransitionEffects:
 
     @property
     def event_data(self) -> dict[str, str]:
-        return {"previous": self.previous.value, "status": self.target.value,
-                "reason": self.reason}
+        return {"previous": self.previous.value, "status": self.target.value, "reason": self.reason}
 
 
 def effects_of(
@@ -93,6 +92,7 @@ def effects_of(
         cleared=CLEARED.get(dst, ()),
         reopened=dst is S.REOPENED,
         consent=dst is S.IN_REPAIR and consent_given,
-        follow_ups=tuple(follow_ups_on_transition(src.value, dst.value, at,
-                                                  repair_certain=repair_certain, policy=policy)),
+        follow_ups=tuple(
+            follow_ups_on_transition(src.value, dst.value, at, repair_certain=repair_certain, policy=policy)
+        ),
     )

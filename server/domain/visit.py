@@ -65,13 +65,9 @@ class VisitFacts:
     consent_given: bool = False
 
 
-def previous_paid_repair(
-    repairs: Sequence[PaidRepair], order_id: str, today: date
-) -> PreviousRepair | None:
+def previous_paid_repair(repairs: Sequence[PaidRepair], order_id: str, today: date) -> PreviousRepair | None:
     """The unit's latest paid repair before this visit (this order's own never counts)."""
-    earlier = [
-        r for r in repairs if r.order_id != order_id and r.repaired_on <= today and r.total_fen > 0
-    ]
+    earlier = [r for r in repairs if r.order_id != order_id and r.repaired_on <= today and r.total_fen > 0]
     if not earlier:
         return None
     latest = max(earlier, key=lambda r: (r.repaired_on, r.order_id))

@@ -37,9 +37,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
-    devices: Mapped[list[Device]] = relationship(
-        back_populates="user", foreign_keys="Device.user_id"
-    )
+    devices: Mapped[list[Device]] = relationship(back_populates="user", foreign_keys="Device.user_id")
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

@@ -21,8 +21,9 @@ class Passkey(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "passkeys"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False,
-                                         index=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     credential_id: Mapped[bytes] = mapped_column(LargeBinary(1024), unique=True, nullable=False)
     public_key: Mapped[bytes] = mapped_column(LargeBinary(2048), nullable=False)
     sign_count: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
@@ -102,8 +103,9 @@ class UserSession(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "user_sessions"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 hex of the cookie's token
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False,
-                                         index=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     device_id: Mapped[str | None] = mapped_column(String(64), index=True)
     method: Mapped[str] = mapped_column(String(16), nullable=False, default="password")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)

@@ -125,8 +125,7 @@ class BlobUpload(db.Model):  # type: ignore[name-defined,misc]
     total: Mapped[int] = mapped_column(BigInteger, nullable=False)
     received: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow,
-                                                 index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, index=True)
 
 
 class BlobHolder(db.Model):  # type: ignore[name-defined,misc]
@@ -148,6 +147,7 @@ class BlobGrant(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "blob_grants"
 
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
-    order_id: Mapped[str] = mapped_column(ForeignKey("service_orders.id", ondelete="CASCADE"),
-                                          primary_key=True)
+    order_id: Mapped[str] = mapped_column(
+        ForeignKey("service_orders.id", ondelete="CASCADE"), primary_key=True
+    )
     at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

@@ -111,9 +111,7 @@ class Receipt(Tracked, db.Model):  # type: ignore[name-defined,misc]
     # The customer's own link to this receipt (/r/<token>, no sign-in): 128 random bits in
     # base64url, made by the phone when it issues the receipt (offline), never changed. Receipts
     # made on the server (demo data, imports) get one here.
-    link_token: Mapped[str] = mapped_column(
-        String(64), unique=True, nullable=False, default=new_link_token
-    )
+    link_token: Mapped[str] = mapped_column(String(64), unique=True, nullable=False, default=new_link_token)
 
     lines: Mapped[list[ReceiptLine]] = relationship(
         back_populates="receipt", cascade="all, delete-orphan", order_by="ReceiptLine.position"

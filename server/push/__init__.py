@@ -29,8 +29,7 @@ def start_worker_thread(app: Flask) -> tuple[threading.Thread, threading.Event]:
 
     stop = threading.Event()
     sender = Sender(app)
-    thread = threading.Thread(target=sender.run, args=(stop, outbox_written), name="push-worker",
-                              daemon=True)
+    thread = threading.Thread(target=sender.run, args=(stop, outbox_written), name="push-worker", daemon=True)
     thread.start()
     app.extensions["push_worker"] = {"thread": thread, "stop": stop, "sender": sender}
     return thread, stop
@@ -42,4 +41,3 @@ def init_app(app: Flask) -> None:
         event.listen(Session, "after_rollback", _after_rollback)
     if app.config.get("PUSH_WORKER_THREAD") and not app.config.get("TESTING"):
         start_worker_thread(app)
-

@@ -43,6 +43,7 @@ def push_worker_command(once: bool, idle: float, crash_after_take: bool) -> None
         click.echo(f"sent {sender.drain()}")
         return
     stop = threading.Event()
+
     def _terminate(*_: object) -> None:
         stop.set()
         outbox_written.set()

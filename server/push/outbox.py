@@ -31,7 +31,9 @@ def enqueue(
     Payloads carry ids and a short title, never customer details.
     """
     note = Notification(
-        user_id=user_id, order_id=order_id, kind=kind,
+        user_id=user_id,
+        order_id=order_id,
+        kind=kind,
         payload={"kind": kind, "order_id": order_id, "title": title, **(data or {})},
     )
     session.add(note)
@@ -69,5 +71,8 @@ def _deliver(session: Session, subscription_id: int, note: Notification) -> None
             pending.next_attempt_at = now
             pending.lease_until = None
             return
-    session.add(PushDelivery(subscription_id=subscription_id, notification_id=note.id,
-                             order_key=order_key, next_attempt_at=now))
+    session.add(
+        PushDelivery(
+            subscription_id=subscription_id, notification_id=note.id, order_key=order_key, next_attempt_at=now
+        )
+    )

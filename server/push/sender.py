@@ -40,8 +40,9 @@ RETRYABLE = frozenset({408, 425, 429})
 
 # What a push may carry: ids, the kind, a short title and small facts; never customer details.
 # (Push services also cap a message at 4 KB.)
-PAYLOAD_KEYS = frozenset({"kind", "order_id", "title", "start", "reason", "conflict_id", "field",
-                          "notification_id", "coalesced"})
+PAYLOAD_KEYS = frozenset(
+    {"kind", "order_id", "title", "start", "reason", "conflict_id", "field", "notification_id", "coalesced"}
+)
 MAX_TEXT = 120
 
 
@@ -102,8 +103,7 @@ class Sender:
         self.lease = timedelta(seconds=float(cfg.get("PUSH_LEASE_SECONDS") or slowest))
         self.subject = str(cfg.get("VAPID_SUBJECT", "mailto:ops@onsite.example"))
         self.after_take = after_take
-        self._pool = ThreadPoolExecutor(max_workers=concurrency,
-                                        thread_name_prefix="push-send")
+        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="push-send")
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._vapid: Vapid | None = None
@@ -123,27 +123,43 @@ class Sender:
                 PushDelivery.next_attempt_at <= now,
                 or_(PushDelivery.lease_until.is_(None), PushDelivery.lease_until < now),
             )
-            candidates = list(session.scalars(
-                select(PushDelivery.id).where(*due).order_by(PushDelivery.id)
-                .limit(self.batch_size).with_for_update(skip_locked=True)
-            ))
+            candidates = list(
+                session.scalars(
+                    select(PushDelivery.id)
+                    .where(*due)
+                    .order_by(PushDelivery.id)
+                    .limit(self.batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            )
             if not candidates:
                 session.rollback()
                 return []
             # The conditions are checked again by the UPDATE itself, so two senders on SQLite
             # (no row locks) cannot both lease a row.
-            leased = list(session.scalars(
-                update(PushDelivery)
-                .where(PushDelivery.id.in_(candidates), *due)
-                .values(lease_until=now + self.lease, attempts=PushDelivery.attempts + 1)
-                .returning(PushDelivery.id),
-                execution_options={"synchronize_session": False},
-            ))
+            leased = list(
+                session.scalars(
+                    update(PushDelivery)
+                    .where(PushDelivery.id.in_(candidates), *due)
+                    .values(lease_until=now + self.lease, attempts=PushDelivery.attempts + 1)
+                    .returning(PushDelivery.id),
+                    execution_options={"synchronize_session": False},
+                )
+            )
             rows = session.execute(
-                select(PushDelivery.id, PushDelivery.subscription_id, PushDelivery.order_key,
-                       PushDelivery.attempts, PushDelivery.coalesced, Notification.id,
-                       Notification.kind, Notification.payload, PushSubscription.endpoint,
-                       PushSubscription.p256dh, PushSubscription.auth)
+                select(
+                    PushDelivery.id,
+                    PushDelivery.subscription_id,
+                    PushDelivery.order_key,
+                    PushDelivery.attempts,
+                    PushDelivery.coalesced,
+                    Notification.id,
+                    Notification.kind,
+                    Notification.payload,
+                    PushSubscription.endpoint,
+                    PushSubscription.p256dh,
+                    PushSubscription.auth,
+                )
                 .join(Notification, Notification.id == PushDelivery.notification_id)
                 .join(PushSubscription, PushSubscription.id == PushDelivery.subscription_id)
                 .where(PushDelivery.id.in_(leased))
@@ -157,11 +173,28 @@ class Sender:
         """Of several rows of one order to one subscription in a batch, send only the newest."""
         latest: dict[tuple[int, str], Taken] = {}
         batch: list[Taken] = []
-        for (delivery_id, sub_id, order_key, attempts, coalesced, note_id, kind, payload,
-             endpoint, p256dh, auth) in rows:
-            taken = Taken(delivery_id, sub_id,
-                          {"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}},
-                          kind, order_key, payload_for(payload, note_id, coalesced), attempts)
+        for (
+            delivery_id,
+            sub_id,
+            order_key,
+            attempts,
+            coalesced,
+            note_id,
+            kind,
+            payload,
+            endpoint,
+            p256dh,
+            auth,
+        ) in rows:
+            taken = Taken(
+                delivery_id,
+                sub_id,
+                {"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}},
+                kind,
+                order_key,
+                payload_for(payload, note_id, coalesced),
+                attempts,
+            )
             key = (sub_id, order_key)
             if order_key and key in latest:
                 older = latest[key]
@@ -245,28 +278,36 @@ class Sender:
                 if status in GONE:
                     gone.add(taken.subscription_id)
                     continue
-                values: dict[str, Any] = {"lease_until": None, "last_status": status,
-                                          "last_error": outcome.error}
+                values: dict[str, Any] = {
+                    "lease_until": None,
+                    "last_status": status,
+                    "last_error": outcome.error,
+                }
                 if status is not None and 200 <= status < 300:
                     values["sent_at"] = now
                     delivered.add(taken.subscription_id)
-                elif (status is None or status >= 500 or status in RETRYABLE) and \
-                        taken.attempts < self.max_attempts:
+                elif (
+                    status is None or status >= 500 or status in RETRYABLE
+                ) and taken.attempts < self.max_attempts:
                     wait = min(self.backoff_max, self.backoff_base * 2 ** (taken.attempts - 1))
                     values["next_attempt_at"] = now + timedelta(seconds=max(wait, outcome.retry_after or 0))
                 else:
                     values["failed_at"] = now
                 same.setdefault(tuple(sorted(values.items())), []).extend(
-                    [taken.delivery_id, *taken.duplicates])
+                    [taken.delivery_id, *taken.duplicates]
+                )
             for values_key, ids in same.items():
-                session.execute(update(PushDelivery).where(PushDelivery.id.in_(ids))
-                                .values(**dict(values_key)),
-                                execution_options={"synchronize_session": False})
+                session.execute(
+                    update(PushDelivery).where(PushDelivery.id.in_(ids)).values(**dict(values_key)),
+                    execution_options={"synchronize_session": False},
+                )
             if delivered - gone:
-                session.execute(update(PushSubscription)
-                                .where(PushSubscription.id.in_(sorted(delivered - gone)))
-                                .values(last_success_at=now),
-                                execution_options={"synchronize_session": False})
+                session.execute(
+                    update(PushSubscription)
+                    .where(PushSubscription.id.in_(sorted(delivered - gone)))
+                    .values(last_success_at=now),
+                    execution_options={"synchronize_session": False},
+                )
             if gone:
                 # The browser unsubscribed or the subscription expired: forget it and its queue.
                 session.execute(delete(PushDelivery).where(PushDelivery.subscription_id.in_(gone)))
@@ -300,8 +341,9 @@ class Sender:
             total += taken
         return total
 
-    def run(self, stop: threading.Event, wake: threading.Event | None = None,
-            idle_seconds: float = 2.0) -> None:
+    def run(
+        self, stop: threading.Event, wake: threading.Event | None = None, idle_seconds: float = 2.0
+    ) -> None:
         """Deliver until `stop` is set; sleep when idle until woken by a new outbox row."""
         while not stop.is_set():
             try:

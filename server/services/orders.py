@@ -163,7 +163,8 @@ def create_order(session: DbSession, body: Mapping[str, Any], actor: User, now: 
     errors = [i for i in issues if i["severity"] == Severity.ERROR]
     if errors:
         first = errors[0]
-        raise BadInput(first["code"],
+        raise BadInput(
+            first["code"],
             text_for("intake_incomplete") + f" ({first['code']})",
             first["field"],
             {"intake_issues": issues},
@@ -196,8 +197,15 @@ def create_order(session: DbSession, body: Mapping[str, Any], actor: User, now: 
     )
     session.add(order)
     session.flush()
-    record(session, order, "received", actor, now, intake_issues=len(issues),
-           fee_schedule_id=order.fee_schedule_id)
+    record(
+        session,
+        order,
+        "received",
+        actor,
+        now,
+        intake_issues=len(issues),
+        fee_schedule_id=order.fee_schedule_id,
+    )
     if body.get("assignee_id") is not None:
         assign(session, order, body["assignee_id"], body.get("assign_reason") or "", actor, now)
     derive.refresh(plain(session), [order.id], now=now)
@@ -229,12 +237,19 @@ def repin(
         raise Refusal("order_finished", "The order is finished; its charges stand.", "status")
     previous = order.fee_schedule_id
     if previous == schedule.id:
-        raise Refusal("same_schedule", "The order is pinned to this schedule already.",
-                       "fee_schedule_id")
+        raise Refusal("same_schedule", "The order is pinned to this schedule already.", "fee_schedule_id")
     order.fee_schedule_id = schedule.id
     order.updated_by_id = actor.id
-    record(session, order, "fee_schedule_repinned", actor, now, previous=previous,
-           fee_schedule_id=schedule.id, reason=reason)
+    record(
+        session,
+        order,
+        "fee_schedule_repinned",
+        actor,
+        now,
+        previous=previous,
+        fee_schedule_id=schedule.id,
+        reason=reason,
+    )
     _tell_engineer(session, order, actor, "charges_changed")
     derive.refresh(plain(session), [order.id], now=now)
     return order
@@ -255,12 +270,29 @@ def approve_manual_price(
     if order.status in FINISHED:
         raise Refusal("order_finished", "The order is finished; its charges stand.", "status")
     kept = [p for p in order.manual_prices if not (p.get("kind") == kind and p.get("code") == code)]
-    kept.append({"kind": kind, "code": code, "amount_fen": amount, "reason": body["reason"],
-                 "approved_by_id": actor.id, "approved_at": now.isoformat()})
+    kept.append(
+        {
+            "kind": kind,
+            "code": code,
+            "amount_fen": amount,
+            "reason": body["reason"],
+            "approved_by_id": actor.id,
+            "approved_at": now.isoformat(),
+        }
+    )
     order.manual_prices = kept
     order.updated_by_id = actor.id
-    record(session, order, "manual_price_approved", actor, now, item_kind=kind, code=code,
-           amount_fen=amount, reason=body["reason"])
+    record(
+        session,
+        order,
+        "manual_price_approved",
+        actor,
+        now,
+        item_kind=kind,
+        code=code,
+        amount_fen=amount,
+        reason=body["reason"],
+    )
     _tell_engineer(session, order, actor, "charges_changed")
     derive.refresh(plain(session), [order.id], now=now)
     return order
@@ -303,8 +335,11 @@ def assign(
         device_id=None,
         received_at=now,
         event_kind="reassigned" if previous else "assigned",
-        event_data={"engineer_id": engineer.id, "previous_engineer_id": previous,
-                    "previous_status": old_status},
+        event_data={
+            "engineer_id": engineer.id,
+            "previous_engineer_id": previous,
+            "previous_status": old_status,
+        },
     )
     enqueue(plain(session), engineer.id, "assigned", order.id, title=order.number)
     if previous is not None:
@@ -319,7 +354,8 @@ def set_appointment(
 ) -> AppointmentChange:
     """Set, confirm or reschedule the visit; a reschedule needs a reason and the customer's yes."""
     if order.status in FINISHED:
-        raise Refusal("order_finished",
+        raise Refusal(
+            "order_finished",
             "The order is finished; its visit cannot change.",
             "status",
             {"current": order.status},
@@ -393,8 +429,9 @@ def change_status(
     """Move an order through the state machine, or raise the domain's refusal."""
     if target == S.ASSIGNED:
         raise Refusal("use_assign", "Assign an engineer through the assign endpoint.", "status")
-    ctx = transition_context(plain(session), order, reason=reason, consent_given=consent_given,
-                             follow_up_outcome=follow_up_outcome)
+    ctx = transition_context(
+        plain(session), order, reason=reason, consent_given=consent_given, follow_up_outcome=follow_up_outcome
+    )
     decision = states.transition(order.status, target, role=actor_role(actor), context=ctx)
     if not decision:
         raise refuse(decision, "status")
@@ -413,8 +450,7 @@ def apply_status(
     consent_given: bool = False,
 ) -> None:
     """Write an allowed transition made at a desk now (the one writer: services/transitions.py)."""
-    done = effects(order, target, at=now, reason=reason, consent_given=consent_given,
-                   policy=current_policy())
+    done = effects(order, target, at=now, reason=reason, consent_given=consent_given, policy=current_policy())
     write_transition(plain(session), order, done, user_id=actor.id, device_id=None, received_at=now)
     derive.refresh(plain(session), [order.id], now=now)
 

@@ -147,8 +147,18 @@ def receipt_view(session: DbSession, receipt: Receipt, lang: str = "zh-CN") -> R
     codes = {line.code for line in receipt.lines if line.kind in ("part", "trade_in")}
     parts = {p.code: p for p in session.scalars(select(Part).where(Part.code.in_(codes)))} if codes else {}
     config = current_app.config
-    return ReceiptView(receipt, order, order.customer, order.unit, engineer, payment, parts, lang,
-                       config["SERVICE_COMPANY_NAME"], config["COMPLAINT_PHONE"])
+    return ReceiptView(
+        receipt,
+        order,
+        order.customer,
+        order.unit,
+        engineer,
+        payment,
+        parts,
+        lang,
+        config["SERVICE_COMPANY_NAME"],
+        config["COMPLAINT_PHONE"],
+    )
 
 
 def receipt_font() -> tuple[str, int]:

@@ -26,8 +26,12 @@ def _current_actor() -> tuple[int | None, str | None]:
 
 @click.command("sync-compact")
 @with_appcontext
-@click.option("--days", default=None, type=float,
-              help="Keep removals newer than this (default: SYNC_KEEP_REMOVALS_DAYS, 30).")
+@click.option(
+    "--days",
+    default=None,
+    type=float,
+    help="Keep removals newer than this (default: SYNC_KEEP_REMOVALS_DAYS, 30).",
+)
 def compact_command(days: float | None) -> None:
     """Delete old removal records; cursors older than the new horizon must resync. Run it from
     a daily timer (under `make run` a thread does it: SYNC_COMPACT_THREAD)."""
@@ -43,8 +47,9 @@ def compact_command(days: float | None) -> None:
     pruned = prune_mutation_log(db.session(), older_than=utcnow() - timedelta(days=keep_log))
     db.session.commit()
     expired = expire_uploads(current_app, db.session())
-    click.echo(f"compaction horizon: {horizon}; mutation log rows pruned: {pruned}; "
-               f"stale uploads dropped: {expired}")
+    click.echo(
+        f"compaction horizon: {horizon}; mutation log rows pruned: {pruned}; stale uploads dropped: {expired}"
+    )
 
 
 def init_app(app: Flask) -> None:

@@ -16,8 +16,7 @@ from server.sync.entities import (
 from server.sync.facts import create
 
 
-def apply_mutation(ctx: PushContext, raw: Mapping[str, Any],
-                   device_time: datetime | None) -> dict[str, Any]:
+def apply_mutation(ctx: PushContext, raw: Mapping[str, Any], device_time: datetime | None) -> dict[str, Any]:
     """Apply one processed mutation; raises Rejected / FieldError to roll its savepoint back."""
     spec = SPECS.get(raw.get("entity"))  # type: ignore[arg-type]
     if spec is None:
@@ -26,8 +25,7 @@ def apply_mutation(ctx: PushContext, raw: Mapping[str, Any],
     if op not in ("create", "update"):
         raise Rejected("malformed", field="op")
     if op not in spec.ops:
-        raise Rejected("immutable" if spec.immutable and op == "update" else "op_not_allowed",
-                       field="op")
+        raise Rejected("immutable" if spec.immutable and op == "update" else "op_not_allowed", field="op")
     entity_id = raw.get("entity_id")
     if not isinstance(entity_id, str) or not 1 <= len(entity_id) <= 36:
         raise Rejected("malformed", field="entity_id")
@@ -35,8 +33,7 @@ def apply_mutation(ctx: PushContext, raw: Mapping[str, Any],
     if not isinstance(sent, Mapping):
         raise Rejected("malformed", field="fields")
     sent = dict(sent)
-    extras = {k: sent.pop(k) for k in ("transition_reason", "follow_up_outcome", "lines")
-              if k in sent}
+    extras = {k: sent.pop(k) for k in ("transition_reason", "follow_up_outcome", "lines") if k in sent}
     if "lines" in extras and spec.name != "receipt":
         raise Rejected("unknown_field", field="lines")
     if spec.name != "order" and (set(extras) - {"lines"}):

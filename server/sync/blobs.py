@@ -105,8 +105,12 @@ class UploadState:
     complete: bool
 
     def as_json(self) -> dict[str, object]:
-        return {"sha256": self.sha256, "size": self.size, "received": self.received,
-                "complete": self.complete}
+        return {
+            "sha256": self.sha256,
+            "size": self.size,
+            "received": self.received,
+            "complete": self.complete,
+        }
 
 
 @dataclass(frozen=True)
@@ -127,8 +131,9 @@ def holds(session: Session, sha256: str, user_id: int) -> bool:
     return session.get(BlobHolder, (sha256, user_id)) is not None
 
 
-def upload_state(session: Session, store: BlobStore, sha256: str, user_id: int,
-                 *, may_read: bool = False) -> UploadState:
+def upload_state(
+    session: Session, store: BlobStore, sha256: str, user_id: int, *, may_read: bool = False
+) -> UploadState:
     """What this caller may know of a blob: all of it if they hold or may read it, else their own upload."""
     blob = session.get(Blob, sha256)
     if blob is not None and store.has(sha256) and (may_read or holds(session, sha256, user_id)):
@@ -140,24 +145,40 @@ def upload_state(session: Session, store: BlobStore, sha256: str, user_id: int,
 
 def _check_quota(session: Session, user_id: int, total: int, limits: UploadLimits) -> None:
     count, pending = session.execute(
-        select(func.count(), func.coalesce(func.sum(BlobUpload.total), 0))
-        .where(BlobUpload.user_id == user_id)).one()
+        select(func.count(), func.coalesce(func.sum(BlobUpload.total), 0)).where(
+            BlobUpload.user_id == user_id
+        )
+    ).one()
     if count >= limits.max_partial_uploads or pending + total > limits.max_partial_bytes:
-        raise UploadError("upload_quota", "Too many unfinished uploads: finish or wait for them "
-                          "to expire.", limit=limits.max_partial_uploads,
-                          bytes_limit=limits.max_partial_bytes)
+        raise UploadError(
+            "upload_quota",
+            "Too many unfinished uploads: finish or wait for them to expire.",
+            limit=limits.max_partial_uploads,
+            bytes_limit=limits.max_partial_bytes,
+        )
 
 
-def put_chunk(session: Session, store: BlobStore, *, sha256: str, start: int, total: int,
-              data: bytes, limits: UploadLimits, user_id: int, now: datetime) -> UploadState:
+def put_chunk(
+    session: Session,
+    store: BlobStore,
+    *,
+    sha256: str,
+    start: int,
+    total: int,
+    data: bytes,
+    limits: UploadLimits,
+    user_id: int,
+    now: datetime,
+) -> UploadState:
     """Store one chunk of this user's upload at `start`; the chunk reaching `total` verifies it.
 
     A verified upload makes the uploader a holder of the blob; bytes already stored are kept once
     (P28), but whoever wants to hold them must send them all.
     """
     if total > limits.max_bytes:
-        raise UploadError("too_large", f"A blob may have at most {limits.max_bytes} bytes.",
-                          limit=limits.max_bytes)
+        raise UploadError(
+            "too_large", f"A blob may have at most {limits.max_bytes} bytes.", limit=limits.max_bytes
+        )
     state = upload_state(session, store, sha256, user_id)
     if state.complete:
         return state
@@ -166,20 +187,23 @@ def put_chunk(session: Session, store: BlobStore, *, sha256: str, start: int, to
     if upload is None:
         _check_quota(session, user_id, total, limits)
         store.discard_partial(key)
-        upload = BlobUpload(sha256=sha256, total=total, received=0, user_id=user_id,
-                            started_at=now, updated_at=now)
+        upload = BlobUpload(
+            sha256=sha256, total=total, received=0, user_id=user_id, started_at=now, updated_at=now
+        )
         session.add(upload)
         session.flush()
         state = UploadState(sha256, total, 0, False)
     elif upload.total != total:
-        raise UploadError("size_mismatch", "The upload started with another size.",
-                          total=upload.total, received=state.received)
+        raise UploadError(
+            "size_mismatch",
+            "The upload started with another size.",
+            total=upload.total,
+            received=state.received,
+        )
     if start != state.received:
-        raise UploadError("offset_mismatch", "Resume at the received offset.",
-                          received=state.received)
+        raise UploadError("offset_mismatch", "Resume at the received offset.", received=state.received)
     if start + len(data) > total:
-        raise BadUpload("invalid", "The chunk goes past the declared size.",
-                          received=state.received)
+        raise BadUpload("invalid", "The chunk goes past the declared size.", received=state.received)
     received = store.append_partial(key, start, data)
     if received < total:
         upload.updated_at = now
@@ -190,8 +214,9 @@ def put_chunk(session: Session, store: BlobStore, *, sha256: str, start: int, to
         store.discard_partial(key)
         session.delete(upload)
         session.commit()
-        raise BadUpload("hash_mismatch", "The bytes do not hash to the name given; "
-                          "upload them again from 0.", received=0)
+        raise BadUpload(
+            "hash_mismatch", "The bytes do not hash to the name given; upload them again from 0.", received=0
+        )
     session.delete(upload)
     if session.get(Blob, sha256) is None or not store.has(sha256):
         store.promote(key, sha256)
@@ -232,11 +257,15 @@ def may_read(session: Session, sha256: str, user_id: int, orders: Select[Any]) -
     holders = select(BlobHolder.user_id).where(BlobHolder.sha256 == sha256)
     pushed = select(AppliedMutation.entity_id).where(AppliedMutation.user_id.in_(holders))
     photos = select(Photo.order_id).where(
-        Photo.sha256 == sha256, Photo.order_id.in_(orders),
-        Photo.id.in_(pushed.where(AppliedMutation.entity == "photo")))
+        Photo.sha256 == sha256,
+        Photo.order_id.in_(orders),
+        Photo.id.in_(pushed.where(AppliedMutation.entity == "photo")),
+    )
     signatures = select(Signature.order_id).where(
-        Signature.image_sha256 == sha256, Signature.order_id.in_(orders),
-        Signature.id.in_(pushed.where(AppliedMutation.entity == "signature")))
+        Signature.image_sha256 == sha256,
+        Signature.order_id.in_(orders),
+        Signature.id.in_(pushed.where(AppliedMutation.entity == "signature")),
+    )
     found = [*session.scalars(photos), *session.scalars(signatures)]
     for order_id in set(found):
         session.merge(BlobGrant(sha256=sha256, order_id=order_id))
@@ -247,6 +276,11 @@ def may_read(session: Session, sha256: str, user_id: int, orders: Select[Any]) -
 
 def pending_photos(session: Session, order_id: str) -> list[str]:
     """Ids of an order's photos whose bytes have not arrived yet."""
-    return list(session.scalars(
-        select(Photo.id).where(Photo.order_id == order_id)
-        .where(Photo.sha256.not_in(select(Blob.sha256))).order_by(Photo.taken_at)))
+    return list(
+        session.scalars(
+            select(Photo.id)
+            .where(Photo.order_id == order_id)
+            .where(Photo.sha256.not_in(select(Blob.sha256)))
+            .order_by(Photo.taken_at)
+        )
+    )

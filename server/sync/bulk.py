@@ -21,14 +21,14 @@ Processor = Callable[[Any], Any] | None
 
 
 @cache
-def _plan(table: Table, dialect: Dialect,
-          ready: frozenset[str]) -> tuple[str, tuple[tuple[str, Processor, bool], ...], bool]:
+def _plan(
+    table: Table, dialect: Dialect, ready: frozenset[str]
+) -> tuple[str, tuple[tuple[str, Processor, bool], ...], bool]:
     """The INSERT of every column of `table`: its SQL, and its parameters in order, each with
     its converter and whether equal values convert alike (times, flags: worth remembering)."""
     keys = tuple(column.key for column in table.columns)
     compiled = insert(table).compile(dialect=dialect, column_keys=list(keys))
-    names = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup \
-        else keys
+    names = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else keys
     assert set(names) == set(keys), "one parameter per column"
     params = []
     for name in names:
@@ -38,8 +38,9 @@ def _plan(table: Table, dialect: Dialect,
     return str(compiled), tuple(params), bool(compiled.positional)
 
 
-def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]],
-                ready: frozenset[str] = frozenset()) -> None:
+def insert_rows(
+    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], ready: frozenset[str] = frozenset()
+) -> None:
     """Insert rows that give a value (None included) for every column of `table`; the
     columns named in `ready` hold values already as the driver takes them (JSON text).
 
@@ -63,8 +64,7 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
         conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
     else:
         names = [name for name, _convert, _plain in params]
-        conn.exec_driver_sql(sql, [dict(zip(names, row, strict=True))
-                                   for row in zip(*columns, strict=True)])
+        conn.exec_driver_sql(sql, [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)])
 
 
 @cache
@@ -79,8 +79,7 @@ def fetch(conn: Connection, query: Select[Any], params: Mapping[str, Any]) -> li
     sql, order = _compiled(query, conn.dialect)
     cursor = conn.connection.cursor()
     try:
-        cursor.execute(sql, tuple(params[name] for name in order) if order is not None
-                       else dict(params))
+        cursor.execute(sql, tuple(params[name] for name in order) if order is not None else dict(params))
         return list(cursor.fetchall())
     finally:
         cursor.close()

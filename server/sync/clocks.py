@@ -29,12 +29,13 @@ def time_suspect(
     return not_before is not None and corrected < not_before - SUSPECT_BEFORE
 
 
-def worth_recording(last_sync_at: datetime | None, recorded_offset: int | None,
-                    offset: int | None, now: datetime) -> bool:
+def worth_recording(
+    last_sync_at: datetime | None, recorded_offset: int | None, offset: int | None, now: datetime
+) -> bool:
     """An idle phone syncing often writes nothing: record a sync time more than a minute old,
     or an offset that moved by more than a second."""
     return bool(
-        last_sync_at is None or (now - last_sync_at).total_seconds() > 60
-        or (offset is not None and (recorded_offset is None
-                                    or abs(offset - recorded_offset) > 1000))
+        last_sync_at is None
+        or (now - last_sync_at).total_seconds() > 60
+        or (offset is not None and (recorded_offset is None or abs(offset - recorded_offset) > 1000))
     )

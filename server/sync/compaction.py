@@ -22,13 +22,15 @@ def compact(session: Session, *, older_than: datetime) -> int:
     """
     newest = session.scalar(
         select(func.max(ScopeChange.change_seq)).where(
-            ScopeChange.kind.in_(TOMBSTONES), ScopeChange.created_at < older_than)
+            ScopeChange.kind.in_(TOMBSTONES), ScopeChange.created_at < older_than
+        )
     )
     current = session.scalar(select(SyncState.horizon).where(SyncState.id == 1)) or 0
     if newest is None or newest <= current:
         return int(current)
-    session.execute(delete(ScopeChange).where(
-        ScopeChange.kind.in_(TOMBSTONES), ScopeChange.change_seq <= newest))
+    session.execute(
+        delete(ScopeChange).where(ScopeChange.kind.in_(TOMBSTONES), ScopeChange.change_seq <= newest)
+    )
     session.execute(update(SyncState).where(SyncState.id == 1).values(horizon=newest))
     return int(newest)
 
@@ -39,8 +41,7 @@ def prune_mutation_log(session: Session, *, older_than: datetime) -> int:
     first result (P12). Returns how many went."""
     log = AppliedMutation.__table__
     below = select(Device.acked_below).where(Device.id == log.c.device_id).scalar_subquery()
-    result = session.execute(delete(log).where(log.c.received_at < older_than,
-                                               log.c.number < below))
+    result = session.execute(delete(log).where(log.c.received_at < older_than, log.c.number < below))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
@@ -76,8 +77,7 @@ def run_on_schedule(app: Flask, stop: threading.Event) -> None:
 
 def start_thread(app: Flask) -> tuple[threading.Thread, threading.Event]:
     stop = threading.Event()
-    thread = threading.Thread(target=run_on_schedule, args=(app, stop), name="sync-compaction",
-                              daemon=True)
+    thread = threading.Thread(target=run_on_schedule, args=(app, stop), name="sync-compaction", daemon=True)
     thread.start()
     app.extensions["sync_compaction"] = {"thread": thread, "stop": stop}
     return thread, stop

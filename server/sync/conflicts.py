@@ -19,8 +19,6 @@ CHOICES = ("server", "device", "value", "refund")
 CHARGES_CHOICES = ("device", "server", "refund")
 
 
-
-
 def may_resolve(session: Session, conflict: Conflict, *, user_id: int, staff: bool) -> bool:
     """Dispatchers resolve any conflict; an engineer on-site field conflicts on their own orders."""
     if staff:
@@ -32,15 +30,27 @@ def may_resolve(session: Session, conflict: Conflict, *, user_id: int, staff: bo
     return order is not None and order.assignee_id == user_id
 
 
-def resolve(session: Session, conflict: Conflict, *, user_id: int, staff: bool, choice: str,
-            value: Any, now: datetime, device_id: str | None = None) -> dict[str, Any] | None:
+def resolve(
+    session: Session,
+    conflict: Conflict,
+    *,
+    user_id: int,
+    staff: bool,
+    choice: str,
+    value: Any,
+    now: datetime,
+    device_id: str | None = None,
+) -> dict[str, Any] | None:
     """Record the choice and write the chosen value; returns the entity's record after it."""
     if conflict.resolved_at is not None:
         raise Refusal("already_resolved", "This conflict was resolved already.")
     if conflict.kind == "charges" and choice not in CHARGES_CHOICES:
         raise BadInput("invalid", "Choose device, server or refund.", "choice")
-    if choice not in CHOICES or (choice == "value" and conflict.kind != "field") or (
-            choice == "refund" and conflict.kind != "charges"):
+    if (
+        choice not in CHOICES
+        or (choice == "value" and conflict.kind != "field")
+        or (choice == "refund" and conflict.kind != "charges")
+    ):
         raise BadInput("invalid", "Choose server, device or value.", "choice")
     if not may_resolve(session, conflict, user_id=user_id, staff=staff):
         raise Refusal("forbidden", "Only a dispatcher may resolve this conflict.")
@@ -53,22 +63,24 @@ def resolve(session: Session, conflict: Conflict, *, user_id: int, staff: bool, 
         if conflict.kind == "charges" and isinstance(row, ServiceOrder):
             chosen = _settle_charges(session, conflict, row, choice, now)
         elif conflict.kind == "field":
-            chosen = {"server": conflict.server_value, "device": conflict.device_value}.get(
-                choice, value)
+            chosen = {"server": conflict.server_value, "device": conflict.device_value}.get(choice, value)
             if row is not None and conflict.field in columns:
                 try:
                     stored = coerce(columns[conflict.field], chosen)
                 except FieldError as error:
-                    raise BadInput("invalid_value", "This value does not fit the field.",
-                                       "value") from error
+                    raise BadInput("invalid_value", "This value does not fit the field.", "value") from error
                 if json_ready(getattr(row, conflict.field)) != json_ready(stored):
                     setattr(row, conflict.field, stored)
         else:
             chosen = conflict.device_value if choice == "device" else None
             if choice == "device" and row is not None and isinstance(chosen, dict):
                 for name, raw in chosen.items():
-                    if name in columns and name != "status" and spec is not None and \
-                            name in spec.writable("dispatcher", "update"):
+                    if (
+                        name in columns
+                        and name != "status"
+                        and spec is not None
+                        and name in spec.writable("dispatcher", "update")
+                    ):
                         try:
                             setattr(row, name, coerce(columns[name], raw))
                         except FieldError:
@@ -86,8 +98,9 @@ def resolve(session: Session, conflict: Conflict, *, user_id: int, staff: bool, 
     return record_of(spec, row) if spec is not None and row is not None else None
 
 
-def _settle_charges(session: Session, conflict: Conflict, order: ServiceOrder, choice: str,
-                    now: datetime) -> dict[str, Any]:
+def _settle_charges(
+    session: Session, conflict: Conflict, order: ServiceOrder, choice: str, now: datetime
+) -> dict[str, Any]:
     """What settling a charges conflict does; the customer's receipt is never edited."""
     from server.models import Receipt, TimelineEvent
 
@@ -109,8 +122,15 @@ def _settle_charges(session: Session, conflict: Conflict, order: ServiceOrder, c
         order.flagged, order.flag_reason = (True, "refund_due") if owed else (False, "")
     else:
         order.flagged, order.flag_reason = False, ""
-    session.add(TimelineEvent(order_id=order.id, kind="charges_settled", at=now, received_at=now,
-                              data={**outcome, "conflict_id": conflict.id}))
+    session.add(
+        TimelineEvent(
+            order_id=order.id,
+            kind="charges_settled",
+            at=now,
+            received_at=now,
+            data={**outcome, "conflict_id": conflict.id},
+        )
+    )
     return outcome
 
 

@@ -28,13 +28,28 @@ from server.sync.entities import (
 )
 from server.sync.merge import Delta
 
-TIME_FIELDS = frozenset({"at", "taken_at", "signed_at", "rated_at", "paid_at", "issued_at",
-                         "done_at", "accepted_at", "contacted_at", "departed_at", "arrived_at",
-                         "completed_at", "consent_at"})
+TIME_FIELDS = frozenset(
+    {
+        "at",
+        "taken_at",
+        "signed_at",
+        "rated_at",
+        "paid_at",
+        "issued_at",
+        "done_at",
+        "accepted_at",
+        "contacted_at",
+        "departed_at",
+        "arrived_at",
+        "completed_at",
+        "consent_at",
+    }
+)
 
 
-ORDER_MILESTONES = frozenset({"accepted_at", "contacted_at", "departed_at", "arrived_at",
-                              "completed_at", "consent_at"})
+ORDER_MILESTONES = frozenset(
+    {"accepted_at", "contacted_at", "departed_at", "arrived_at", "completed_at", "consent_at"}
+)
 
 
 # What an order's derivation (charges, waivers, lateness) is made from, besides the catalogue.
@@ -98,12 +113,26 @@ class PushContext:
         return "dispatcher" if self.staff else "engineer"
 
 
-def result_of(spec: EntitySpec, entity_id: str, outcome: str, reason: str | None,
-            record: dict[str, Any] | None, conflict_ids: list[str] | None = None,
-            time_suspect: bool = False, **params: Any) -> dict[str, Any]:
-    return {"entity": spec.name, "entity_id": entity_id, "outcome": outcome, "reason": reason,
-            "params": json_ready(params) if params else {}, "conflict_ids": conflict_ids or [],
-            "time_suspect": time_suspect, "record": record}
+def result_of(
+    spec: EntitySpec,
+    entity_id: str,
+    outcome: str,
+    reason: str | None,
+    record: dict[str, Any] | None,
+    conflict_ids: list[str] | None = None,
+    time_suspect: bool = False,
+    **params: Any,
+) -> dict[str, Any]:
+    return {
+        "entity": spec.name,
+        "entity_id": entity_id,
+        "outcome": outcome,
+        "reason": reason,
+        "params": json_ready(params) if params else {},
+        "conflict_ids": conflict_ids or [],
+        "time_suspect": time_suspect,
+        "record": record,
+    }
 
 
 def record(session: Session, spec: EntitySpec, obj: Any) -> dict[str, Any]:
@@ -121,19 +150,24 @@ def visible_record(ctx: PushContext, raw: Mapping[str, Any]) -> dict[str, Any] |
     if spec is None or not isinstance(entity_id, str) or len(entity_id) > 64:
         return None
     try:
-        key: Any = int(entity_id) if spec.pk == "id" and spec.name in (
-            "fee_schedule", "warranty_policy", "service_policy") else entity_id
+        key: Any = (
+            int(entity_id)
+            if spec.pk == "id" and spec.name in ("fee_schedule", "warranty_policy", "service_policy")
+            else entity_id
+        )
     except ValueError:
         return None
     obj = ctx.session.get(spec.model, key)
     if obj is None:
         return None
     order = order_of(ctx.session, spec, obj)
-    if order is not None and scope.order_access(ctx.session, ctx.user.id, ctx.staff,
-                                                order) != scope.OWN:
+    if order is not None and scope.order_access(ctx.session, ctx.user.id, ctx.staff, order) != scope.OWN:
         return None
-    if order is None and spec.name in ("customer", "unit") and reference_access(
-            ctx, spec, entity_id) != scope.OWN:
+    if (
+        order is None
+        and spec.name in ("customer", "unit")
+        and reference_access(ctx, spec, entity_id) != scope.OWN
+    ):
         return None
     return record(ctx.session, spec, obj)
 
@@ -153,13 +187,20 @@ def reference_access(ctx: PushContext, spec: EntitySpec, key: str) -> str:
 
 def dispatchers(ctx: PushContext) -> list[int]:
     if ctx.dispatcher_ids is None:
-        ctx.dispatcher_ids = list(ctx.session.scalars(
-            select(User.id).where(User.role == Role.DISPATCHER, User.active.is_(True))))
+        ctx.dispatcher_ids = list(
+            ctx.session.scalars(select(User.id).where(User.role == Role.DISPATCHER, User.active.is_(True)))
+        )
     return ctx.dispatcher_ids
 
 
-def notify(ctx: PushContext, order: ServiceOrder | None, kind: str, title: str,
-            users: list[int], data: dict[str, Any]) -> None:
+def notify(
+    ctx: PushContext,
+    order: ServiceOrder | None,
+    kind: str,
+    title: str,
+    users: list[int],
+    data: dict[str, Any],
+) -> None:
     for user_id in dict.fromkeys(u for u in users if u is not None):
         enqueue(ctx.session, user_id, kind, order.id if order else None, title, data)
 
@@ -175,7 +216,11 @@ def is_suspect(ctx: PushContext, moments: list[datetime], order: ServiceOrder | 
         return False
     not_before = None
     if order is not None:
-        not_before = min(t for t in (order.reported_at, order.created_at) if t is not None) \
-            if (order.reported_at or order.created_at) else None
-    return any(clocks.time_suspect(m, offset=ctx.offset_ms, now=ctx.now, not_before=not_before)
-               for m in moments)
+        not_before = (
+            min(t for t in (order.reported_at, order.created_at) if t is not None)
+            if (order.reported_at or order.created_at)
+            else None
+        )
+    return any(
+        clocks.time_suspect(m, offset=ctx.offset_ms, now=ctx.now, not_before=not_before) for m in moments
+    )

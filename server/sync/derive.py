@@ -79,8 +79,7 @@ def rule_schedule(row: FeeSchedule) -> fees.FeeSchedule:
             parts[item.part_code] = item.amount_fen
         elif item.kind == "trade_in":
             trade_in[item.part_code] = item.amount_fen
-    return fees.FeeSchedule(str(row.version), labour, parts, row.travel_fen, row.service_fee_fen,
-                            trade_in)
+    return fees.FeeSchedule(str(row.version), labour, parts, row.travel_fen, row.service_fee_fen, trade_in)
 
 
 def manual_schedule(order: ServiceOrder) -> fees.FeeSchedule | None:
@@ -102,8 +101,14 @@ def paid_repairs(unit: Unit | None) -> list[PaidRepair]:
     out = []
     for entry in (unit.paid_repairs if unit is not None else None) or []:
         try:
-            out.append(PaidRepair(str(entry["order_id"]), date.fromisoformat(entry["repaired_on"]),
-                                  str(entry.get("cause") or "unknown"), int(entry["total_fen"])))
+            out.append(
+                PaidRepair(
+                    str(entry["order_id"]),
+                    date.fromisoformat(entry["repaired_on"]),
+                    str(entry.get("cause") or "unknown"),
+                    int(entry["total_fen"]),
+                )
+            )
         except (KeyError, TypeError, ValueError):
             continue  # a malformed imported entry never waives anything
     return out
@@ -130,8 +135,13 @@ class _Catalogue:
     def warranty(self, category: str) -> WarrantyTerms | None:
         if category not in self.terms:
             row = self.session.scalar(select(WarrantyPolicy).where(WarrantyPolicy.category == category))
-            self.terms[category] = None if row is None else WarrantyTerms(
-                category, row.whole_unit_months, row.main_parts_months, frozenset(row.main_parts))
+            self.terms[category] = (
+                None
+                if row is None
+                else WarrantyTerms(
+                    category, row.whole_unit_months, row.main_parts_months, frozenset(row.main_parts)
+                )
+            )
         return self.terms[category]
 
 
@@ -140,8 +150,15 @@ def visit_day(order: ServiceOrder, zone: ZoneInfo, now: datetime) -> date:
     return (order.arrived_at or now).astimezone(zone).date()
 
 
-def facts_of(order: ServiceOrder, unit: Unit | None, parts: list[PartUsed], catalogue: _Catalogue,
-             policy: ServicePolicy, zone: ZoneInfo, now: datetime) -> tuple[VisitFacts, dict[str, Any]]:
+def facts_of(
+    order: ServiceOrder,
+    unit: Unit | None,
+    parts: list[PartUsed],
+    catalogue: _Catalogue,
+    policy: ServicePolicy,
+    zone: ZoneInfo,
+    now: datetime,
+) -> tuple[VisitFacts, dict[str, Any]]:
     """The visit's facts as the rules read them, and the inputs to record beside the result."""
     pinned = catalogue.schedule(order.fee_schedule_id)
     other = catalogue.schedule(pinned[0].compare_with_id) if pinned is not None else None
@@ -178,15 +195,21 @@ def facts_of(order: ServiceOrder, unit: Unit | None, parts: list[PartUsed], cata
     return facts, inputs
 
 
-def derive_order(session: Session, order: ServiceOrder,
-                 now: datetime) -> tuple[dict[str, Any], dict[str, Any]]:
+def derive_order(
+    session: Session, order: ServiceOrder, now: datetime
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """One order's derivation from what the server holds now, and what it was computed with."""
     policy, policy_version, zone = load_policy(session)
-    parts = list(session.scalars(select(PartUsed).where(
-        PartUsed.order_id == order.id, PartUsed.removed.is_(False))
-        .order_by(PartUsed.id)))
-    facts, inputs = facts_of(order, session.get(Unit, order.unit_id), parts, _Catalogue(session),
-                             policy, zone, now)
+    parts = list(
+        session.scalars(
+            select(PartUsed)
+            .where(PartUsed.order_id == order.id, PartUsed.removed.is_(False))
+            .order_by(PartUsed.id)
+        )
+    )
+    facts, inputs = facts_of(
+        order, session.get(Unit, order.unit_id), parts, _Catalogue(session), policy, zone, now
+    )
     inputs["policy_version"] = policy_version
     return derive_visit(facts), inputs
 
@@ -200,33 +223,49 @@ def refresh(session: Session, order_ids: Iterable[str], *, now: datetime | None 
     policy, policy_version, zone = load_policy(session)
     catalogue = _Catalogue(session)
     orders = {o.id: o for o in _chunked(session, select(ServiceOrder), ServiceOrder.id, ids)}
-    units = {u.id: u for u in _chunked(session, select(Unit), Unit.id,
-                                       sorted({o.unit_id for o in orders.values()}))}
+    units = {
+        u.id: u
+        for u in _chunked(session, select(Unit), Unit.id, sorted({o.unit_id for o in orders.values()}))
+    }
     parts: dict[str, list[PartUsed]] = {}
-    for part in _chunked(session, select(PartUsed).where(PartUsed.removed.is_(False))
-                         .order_by(PartUsed.id), PartUsed.order_id, ids):
+    for part in _chunked(
+        session,
+        select(PartUsed).where(PartUsed.removed.is_(False)).order_by(PartUsed.id),
+        PartUsed.order_id,
+        ids,
+    ):
         parts.setdefault(part.order_id, []).append(part)
     table = OrderDerivation.__table__
     kept = {r.order_id: r for r in _rows(session, select(table), table.c.order_id, ids)}
     fresh: list[dict[str, Any]] = []
     changed: list[dict[str, Any]] = []
     receipts: dict[str, Receipt] = {}
-    for receipt in _chunked(session, select(Receipt).where(Receipt.voided_at.is_(None))
-                            .order_by(Receipt.issued_at), Receipt.order_id, ids):
+    for receipt in _chunked(
+        session,
+        select(Receipt).where(Receipt.voided_at.is_(None)).order_by(Receipt.issued_at),
+        Receipt.order_id,
+        ids,
+    ):
         receipts[receipt.order_id] = receipt  # the newest one not voided
     for order_id in ids:
         order = orders.get(order_id)
         if order is None:
             continue
-        facts, inputs = facts_of(order, units.get(order.unit_id), parts.get(order_id, []),
-                                 catalogue, policy, zone, now)
+        facts, inputs = facts_of(
+            order, units.get(order.unit_id), parts.get(order_id, []), catalogue, policy, zone, now
+        )
         derivation = derive_visit(facts)
         inputs["policy_version"] = policy_version
         receipt = receipts.get(order_id)
         found = _compare(session, order, receipt, derivation, inputs)
         _note_paid_repair(order, units.get(order.unit_id), receipt, zone)
-        values = {"order_id": order_id, "derivation": derivation, "inputs": inputs,
-                  "differences": found, "computed_at": now}
+        values = {
+            "order_id": order_id,
+            "derivation": derivation,
+            "inputs": inputs,
+            "differences": found,
+            "computed_at": now,
+        }
         row = kept.get(order_id)
         if row is None:
             fresh.append(values)
@@ -239,22 +278,25 @@ def refresh(session: Session, order_ids: Iterable[str], *, now: datetime | None 
     if fresh:
         conn.execute(insert(table), fresh)
     if changed:
-        conn.execute(update(table).where(table.c.order_id == bindparam("b_order_id")).values(
-            {k: bindparam(f"b_{k}") for k in ("derivation", "inputs", "differences", "computed_at")}),
-            changed)
+        conn.execute(
+            update(table)
+            .where(table.c.order_id == bindparam("b_order_id"))
+            .values({k: bindparam(f"b_{k}") for k in ("derivation", "inputs", "differences", "computed_at")}),
+            changed,
+        )
 
 
 def _rows(session: Session, query: Any, column: Any, keys: list[Any]) -> list[Any]:
     out: list[Any] = []
     for start in range(0, len(keys), 500):
-        out.extend(session.execute(query.where(column.in_(keys[start:start + 500]))))
+        out.extend(session.execute(query.where(column.in_(keys[start : start + 500]))))
     return out
 
 
 def _chunked(session: Session, query: Any, column: Any, keys: list[Any]) -> list[Any]:
     out: list[Any] = []
     for start in range(0, len(keys), 500):
-        out.extend(session.scalars(query.where(column.in_(keys[start:start + 500]))))
+        out.extend(session.scalars(query.where(column.in_(keys[start : start + 500]))))
     return out
 
 
@@ -271,8 +313,9 @@ def phone_charges(order: ServiceOrder, receipt: Receipt | None) -> dict[str, Any
     return out
 
 
-def _note_paid_repair(order: ServiceOrder, unit: Unit | None, receipt: Receipt | None,
-                      zone: ZoneInfo) -> None:
+def _note_paid_repair(
+    order: ServiceOrder, unit: Unit | None, receipt: Receipt | None, zone: ZoneInfo
+) -> None:
     """Keep the unit's paid repairs in step with this order's receipt: a paid receipt adds the
     repair (a later repeat of the fault may be free), a voided or free one takes it away."""
     if unit is None:
@@ -280,17 +323,26 @@ def _note_paid_repair(order: ServiceOrder, unit: Unit | None, receipt: Receipt |
     others = [r for r in unit.paid_repairs or [] if r.get("order_id") != order.id]
     entry = None
     if receipt is not None and receipt.total_fen > 0:
-        entry = {"order_id": order.id, "order_number": order.number,
-                 "repaired_on": receipt.issued_at.astimezone(zone).date().isoformat(),
-                 "category": unit.category, "cause": order.cause or "unknown",
-                 "total_fen": receipt.total_fen}
+        entry = {
+            "order_id": order.id,
+            "order_number": order.number,
+            "repaired_on": receipt.issued_at.astimezone(zone).date().isoformat(),
+            "category": unit.category,
+            "cause": order.cause or "unknown",
+            "total_fen": receipt.total_fen,
+        }
     wanted = others + ([entry] if entry else [])
     if wanted != list(unit.paid_repairs or []):
         unit.paid_repairs = wanted
 
 
-def _compare(session: Session, order: ServiceOrder, receipt: Receipt | None,
-             derivation: dict[str, Any], inputs: dict[str, Any]) -> list[str]:
+def _compare(
+    session: Session,
+    order: ServiceOrder,
+    receipt: Receipt | None,
+    derivation: dict[str, Any],
+    inputs: dict[str, Any],
+) -> list[str]:
     """The differences between the phone's charges and the server's, recorded as a conflict."""
     phone = phone_charges(order, receipt)
     if phone is None:
@@ -308,21 +360,34 @@ def _compare(session: Session, order: ServiceOrder, receipt: Receipt | None,
         found.append("schedule_outdated")
     device_value = {**phone, "differences": found}
     server_value = {"charges": server, "error": derivation.get("error"), **inputs}
-    earlier = list(session.scalars(select(Conflict).where(
-        Conflict.kind == "charges", Conflict.order_id == order.id)))
-    if any(c.device_value == device_value and c.server_value == server_value
-           and c.resolution != "replaced" for c in earlier):
+    earlier = list(
+        session.scalars(select(Conflict).where(Conflict.kind == "charges", Conflict.order_id == order.id))
+    )
+    if any(
+        c.device_value == device_value and c.server_value == server_value and c.resolution != "replaced"
+        for c in earlier
+    ):
         return found  # raised already, or settled by a dispatcher: not raised again
     open_conflict = next((c for c in earlier if c.resolved_at is None), None)
     if open_conflict is not None:  # the facts moved on: the newer comparison replaces it
         open_conflict.resolved_at = utcnow()
         open_conflict.resolution = "replaced"
-    session.add(Conflict(
-        kind="charges", entity="order", entity_id=order.id, order_id=order.id, field="charges",
-        server_value=server_value, device_value=device_value, provisional_winner="device",
-        reason=_reason(found), detected_at=utcnow(), device_id=order.updated_device_id,
-        device_user_id=order.assignee_id,
-    ))
+    session.add(
+        Conflict(
+            kind="charges",
+            entity="order",
+            entity_id=order.id,
+            order_id=order.id,
+            field="charges",
+            server_value=server_value,
+            device_value=device_value,
+            provisional_winner="device",
+            reason=_reason(found),
+            detected_at=utcnow(),
+            device_id=order.updated_device_id,
+            device_user_id=order.assignee_id,
+        )
+    )
     if not (order.flagged and order.flag_reason == "charges_disagree"):
         order.flagged, order.flag_reason = True, "charges_disagree"
     return found

@@ -33,9 +33,15 @@ from server.sync.merge import three_way
 from server.sync.status import change_status
 
 
-def edit(ctx: PushContext, spec: EntitySpec, entity_id: str, fields: dict[str, Any],
-            extras: dict[str, Any], base_version: int,
-            device_time: datetime | None) -> dict[str, Any]:
+def edit(
+    ctx: PushContext,
+    spec: EntitySpec,
+    entity_id: str,
+    fields: dict[str, Any],
+    extras: dict[str, Any],
+    base_version: int,
+    device_time: datetime | None,
+) -> dict[str, Any]:
     session = ctx.session
     if ctx.outside_savepoint and entity_id in ctx.deferred_ids:  # made in this chunk, unwritten
         raise NeedsSavepoint()
@@ -59,11 +65,24 @@ def edit(ctx: PushContext, spec: EntitySpec, entity_id: str, fields: dict[str, A
         return fast_edit(ctx, spec, row, order, access, fields, base_version, suspect)
     if access == scope.REASSIGNED:
         work_order = order if order is not None else referencing_order(ctx, spec, entity_id)
-        ids = reassigned_work(ctx, work_order, spec, entity_id, {**fields, **{
-            k: v for k, v in extras.items() if k != "lines"}}, "fields", row)
-        return result_of(spec, entity_id, "conflict", "order_reassigned"
-                       if "status" in fields else "reassigned_work_kept",
-                       record(session, spec, row), ids, suspect)
+        ids = reassigned_work(
+            ctx,
+            work_order,
+            spec,
+            entity_id,
+            {**fields, **{k: v for k, v in extras.items() if k != "lines"}},
+            "fields",
+            row,
+        )
+        return result_of(
+            spec,
+            entity_id,
+            "conflict",
+            "order_reassigned" if "status" in fields else "reassigned_work_kept",
+            record(session, spec, row),
+            ids,
+            suspect,
+        )
 
     status_changed = False
     if spec.name == "order" and "status" in fields:
@@ -79,8 +98,9 @@ def edit(ctx: PushContext, spec: EntitySpec, entity_id: str, fields: dict[str, A
     )
     for name in merge.apply:
         setattr(row, name, fields[name])
-    conflict_ids = [field_conflict(ctx, spec, entity_id, order, c, fields[c.field], device_time)
-                    for c in merge.conflicts]
+    conflict_ids = [
+        field_conflict(ctx, spec, entity_id, order, c, fields[c.field], device_time) for c in merge.conflicts
+    ]
     if spec.name == "order" and suspect and ORDER_MILESTONES & set(merge.apply):
         flag(row, "time_suspect")
     session.flush()
@@ -90,9 +110,21 @@ def edit(ctx: PushContext, spec: EntitySpec, entity_id: str, fields: dict[str, A
     if access == scope.CANCELLED and outcome != "conflict":
         reason = "order_cancelled_work_kept"
     if conflict_ids:
-        notify(ctx, order, "conflict", "conflict", [*dispatchers(ctx)] + (
-            [order.assignee_id] if order is not None and order.assignee_id else []),
-            {"conflict_ids": conflict_ids})
-    return result_of(spec, entity_id, outcome, reason, record(session, spec, row), conflict_ids,
-                   suspect, **({"fields": [c.field for c in merge.conflicts]}
-                               if merge.conflicts else {}))
+        notify(
+            ctx,
+            order,
+            "conflict",
+            "conflict",
+            [*dispatchers(ctx)] + ([order.assignee_id] if order is not None and order.assignee_id else []),
+            {"conflict_ids": conflict_ids},
+        )
+    return result_of(
+        spec,
+        entity_id,
+        outcome,
+        reason,
+        record(session, spec, row),
+        conflict_ids,
+        suspect,
+        **({"fields": [c.field for c in merge.conflicts]} if merge.conflicts else {}),
+    )

@@ -31,16 +31,36 @@ class SideEffect:
 
 
 SIDE_EFFECTS: tuple[SideEffect, ...] = (
-    SideEffect("void_signatures", "service_orders", frozenset({"total_fen", "charges"}),
-               "the order's verified signatures turn invalid with charges_changed (P22)"),
-    SideEffect("scope", "service_orders", frozenset({"assignee_id", "status"}),
-               "grant and revoke records for the engineers who gain or lose the order (P8-P10)"),
-    SideEffect("transition", "service_orders", frozenset({"status"}),
-               "the state machine decides and the transition's effects are written (P15, P33)"),
-    SideEffect("flag", "service_orders", frozenset({"flagged", "flag_reason"}),
-               "the order's flag, raised by the server's own checks and conflicts"),
-    SideEffect("move", ANY_TABLE, frozenset({"order_id", "customer_id", "unit_id"}),
-               "the row moves to another order, customer or unit, and so to other devices"),
+    SideEffect(
+        "void_signatures",
+        "service_orders",
+        frozenset({"total_fen", "charges"}),
+        "the order's verified signatures turn invalid with charges_changed (P22)",
+    ),
+    SideEffect(
+        "scope",
+        "service_orders",
+        frozenset({"assignee_id", "status"}),
+        "grant and revoke records for the engineers who gain or lose the order (P8-P10)",
+    ),
+    SideEffect(
+        "transition",
+        "service_orders",
+        frozenset({"status"}),
+        "the state machine decides and the transition's effects are written (P15, P33)",
+    ),
+    SideEffect(
+        "flag",
+        "service_orders",
+        frozenset({"flagged", "flag_reason"}),
+        "the order's flag, raised by the server's own checks and conflicts",
+    ),
+    SideEffect(
+        "move",
+        ANY_TABLE,
+        frozenset({"order_id", "customer_id", "unit_id"}),
+        "the row moves to another order, customer or unit, and so to other devices",
+    ),
 )
 
 
@@ -49,8 +69,7 @@ def _by_table(table: str) -> tuple[SideEffect, ...]:
     return tuple(e for e in SIDE_EFFECTS if e.table in (table, ANY_TABLE))
 
 
-def side_effects(table: str, fields: frozenset[str] | set[str] | dict[str, Any]
-                 ) -> tuple[SideEffect, ...]:
+def side_effects(table: str, fields: frozenset[str] | set[str] | dict[str, Any]) -> tuple[SideEffect, ...]:
     """The effects a change of `fields` on a row of `table` sets off."""
     names = fields if isinstance(fields, frozenset | set) else set(fields)
     return tuple(e for e in _by_table(table) if e.fields & names)

@@ -35,8 +35,7 @@ from server.models import (
 )
 
 META = frozenset(
-    {"id", "version", "created_at", "updated_at", "updated_by_id", "updated_device_id",
-     "change_seq"}
+    {"id", "version", "created_at", "updated_at", "updated_by_id", "updated_device_id", "change_seq"}
 )
 MAX_TEXT = 20_000
 MAX_JSON_BYTES = 512 * 1024
@@ -46,13 +45,30 @@ MAX_FEN = 2**31 - 1
 
 # Order fields whose server value stays when both sides changed them (section 1 of PROTOCOL.md).
 DISPATCHER_OWNED: Mapping[str, frozenset[str]] = {
-    "order": frozenset({
-        "assignee_id", "priority", "symptom", "customer_requests", "requested_window_start",
-        "requested_window_end", "intake_issues", "service_location", "cancel_reason", "fee_schedule_id",
-        "number",
-        "customer_id", "unit_id", "reopen_count", "flagged", "flag_reason", "assigned_at",
-        "closed_at", "reported_at", "manual_prices",
-    }),
+    "order": frozenset(
+        {
+            "assignee_id",
+            "priority",
+            "symptom",
+            "customer_requests",
+            "requested_window_start",
+            "requested_window_end",
+            "intake_issues",
+            "service_location",
+            "cancel_reason",
+            "fee_schedule_id",
+            "number",
+            "customer_id",
+            "unit_id",
+            "reopen_count",
+            "flagged",
+            "flag_reason",
+            "assigned_at",
+            "closed_at",
+            "reported_at",
+            "manual_prices",
+        }
+    ),
     "follow_up": frozenset({"kind", "due_at", "window_end", "order_id"}),
     "customer": frozenset({"name"}),
     "unit": frozenset({"customer_id", "category"}),
@@ -113,28 +129,47 @@ def _writable(spec: EntitySpec, role: str, op: str) -> frozenset[str]:
 SPECS: dict[str, EntitySpec] = {
     spec.name: spec
     for spec in (
-        EntitySpec("order", ServiceOrder, frozenset({"update"}),
-                   server_set=frozenset({"number", "reported_at"})),
+        EntitySpec(
+            "order", ServiceOrder, frozenset({"update"}), server_set=frozenset({"number", "reported_at"})
+        ),
         EntitySpec("customer", Customer, frozenset({"update"})),
         EntitySpec("unit", Unit, frozenset({"update"}), server_set=frozenset({"paid_repairs"})),
         EntitySpec("part", Part, frozenset(), pk="code"),
         EntitySpec("fee_schedule", FeeSchedule, frozenset()),
         EntitySpec("warranty_policy", WarrantyPolicy, frozenset()),
         EntitySpec("service_policy", ServicePolicyRecord, frozenset()),
-        EntitySpec("timeline_event", TimelineEvent, frozenset({"create"}), immutable=True,
-                   order_child=True,
-                   server_set=frozenset({"received_at", "clock_offset_ms", "time_suspect"})),
+        EntitySpec(
+            "timeline_event",
+            TimelineEvent,
+            frozenset({"create"}),
+            immutable=True,
+            order_child=True,
+            server_set=frozenset({"received_at", "clock_offset_ms", "time_suspect"}),
+        ),
         EntitySpec("part_used", PartUsed, frozenset({"create", "update"}), order_child=True),
         EntitySpec("photo", Photo, frozenset({"create"}), immutable=True, order_child=True),
-        EntitySpec("signature", Signature, frozenset({"create"}), immutable=True,
-                   order_child=True, server_set=frozenset({"status", "status_reason"})),
+        EntitySpec(
+            "signature",
+            Signature,
+            frozenset({"create"}),
+            immutable=True,
+            order_child=True,
+            server_set=frozenset({"status", "status_reason"}),
+        ),
         EntitySpec("rating", Rating, frozenset({"create"}), immutable=True, order_child=True),
-        EntitySpec("receipt", Receipt, frozenset({"create"}), immutable=True, order_child=True,
-                   server_set=frozenset({"device_id", "voided_at"})),
+        EntitySpec(
+            "receipt",
+            Receipt,
+            frozenset({"create"}),
+            immutable=True,
+            order_child=True,
+            server_set=frozenset({"device_id", "voided_at"}),
+        ),
         EntitySpec("payment", Payment, frozenset({"create"}), immutable=True, order_child=True),
         EntitySpec("follow_up", FollowUp, frozenset({"create", "update"}), order_child=True),
-        EntitySpec("appointment_change", AppointmentChange, frozenset({"create"}),
-                   immutable=True, order_child=True),
+        EntitySpec(
+            "appointment_change", AppointmentChange, frozenset({"create"}), immutable=True, order_child=True
+        ),
         EntitySpec("conflict", Conflict, frozenset(), order_child=True),
     )
 }
@@ -226,9 +261,7 @@ RANGES: Mapping[tuple[str, str], tuple[int, int]] = {
 }
 
 
-def parse_fields(
-    spec: EntitySpec, fields: Mapping[str, Any], role: str, op: str
-) -> dict[str, Any]:
+def parse_fields(spec: EntitySpec, fields: Mapping[str, Any], role: str, op: str) -> dict[str, Any]:
     """Check every field a device sent against the entity's columns and the role's rights."""
     columns = spec.column_map()
     allowed = spec.writable(role, op)
@@ -256,9 +289,13 @@ def required_fields(spec: EntitySpec) -> list[str]:
 @cache
 def _required(spec: EntitySpec) -> tuple[str, ...]:
     return tuple(
-        c.key for c in spec.columns()
-        if not c.nullable and c.default is None and not c.primary_key
-        and c.key not in META and c.key not in spec.server_set
+        c.key
+        for c in spec.columns()
+        if not c.nullable
+        and c.default is None
+        and not c.primary_key
+        and c.key not in META
+        and c.key not in spec.server_set
     )
 
 
@@ -294,8 +331,7 @@ def time_keys(table: Any) -> tuple[str, ...]:
     return tuple(c.key for c in table.columns if isinstance(c.type, UTCDateTime | Date))
 
 
-def json_record(table: Any, values: Mapping[str, Any],
-                memo: dict[Any, Any] | None = None) -> dict[str, Any]:
+def json_record(table: Any, values: Mapping[str, Any], memo: dict[Any, Any] | None = None) -> dict[str, Any]:
     """A row's column values as JSON shows them: only its time columns need converting
     (`memo` keeps the conversions of a batch, whose rows share many times)."""
     record = dict(values)
@@ -315,14 +351,24 @@ def record_of(spec: EntitySpec, obj: Any, extra: Mapping[str, Any] | None = None
     record = {key: to_json_value(value) for key, value in row_values(obj).items()}
     if spec.name == "receipt":
         record["lines"] = [
-            {k: getattr(line, k) for k in ("position", "kind", "code", "description", "qty",
-                                           "unit_fen", "amount_fen", "reason")}
+            {
+                k: getattr(line, k)
+                for k in (
+                    "position",
+                    "kind",
+                    "code",
+                    "description",
+                    "qty",
+                    "unit_fen",
+                    "amount_fen",
+                    "reason",
+                )
+            }
             for line in obj.lines
         ]
     if spec.name == "fee_schedule":
         record["items"] = [
-            {k: getattr(item, k) for k in ("id", "kind", "category", "job", "part_code",
-                                           "amount_fen")}
+            {k: getattr(item, k) for k in ("id", "kind", "category", "job", "part_code", "amount_fen")}
             for item in obj.items
         ]
     if extra:

@@ -41,8 +41,14 @@ from server.sync.merge import decide_create
 LINK_TOKEN = re.compile(r"[A-Za-z0-9_-]{22,64}")
 
 
-def create(ctx: PushContext, spec: EntitySpec, entity_id: str, fields: dict[str, Any],
-            extras: dict[str, Any], device_time: datetime | None) -> dict[str, Any]:
+def create(
+    ctx: PushContext,
+    spec: EntitySpec,
+    entity_id: str,
+    fields: dict[str, Any],
+    extras: dict[str, Any],
+    device_time: datetime | None,
+) -> dict[str, Any]:
     session = ctx.session
     missing = [name for name in required_fields(spec) if name not in fields]
     if missing:
@@ -61,7 +67,8 @@ def create(ctx: PushContext, spec: EntitySpec, entity_id: str, fields: dict[str,
     existing = session.get(spec.model, entity_id) if maybe is None or entity_id in maybe else None
     if existing is not None:
         outcome, why = decide_create(
-            json_ready({k: getattr(existing, k) for k in fields}), json_ready(fields))
+            json_ready({k: getattr(existing, k) for k in fields}), json_ready(fields)
+        )
         if outcome == "rejected":
             raise Rejected(why or "already_exists", field="entity_id")
         return result_of(spec, entity_id, outcome, why, record(session, spec, existing))
@@ -100,16 +107,19 @@ def create(ctx: PushContext, spec: EntitySpec, entity_id: str, fields: dict[str,
         reason = "order_cancelled_work_kept"
     session.flush()
     ctx.known_ids.setdefault(spec.name, set()).add(entity_id)
-    return result_of(spec, entity_id, "applied", reason, record(session, spec, obj), conflict_ids,
-                   suspect)
+    return result_of(spec, entity_id, "applied", reason, record(session, spec, obj), conflict_ids, suspect)
 
 
 def check_references(ctx: PushContext, spec: EntitySpec, fields: dict[str, Any]) -> None:
     """References a fact makes besides its order, checked before anything is written."""
     from server.models import Part, PartUsed, Receipt
 
-    checks = (("part_code", Part, "part"), ("part_used_id", PartUsed, "part_used"),
-              ("receipt_id", Receipt, "receipt"), ("replaces_id", Receipt, "receipt"))
+    checks = (
+        ("part_code", Part, "part"),
+        ("part_used_id", PartUsed, "part_used"),
+        ("receipt_id", Receipt, "receipt"),
+        ("replaces_id", Receipt, "receipt"),
+    )
     for name, model, entity in checks:
         key = fields.get(name)
         if key is None or name not in spec.column_map():
@@ -129,10 +139,12 @@ class _UsedNumbers(Container[str]):
         return bool(self.session.scalar(select(exists().where(Receipt.number == number))))
 
 
-def receipt_lines(ctx: PushContext, obj: Receipt, fields: dict[str, Any], lines: Any,
-                  order: ServiceOrder) -> None:
+def receipt_lines(
+    ctx: PushContext, obj: Receipt, fields: dict[str, Any], lines: Any, order: ServiceOrder
+) -> None:
     decision = receipt_rules.check_receipt_number(
-        fields["number"], ctx.device.receipt_prefix, _UsedNumbers(ctx.session))
+        fields["number"], ctx.device.receipt_prefix, _UsedNumbers(ctx.session)
+    )
     if not decision.allowed:
         raise Rejected(decision.reason, field="number", **dict(decision.params))
     token = fields.get("link_token")
@@ -164,7 +176,13 @@ def binding(fields: dict[str, Any], order: ServiceOrder) -> tuple[str, str]:
     if fields.get("declined"):
         return "declined", ""
     lines = order.charges.get("lines") if isinstance(order.charges, dict) else None
-    return signature_rules.binding_status(signature_rules.check_signature(
-        fields.get("summary") or {}, str(fields.get("summary_hash", "")),
-        order_id=order.id, order_number=order.number, total_fen=order.total_fen,
-        charge_lines=json_ready(lines) if lines is not None else None))
+    return signature_rules.binding_status(
+        signature_rules.check_signature(
+            fields.get("summary") or {},
+            str(fields.get("summary_hash", "")),
+            order_id=order.id,
+            order_number=order.number,
+            total_fen=order.total_fen,
+            charge_lines=json_ready(lines) if lines is not None else None,
+        )
+    )

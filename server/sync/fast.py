@@ -32,8 +32,7 @@ from server.sync.merge import Delta, three_way
 from server.sync.sequence import next_numbers
 
 # Facts whose create needs nothing but checks made in memory: written in bulk, no savepoint.
-FAST_FACTS = frozenset({"timeline_event", "part_used", "photo", "rating", "appointment_change",
-                        "payment"})
+FAST_FACTS = frozenset({"timeline_event", "part_used", "photo", "rating", "appointment_change", "payment"})
 
 
 # Editable entities whose field edits may take the fast path (see fast_edit).
@@ -48,8 +47,9 @@ class Fact:
     values: dict[str, Any]
 
 
-def fast_create(ctx: PushContext, spec: EntitySpec, entity_id: str, fields: dict[str, Any],
-                 suspect: bool) -> dict[str, Any]:
+def fast_create(
+    ctx: PushContext, spec: EntitySpec, entity_id: str, fields: dict[str, Any], suspect: bool
+) -> dict[str, Any]:
     """A plain fact on the caller's own order, every check made: written with the chunk's
     other plain facts by one Core insert (flush_deferred)."""
     if spec.name == "rating":
@@ -94,12 +94,19 @@ def flush_deferred(ctx: PushContext) -> None:
             table = obj.row.__table__
             values = {**obj.values, "change_seq": seq}
             earlier = edits.get((table, values["id"]))
-            edits[(table, values["id"])] = (
-                values, set(obj.changes) | (earlier[1] if earlier else set()))
-            history.append({"table_name": table.name, "row_id": str(values["id"]),
-                            "version": values["version"], "change_seq": seq,
-                            "changes": json_ready(obj.changes), "user_id": user_id,
-                            "device_id": device_id, "at": moment})
+            edits[(table, values["id"])] = (values, set(obj.changes) | (earlier[1] if earlier else set()))
+            history.append(
+                {
+                    "table_name": table.name,
+                    "row_id": str(values["id"]),
+                    "version": values["version"],
+                    "change_seq": seq,
+                    "changes": json_ready(obj.changes),
+                    "user_id": user_id,
+                    "device_id": device_id,
+                    "at": moment,
+                }
+            )
             values_of.append(values)
             set_committed_value(obj.row, "change_seq", seq)
             seq += 1
@@ -112,13 +119,21 @@ def flush_deferred(ctx: PushContext) -> None:
             if value is None:
                 value = default_value(scalar, make, moment)
             values[key] = value
-        values.update(version=1, change_seq=seq, updated_by_id=user_id,
-                      updated_device_id=device_id)
+        values.update(version=1, change_seq=seq, updated_by_id=user_id, updated_device_id=device_id)
         if table.name in MERGEABLE_TABLES:
             ctx.history.pop((table.name, str(values["id"])), None)
-            history.append({"table_name": table.name, "row_id": str(values["id"]), "version": 1,
-                            "change_seq": seq, "changes": json_ready(values),
-                            "user_id": user_id, "device_id": device_id, "at": moment})
+            history.append(
+                {
+                    "table_name": table.name,
+                    "row_id": str(values["id"]),
+                    "version": 1,
+                    "change_seq": seq,
+                    "changes": json_ready(values),
+                    "user_id": user_id,
+                    "device_id": device_id,
+                    "at": moment,
+                }
+            )
         by_table.setdefault(table.name, []).append(values)
         values_of.append(values)
         seq += 1
@@ -131,16 +146,23 @@ def flush_deferred(ctx: PushContext) -> None:
     for (table, _key), (values, changed) in edits.items():
         names = tuple(sorted(changed | EDIT_META))
         grouped.setdefault((table, names), []).append(
-            {"b_id": values["id"], **{f"b_{k}": values[k] for k in names}})
+            {"b_id": values["id"], **{f"b_{k}": values[k] for k in names}}
+        )
     for (table, names), rows in grouped.items():
-        conn.execute(update(table).where(table.c.id == bindparam("b_id")).values(
-            {name: bindparam(f"b_{name}") for name in names}), rows)
+        conn.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values({name: bindparam(f"b_{name}") for name in names}),
+            rows,
+        )
     if history:
         bulk.insert_rows(conn, RowVersion.__table__, history)
-    shas = {obj.values["sha256"] for _r, spec, obj in ctx.deferred
-            if spec.name == "photo" and isinstance(obj, Fact)}
-    stored = set(session.scalars(select(Blob.sha256).where(Blob.sha256.in_(shas)))) \
-        if shas else set()
+    shas = {
+        obj.values["sha256"]
+        for _r, spec, obj in ctx.deferred
+        if spec.name == "photo" and isinstance(obj, Fact)
+    }
+    stored = set(session.scalars(select(Blob.sha256).where(Blob.sha256.in_(shas)))) if shas else set()
     times: dict[Any, Any] = {}
     for (result, spec, obj), values in zip(ctx.deferred, values_of, strict=True):
         record = json_record(spec.model.__table__, values, times)
@@ -163,17 +185,29 @@ def _sorted_tables() -> list[Any]:
     return _SORTED
 
 
-def fast_edit(ctx: PushContext, spec: EntitySpec, row: Any, order: ServiceOrder | None,
-                 access: str, fields: dict[str, Any], base_version: int,
-                 suspect: bool) -> dict[str, Any]:
+def fast_edit(
+    ctx: PushContext,
+    spec: EntitySpec,
+    row: Any,
+    order: ServiceOrder | None,
+    access: str,
+    fields: dict[str, Any],
+    base_version: int,
+    suspect: bool,
+) -> dict[str, Any]:
     """A field edit on the caller's own row that merges without a conflict, a status change,
     a flag or a scope or charges change: decided in memory, written with the chunk.
 
     Anything else raises NeedsSavepoint before a thing is changed (the careful path redoes it).
     Each edit still takes its own version, sequence number and history entry (P1, P16).
     """
-    if (access != scope.OWN or order is None or spec.table not in MERGEABLE_TABLES
-            or suspect or side_effects(spec.table, fields)):
+    if (
+        access != scope.OWN
+        or order is None
+        or spec.table not in MERGEABLE_TABLES
+        or suspect
+        or side_effects(spec.table, fields)
+    ):
         raise NeedsSavepoint()
     key = (spec.table, row.id)
     history = cached_history(ctx, spec, row.id)
@@ -199,8 +233,13 @@ def fast_edit(ctx: PushContext, spec: EntitySpec, row: Any, order: ServiceOrder 
     if device_id != row.updated_device_id:
         changes["updated_device_id"] = device_id
     version = int(row.version) + 1
-    for name, value in {**changes, "version": version, "updated_at": utcnow(),
-                        "updated_by_id": user_id, "updated_device_id": device_id}.items():
+    for name, value in {
+        **changes,
+        "version": version,
+        "updated_at": utcnow(),
+        "updated_by_id": user_id,
+        "updated_device_id": device_id,
+    }.items():
         set_committed_value(row, name, value)  # the row as written at the chunk's end
     history.append(Delta(version, json_ready(changes), device_id, user_id))
     ctx.deferred_rows[key] = row
@@ -222,7 +261,4 @@ class Edit:
 
 
 # Columns every fast-path edit writes besides the fields it changed.
-EDIT_META = frozenset({"version", "change_seq", "updated_at", "updated_by_id",
-                       "updated_device_id"})
-
-
+EDIT_META = frozenset({"version", "change_seq", "updated_at", "updated_by_id", "updated_device_id"})

@@ -18,8 +18,9 @@ from server.sync.merge import Delta
 
 def row_history(session: Session, spec: EntitySpec, entity_id: str) -> list[Delta]:
     rows = session.execute(
-        select(RowVersion.version, RowVersion.changes, RowVersion.device_id, RowVersion.user_id)
-        .where(RowVersion.table_name == spec.table, RowVersion.row_id == entity_id)
+        select(RowVersion.version, RowVersion.changes, RowVersion.device_id, RowVersion.user_id).where(
+            RowVersion.table_name == spec.table, RowVersion.row_id == entity_id
+        )
     ).all()
     return [Delta(r.version, r.changes, r.device_id, r.user_id) for r in rows]
 
@@ -36,14 +37,16 @@ def load_history(ctx: PushContext, targets: list[tuple[str, str]]) -> None:
             ctx.history[(table, key)] = []
         for start in range(0, len(ids), 500):
             rows = ctx.session.execute(
-                select(RowVersion.row_id, RowVersion.version, RowVersion.changes,
-                       RowVersion.device_id, RowVersion.user_id)
-                .where(RowVersion.table_name == table,
-                       RowVersion.row_id.in_(ids[start:start + 500]))
+                select(
+                    RowVersion.row_id,
+                    RowVersion.version,
+                    RowVersion.changes,
+                    RowVersion.device_id,
+                    RowVersion.user_id,
+                ).where(RowVersion.table_name == table, RowVersion.row_id.in_(ids[start : start + 500]))
             )
             for r in rows:
-                ctx.history[(table, r.row_id)].append(
-                    Delta(r.version, r.changes, r.device_id, r.user_id))
+                ctx.history[(table, r.row_id)].append(Delta(r.version, r.changes, r.device_id, r.user_id))
 
 
 def cached_history(ctx: PushContext, spec: EntitySpec, entity_id: str) -> list[Delta]:

@@ -12,8 +12,9 @@ from typing import Any
 from server.domain import states
 from server.domain.decision import Decision
 
-IGNORED = frozenset({"version", "change_seq", "updated_at", "updated_by_id", "updated_device_id",
-                     "created_at"})
+IGNORED = frozenset(
+    {"version", "change_seq", "updated_at", "updated_by_id", "updated_device_id", "created_at"}
+)
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,7 @@ def three_way(
         for name in delta.changes:
             last_touch[name] = delta
     others_changed = {
-        name for name, delta in last_touch.items()
-        if delta.device_id != device_id and name not in IGNORED
+        name for name, delta in last_touch.items() if delta.device_id != device_id and name not in IGNORED
     }
     base = base_values(history, base_version)
     apply: dict[str, Any] = {}
@@ -97,8 +97,9 @@ def three_way(
             continue  # the device sent the value it was given, not an edit: the server's change stands
         winner = "device" if device_owned(name) else "server"
         touch = last_touch.get(name)
-        conflicts.append(FieldConflict(name, base.get(name), server_value, value, winner,
-                                       touch.user_id if touch else None))
+        conflicts.append(
+            FieldConflict(name, base.get(name), server_value, value, winner, touch.user_id if touch else None)
+        )
         if winner == "device":
             apply[name] = value
     if conflicts:
@@ -111,7 +112,10 @@ def three_way(
 
 
 def decide_status(
-    current: str, target: str, *, role: str,
+    current: str,
+    target: str,
+    *,
+    role: str,
     context: states.TransitionContext | Mapping[str, object],
 ) -> Decision:
     """A status change follows the state machine from the server's current status (P15)."""

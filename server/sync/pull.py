@@ -91,18 +91,28 @@ def _rows(session: Session, spec: EntitySpec, query: Select[Any]) -> Iterator[It
             for i in wire.documents:
                 if values[i] is not None:
                     values[i] = orjson.Fragment(values[i])
-        yield Item(int(values[seq_at]), "row", spec.name, str(values[key_at]),
-                   dict(zip(wire.keys, values, strict=True)))
+        yield Item(
+            int(values[seq_at]),
+            "row",
+            spec.name,
+            str(values[key_at]),
+            dict(zip(wire.keys, values, strict=True)),
+        )
 
 
 def _window(spec: EntitySpec, since: int, upto: int, limit: int) -> Select[Any]:
     table = spec.model.__table__
-    return (select(table).where(table.c.change_seq > since, table.c.change_seq <= upto)
-            .order_by(table.c.change_seq).limit(limit))
+    return (
+        select(table)
+        .where(table.c.change_seq > since, table.c.change_seq <= upto)
+        .order_by(table.c.change_seq)
+        .limit(limit)
+    )
 
 
-def _sources(session: Session, user_id: int, staff: bool, since: int, upto: int,
-             limit: int) -> list[list[Item]]:
+def _sources(
+    session: Session, user_id: int, staff: bool, since: int, upto: int, limit: int
+) -> list[list[Item]]:
     sources: list[list[Item]] = []
     if staff:
         for spec in SPECS.values():
@@ -111,42 +121,57 @@ def _sources(session: Session, user_id: int, staff: bool, since: int, upto: int,
         mine = scope.scope_orders(user_id)
         order_spec = SPECS["order"]
         o = order_spec.model.__table__
-        sources.append(list(_rows(session, order_spec, _window(order_spec, since, upto, limit)
-                                  .where(o.c.assignee_id == user_id, o.c.status != "cancelled"))))
+        sources.append(
+            list(
+                _rows(
+                    session,
+                    order_spec,
+                    _window(order_spec, since, upto, limit).where(
+                        o.c.assignee_id == user_id, o.c.status != "cancelled"
+                    ),
+                )
+            )
+        )
         for spec in ORDER_CHILDREN:
             t = spec.model.__table__
             # Conflicts follow the engineer who raised them, even off an order reassigned away.
-            visible = (scope.visible_conflict_filter(user_id) if spec.name == "conflict"
-                       else t.c.order_id.in_(mine))
-            sources.append(list(_rows(session, spec, _window(spec, since, upto, limit)
-                                      .where(visible))))
-        for name, column in (("customer", ServiceOrder.customer_id),
-                             ("unit", ServiceOrder.unit_id)):
+            visible = (
+                scope.visible_conflict_filter(user_id) if spec.name == "conflict" else t.c.order_id.in_(mine)
+            )
+            sources.append(list(_rows(session, spec, _window(spec, since, upto, limit).where(visible))))
+        for name, column in (("customer", ServiceOrder.customer_id), ("unit", ServiceOrder.unit_id)):
             spec = SPECS[name]
             t = spec.model.__table__
             refs = select(column).where(ServiceOrder.id.in_(mine))
-            sources.append(list(_rows(session, spec, _window(spec, since, upto, limit)
-                                      .where(t.c.id.in_(refs)))))
+            sources.append(
+                list(_rows(session, spec, _window(spec, since, upto, limit).where(t.c.id.in_(refs))))
+            )
         schedules = scope.scope_schedule_ids(session, user_id)
         spec = SPECS["fee_schedule"]
         if schedules:
-            sources.append(list(_rows(session, spec, _window(spec, since, upto, limit)
-                                      .where(spec.model.__table__.c.id.in_(schedules)))))
+            sources.append(
+                list(
+                    _rows(
+                        session,
+                        spec,
+                        _window(spec, since, upto, limit).where(spec.model.__table__.c.id.in_(schedules)),
+                    )
+                )
+            )
         for name in ("part", "warranty_policy", "service_policy"):
             spec = SPECS[name]
             sources.append(list(_rows(session, spec, _window(spec, since, upto, limit))))
-    changes = select(ScopeChange).where(
-        ScopeChange.change_seq > since, ScopeChange.change_seq <= upto)
+    changes = select(ScopeChange).where(ScopeChange.change_seq > since, ScopeChange.change_seq <= upto)
     if staff or since == 0:  # a first pull has nothing to remove and gets every order whole
         changes = changes.where(ScopeChange.kind == "delete")
     else:
-        changes = changes.where(
-            (ScopeChange.user_id == user_id) | (ScopeChange.kind == "delete"))
-    sources.append([
-        Item(c.change_seq, "grant" if c.kind == "grant" else "removal", c.entity, c.entity_id,
-             c.reason)
-        for c in session.scalars(changes.order_by(ScopeChange.change_seq).limit(limit))
-    ])
+        changes = changes.where((ScopeChange.user_id == user_id) | (ScopeChange.kind == "delete"))
+    sources.append(
+        [
+            Item(c.change_seq, "grant" if c.kind == "grant" else "removal", c.entity, c.entity_id, c.reason)
+            for c in session.scalars(changes.order_by(ScopeChange.change_seq).limit(limit))
+        ]
+    )
     return sources
 
 
@@ -163,8 +188,12 @@ def _bundles(session: Session, user_id: int, grants: dict[str, int]) -> dict[str
     order_spec = SPECS["order"]
     o = order_spec.model.__table__
     orders = {
-        i.key: i for i in _rows(session, order_spec, select(o).where(
-            o.c.id.in_(scope.scope_orders(user_id).where(ServiceOrder.id.in_(list(grants))))))
+        i.key: i
+        for i in _rows(
+            session,
+            order_spec,
+            select(o).where(o.c.id.in_(scope.scope_orders(user_id).where(ServiceOrder.id.in_(list(grants))))),
+        )
     }
     out: dict[str, list[Item]] = {key: [] for key in orders}
 
@@ -180,16 +209,23 @@ def _bundles(session: Session, user_id: int, grants: dict[str, int]) -> dict[str
         return {}
     for spec in ORDER_CHILDREN:
         t = spec.model.__table__
-        for item in _rows(session, spec, select(t).where(t.c.order_id.in_(ids),
-                                                         t.c.change_seq <= upto)):
+        for item in _rows(session, spec, select(t).where(t.c.order_id.in_(ids), t.c.change_seq <= upto)):
             keep(item.payload["order_id"], item)
     # The schedule an order is pinned to comes with the one it compares with (the lower price
     # of the two applies on the phone as on the server).
-    compared = dict(session.execute(select(FeeSchedule.id, FeeSchedule.compare_with_id).where(
-        FeeSchedule.id.in_({i.payload["fee_schedule_id"] for i in orders.values()} - {None}),
-        FeeSchedule.compare_with_id.is_not(None))).all())
-    for name, column in (("customer", "customer_id"), ("unit", "unit_id"),
-                         ("fee_schedule", "fee_schedule_id")):
+    compared = dict(
+        session.execute(
+            select(FeeSchedule.id, FeeSchedule.compare_with_id).where(
+                FeeSchedule.id.in_({i.payload["fee_schedule_id"] for i in orders.values()} - {None}),
+                FeeSchedule.compare_with_id.is_not(None),
+            )
+        ).all()
+    )
+    for name, column in (
+        ("customer", "customer_id"),
+        ("unit", "unit_id"),
+        ("fee_schedule", "fee_schedule_id"),
+    ):
         users_of: dict[Any, list[str]] = {}
         for key, item in orders.items():
             if item.payload[column] is not None:
@@ -200,8 +236,7 @@ def _bundles(session: Session, user_id: int, grants: dict[str, int]) -> dict[str
             continue
         spec = SPECS[name]
         t = spec.model.__table__
-        for item in _rows(session, spec, select(t).where(t.c.id.in_(list(users_of)),
-                                                         t.c.change_seq <= upto)):
+        for item in _rows(session, spec, select(t).where(t.c.id.in_(list(users_of)), t.c.change_seq <= upto)):
             for order_id in users_of[item.payload["id"]]:
                 keep(order_id, item)
     return out
@@ -216,9 +251,11 @@ def _decorate(session: Session, changes: list[dict[str, Any]]) -> None:
     receipts = by_entity.get("receipt", [])
     if receipts:
         lines: dict[str, list[dict[str, Any]]] = {}
-        for line in session.execute(select(ReceiptLine.__table__).where(
-                ReceiptLine.receipt_id.in_([r["id"] for r in receipts]))
-                .order_by(ReceiptLine.position)).mappings():
+        for line in session.execute(
+            select(ReceiptLine.__table__)
+            .where(ReceiptLine.receipt_id.in_([r["id"] for r in receipts]))
+            .order_by(ReceiptLine.position)
+        ).mappings():
             item = dict(line)
             item.pop("id")
             lines.setdefault(item.pop("receipt_id"), []).append(item)
@@ -227,23 +264,25 @@ def _decorate(session: Session, changes: list[dict[str, Any]]) -> None:
     schedules = by_entity.get("fee_schedule", [])
     if schedules:
         items: dict[int, list[dict[str, Any]]] = {}
-        for row in session.execute(select(FeeScheduleItem.__table__).where(
-                FeeScheduleItem.schedule_id.in_([s["id"] for s in schedules]))
-                .order_by(FeeScheduleItem.id)).mappings():
+        for row in session.execute(
+            select(FeeScheduleItem.__table__)
+            .where(FeeScheduleItem.schedule_id.in_([s["id"] for s in schedules]))
+            .order_by(FeeScheduleItem.id)
+        ).mappings():
             item = dict(row)
             items.setdefault(item.pop("schedule_id"), []).append(item)
         for schedule in schedules:
             schedule["items"] = items.get(schedule["id"], [])
     photos = by_entity.get("photo", [])
     if photos:
-        stored = set(session.scalars(select(Blob.sha256).where(
-            Blob.sha256.in_({p["sha256"] for p in photos}))))
+        stored = set(
+            session.scalars(select(Blob.sha256).where(Blob.sha256.in_({p["sha256"] for p in photos})))
+        )
         for photo in photos:
             photo["pending"] = photo["sha256"] not in stored
 
 
-def pull(session: Session, *, user_id: int, staff: bool, since: int,
-         limit: int) -> dict[str, Any]:
+def pull(session: Session, *, user_id: int, staff: bool, since: int, limit: int) -> dict[str, Any]:
     """One page of changes after `since` for this caller's scope."""
     state = session.execute(select(SyncState.seq, SyncState.horizon)).first()
     upto, horizon = (int(state.seq), int(state.horizon)) if state else (0, 0)
@@ -272,15 +311,21 @@ def pull(session: Session, *, user_id: int, staff: bool, since: int,
             expanded = [item]
         for one in expanded:
             if one.kind == "removal":
-                changes.append({"entity": one.entity, "id": one.key, "seq": one.seq,
-                                "removed": True, "reason": one.payload})
+                changes.append(
+                    {
+                        "entity": one.entity,
+                        "id": one.key,
+                        "seq": one.seq,
+                        "removed": True,
+                        "reason": one.payload,
+                    }
+                )
                 seen.clear()  # what follows a removal is sent again, never deduplicated away
                 continue
             if (one.entity, one.key) in seen:
                 continue
             seen.add((one.entity, one.key))
-            changes.append({"entity": one.entity, "id": one.key, "seq": one.seq,
-                            "record": one.payload})
+            changes.append({"entity": one.entity, "id": one.key, "seq": one.seq, "record": one.payload})
     _decorate(session, changes)
     return {"cursor": cursor, "has_more": has_more, "changes": changes}
 

@@ -95,9 +95,11 @@ def _apply(session: Session, batch: Batch, options: Options) -> dict[str, Any]:
             ctx.last_number = device.last_mutation_number
             _note_acknowledged(device, mutations)
             log = replay.logged(session, mutations)
-            fresh = [m for m in mutations
-                     if not (isinstance(m, Mapping) and isinstance(m.get("id"), str)
-                             and m["id"] in log)]
+            fresh = [
+                m
+                for m in mutations
+                if not (isinstance(m, Mapping) and isinstance(m.get("id"), str) and m["id"] in log)
+            ]
             ctx.known_ids = _existing_ids(session, fresh)
             _load_orders(ctx, fresh)
             results: list[dict[str, Any]] = []
@@ -125,8 +127,9 @@ def _apply(session: Session, batch: Batch, options: Options) -> dict[str, Any]:
     finally:
         session.info.pop(ACTOR_KEY, None)
     # the answer reuses each logged result's encoding (the same bytes a replay gets)
-    answers = [orjson.Fragment(encoded) if (encoded := ctx.encoded.get(id(r))) is not None
-               else r for r in results]
+    answers = [
+        orjson.Fragment(encoded) if (encoded := ctx.encoded.get(id(r))) is not None else r for r in results
+    ]
     return {"clock_offset_ms": offset, "last_applied_number": last, "results": answers}
 
 
@@ -134,7 +137,9 @@ def _lock_device(session: Session, device_id: str) -> Device:
     """Take the change counter's lock, then the device row: one push per device at a time."""
     take_lock(session)
     device = session.execute(
-        select(Device).where(Device.id == device_id).with_for_update()
+        select(Device)
+        .where(Device.id == device_id)
+        .with_for_update()
         .execution_options(populate_existing=True)
     ).scalar_one()
     return device
@@ -161,8 +166,12 @@ def _short(raw: object, outcome: str, reason: str | None, **params: Any) -> dict
         "number": source.get("number") if isinstance(source.get("number"), int) else None,
         "entity": source.get("entity") if isinstance(source.get("entity"), str) else None,
         "entity_id": source.get("entity_id") if isinstance(source.get("entity_id"), str) else None,
-        "outcome": outcome, "reason": reason, "params": params, "conflict_ids": [],
-        "time_suspect": False, "record": None,
+        "outcome": outcome,
+        "reason": reason,
+        "params": params,
+        "conflict_ids": [],
+        "time_suspect": False,
+        "record": None,
     }
 
 
@@ -186,8 +195,11 @@ def paused_collector() -> Iterator[None]:
 def _note_acknowledged(device: Device, mutations: list[Any]) -> None:
     """A batch starts at the phone's oldest pending mutation: the ones before it were answered
     (and the ones processed here are not known to be until a later batch)."""
-    numbers = [m["number"] for m in mutations
-               if type(m) is dict and type(m.get("number")) is int and m["number"] >= 1]
+    numbers = [
+        m["number"]
+        for m in mutations
+        if type(m) is dict and type(m.get("number")) is int and m["number"] >= 1
+    ]
     if numbers:
         below = min(min(numbers), device.last_mutation_number + 1)
         if below > device.acked_below:
@@ -204,10 +216,8 @@ def _commit(ctx: PushContext) -> None:
     if ctx.log_rows:
         for row in ctx.log_rows:
             result = row["result"]
-            row["result"] = ctx.encoded[id(result)] = orjson.dumps(
-                result, option=JSON_OPTIONS).decode()
-        bulk.insert_rows(ctx.session.connection(), AppliedMutation.__table__, ctx.log_rows,
-                         ready=_ENCODED)
+            row["result"] = ctx.encoded[id(result)] = orjson.dumps(result, option=JSON_OPTIONS).decode()
+        bulk.insert_rows(ctx.session.connection(), AppliedMutation.__table__, ctx.log_rows, ready=_ENCODED)
         ctx.log_rows = []
     ctx.device.last_mutation_number = ctx.last_number
     ctx.session.commit()
@@ -223,26 +233,41 @@ _ENCODED = frozenset({"result"})  # the mutation log's results, encoded with orj
 def _load_orders(ctx: PushContext, mutations: list[Any]) -> None:
     """Load (or refresh, after a commit let the lock go) the orders the batch names, in one
     query per 500, and hold them for the batch."""
-    ids = {m["entity_id"] if m.get("entity") == "order" else
-           (m.get("fields") or {}).get("order_id") for m in mutations
-           if isinstance(m, Mapping) and isinstance(m.get("fields"), Mapping)}
+    ids = {
+        m["entity_id"] if m.get("entity") == "order" else (m.get("fields") or {}).get("order_id")
+        for m in mutations
+        if isinstance(m, Mapping) and isinstance(m.get("fields"), Mapping)
+    }
     wanted = sorted(i for i in ids if isinstance(i, str) and len(i) <= 64)
     for start in range(0, len(wanted), 500):
-        for order in ctx.session.scalars(select(ServiceOrder).where(
-                ServiceOrder.id.in_(wanted[start:start + 500]))):
+        for order in ctx.session.scalars(
+            select(ServiceOrder).where(ServiceOrder.id.in_(wanted[start : start + 500]))
+        ):
             ctx.held[(ServiceOrder.__tablename__, order.id)] = order
-    load_history(ctx, [
-        (m["entity"], m["entity_id"]) for m in mutations
-        if isinstance(m, Mapping) and m.get("op") == "update"
-        and m.get("entity") in fast.FAST_EDITS and isinstance(m.get("entity_id"), str)])
+    load_history(
+        ctx,
+        [
+            (m["entity"], m["entity_id"])
+            for m in mutations
+            if isinstance(m, Mapping)
+            and m.get("op") == "update"
+            and m.get("entity") in fast.FAST_EDITS
+            and isinstance(m.get("entity_id"), str)
+        ],
+    )
 
 
 def _existing_ids(session: Session, mutations: list[Any]) -> dict[str, set[str]]:
     """For creates: which of the ids already exist (so the rest need no lookup one by one)."""
     wanted: dict[str, list[str]] = {}
     for m in mutations:
-        if isinstance(m, Mapping) and m.get("op") == "create" and m.get("entity") in SPECS \
-                and isinstance(m.get("entity_id"), str) and len(m["entity_id"]) <= 64:
+        if (
+            isinstance(m, Mapping)
+            and m.get("op") == "create"
+            and m.get("entity") in SPECS
+            and isinstance(m.get("entity_id"), str)
+            and len(m["entity_id"]) <= 64
+        ):
             wanted.setdefault(m["entity"], []).append(m["entity_id"])
     out: dict[str, set[str]] = {}
     for name, ids in wanted.items():
@@ -250,21 +275,25 @@ def _existing_ids(session: Session, mutations: list[Any]) -> dict[str, set[str]]
         column = getattr(spec.model, spec.pk)
         out[name] = set()
         for start in range(0, len(ids), 500):
-            out[name] |= {str(k) for k in session.scalars(
-                select(column).where(column.in_(ids[start:start + 500])))}
+            out[name] |= {
+                str(k) for k in session.scalars(select(column).where(column.in_(ids[start : start + 500])))
+            }
     return out
 
 
-def _one(ctx: PushContext, raw: object,
-         log: dict[str, replay.Logged]) -> tuple[dict[str, Any], bool]:
+def _one(ctx: PushContext, raw: object, log: dict[str, replay.Logged]) -> tuple[dict[str, Any], bool]:
     """One mutation's result, and whether it was processed (stored in the mutation log)."""
     if isinstance(raw, Mapping):  # a replay of a logged id (a valid one): no need to parse it
         logged_id, number = raw.get("id"), raw.get("number")
         prior = log.get(logged_id) if isinstance(logged_id, str) else None
         if prior is not None and prior.device_id != ctx.device.id:  # never another's result
             return _short(raw, "rejected", "id_taken", field="id"), False
-        if prior is not None and isinstance(number, int) and not isinstance(number, bool) \
-                and 1 <= number <= 2**53 - 1:
+        if (
+            prior is not None
+            and isinstance(number, int)
+            and not isinstance(number, bool)
+            and 1 <= number <= 2**53 - 1
+        ):
             return replay.duplicate(str(logged_id), prior), False
     envelope = _envelope(raw)
     if envelope is None:
@@ -284,8 +313,10 @@ def _one(ctx: PushContext, raw: object,
     result = _short(raw, "rejected", None)
     ctx.mutation_id = mid
     op = raw.get("op")
-    if ctx.fast and ((op == "create" and raw.get("entity") in fast.FAST_FACTS)
-                     or (op == "update" and raw.get("entity") in fast.FAST_EDITS)):
+    if ctx.fast and (
+        (op == "create" and raw.get("entity") in fast.FAST_FACTS)
+        or (op == "update" and raw.get("entity") in fast.FAST_EDITS)
+    ):
         ctx.outside_savepoint = True
         try:
             if raw.get("device_time") is not None:
@@ -322,21 +353,33 @@ def _one(ctx: PushContext, raw: object,
         result = _short(raw, "rejected", error.code, field=error.field)
     except (IntegrityError, DataError) as error:
         savepoint.rollback()
-        result = _short(raw, "rejected", "constraint_violated",
-                        detail=type(error.orig).__name__ if error.orig else "")
+        result = _short(
+            raw, "rejected", "constraint_violated", detail=type(error.orig).__name__ if error.orig else ""
+        )
     return _logged_result(ctx, result, mid, number, device_time), True
 
 
-def _logged_result(ctx: PushContext, result: dict[str, Any], mid: str, number: int,
-                   device_time: datetime | None) -> dict[str, Any]:
+def _logged_result(
+    ctx: PushContext, result: dict[str, Any], mid: str, number: int, device_time: datetime | None
+) -> dict[str, Any]:
     """Put a processed mutation's result in the log (written at commit) and use its number."""
     result.update(id=mid, number=number)
-    ctx.log_rows.append(dict(
-        id=mid, device_id=ctx.device.id, user_id=ctx.user.id, number=number,
-        entity=str(result.get("entity") or "")[:40], entity_id=str(result.get("entity_id") or "")[:64],
-        outcome=result["outcome"], reason=result.get("reason"), result=result,
-        device_time=device_time, received_at=ctx.now, time_suspect=bool(result["time_suspect"]),
-    ))
+    ctx.log_rows.append(
+        dict(
+            id=mid,
+            device_id=ctx.device.id,
+            user_id=ctx.user.id,
+            number=number,
+            entity=str(result.get("entity") or "")[:40],
+            entity_id=str(result.get("entity_id") or "")[:64],
+            outcome=result["outcome"],
+            reason=result.get("reason"),
+            result=result,
+            device_time=device_time,
+            received_at=ctx.now,
+            time_suspect=bool(result["time_suspect"]),
+        )
+    )
     ctx.batch_results[mid] = result
     ctx.last_number = number
     return result

@@ -39,35 +39,49 @@ def replayed(session: Session, device_id: str, mutations: list[Any]) -> orjson.F
         numbers = [raw["number"] for raw in mutations]
     except (KeyError, TypeError):
         return None
-    if not ids or not all(type(mid) is str for mid in ids) \
-            or not all(type(number) is int for number in numbers):
+    if (
+        not ids
+        or not all(type(mid) is str for mid in ids)
+        or not all(type(number) is int for number in numbers)
+    ):
         return None
     low, high = min(numbers), max(numbers)
     if high - low >= 2 * len(ids):  # not one stretch of the device's numbers
         return None
-    rows = bulk.fetch(session.connection(), _REPLAY_QUERY,
-                      {"device": device_id, "low": low, "high": high})
+    rows = bulk.fetch(session.connection(), _REPLAY_QUERY, {"device": device_id, "low": low, "high": high})
     in_order = [row[0] for row in rows] == ids and [row[1] for row in rows] == numbers
     if not in_order:  # sent in another order, or with repeats: each number must be its id's
         logged = {number: (mid, number, result) for mid, number, result in rows}
         rows = [logged.get(number) for number in numbers]  # type: ignore[misc]
         if any(row is None or row[0] != mid for row, mid in zip(rows, ids, strict=True)):
             return None
-    return orjson.Fragment("[" + ",".join([
-        f'{{"id":"{mid}","number":{number},"outcome":"duplicate","first":{first}}}'
-        for mid, number, first in rows]) + "]")
+    return orjson.Fragment(
+        "["
+        + ",".join(
+            [
+                f'{{"id":"{mid}","number":{number},"outcome":"duplicate","first":{first}}}'
+                for mid, number, first in rows
+            ]
+        )
+        + "]"
+    )
 
 
 _LOG = AppliedMutation.__table__
 
 
-_REPLAY_QUERY = select(_LOG.c.id, _LOG.c.number, cast(_LOG.c.result, Text)).where(
-    _LOG.c.device_id == bindparam("device"),
-    _LOG.c.number.between(bindparam("low"), bindparam("high"))).order_by(_LOG.c.number)
+_REPLAY_QUERY = (
+    select(_LOG.c.id, _LOG.c.number, cast(_LOG.c.result, Text))
+    .where(
+        _LOG.c.device_id == bindparam("device"), _LOG.c.number.between(bindparam("low"), bindparam("high"))
+    )
+    .order_by(_LOG.c.number)
+)
 
 
-def answer(session: Session, device_id: str, results: orjson.Fragment,
-                   device_time: datetime | None, now: datetime) -> dict[str, Any]:
+def answer(
+    session: Session, device_id: str, results: orjson.Fragment, device_time: datetime | None, now: datetime
+) -> dict[str, Any]:
     """The answer to a batch of replays; the device's sync time and clock offset are recorded
     as a pull records them (clocks.worth_recording)."""
     offset = clocks.offset_ms(device_time, now)
@@ -75,8 +89,11 @@ def answer(session: Session, device_id: str, results: orjson.Fragment,
     assert device is not None
     last = device.last_mutation_number
     if clocks.worth_recording(device.last_sync_at, device.clock_offset_ms, offset, now):
-        session.execute(update(Device).where(Device.id == device_id).values(
-            last_sync_at=now, **({"clock_offset_ms": offset} if offset is not None else {})))
+        session.execute(
+            update(Device)
+            .where(Device.id == device_id)
+            .values(last_sync_at=now, **({"clock_offset_ms": offset} if offset is not None else {}))
+        )
     session.commit()
     return {"clock_offset_ms": offset, "last_applied_number": last, "results": results}
 
@@ -98,24 +115,31 @@ def logged(session: Session, mutations: list[Any]) -> dict[str, Logged]:
     found: dict[str, Logged] = {}
     log = AppliedMutation.__table__
     query = select(log.c.id, log.c.device_id, log.c.number, cast(log.c.result, Text)).where(
-        log.c.id.in_(bindparam("ids", expanding=True)))
+        log.c.id.in_(bindparam("ids", expanding=True))
+    )
     conn = session.connection()
     for start in range(0, len(ids), 1000):
-        for mid, *row in conn.execute(query, {"ids": ids[start:start + 1000]}):
+        for mid, *row in conn.execute(query, {"ids": ids[start : start + 1000]}):
             found[mid] = Logged(*row)
     return found
 
 
 def ids_of(mutations: list[Any], key: str) -> list[str]:
-    return [m[key] for m in mutations
-            if isinstance(m, Mapping) and isinstance(m.get(key), str) and len(m[key]) <= 64]
+    return [
+        m[key]
+        for m in mutations
+        if isinstance(m, Mapping) and isinstance(m.get(key), str) and len(m[key]) <= 64
+    ]
 
 
 def duplicate(mid: str, first: Logged | dict[str, Any]) -> dict[str, Any]:
     """The answer to a mutation processed before: nothing done, and its first result exactly
     as it was answered then, with the record it returned (P12)."""
     if isinstance(first, Logged):
-        return {"id": mid, "number": first.number, "outcome": "duplicate",
-                "first": orjson.Fragment(first.result_json)}
-    return {"id": mid, "number": first.get("number"), "outcome": "duplicate",
-            "first": dict(first)}
+        return {
+            "id": mid,
+            "number": first.number,
+            "outcome": "duplicate",
+            "first": orjson.Fragment(first.result_json),
+        }
+    return {"id": mid, "number": first.get("number"), "outcome": "duplicate", "first": dict(first)}

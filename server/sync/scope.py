@@ -17,10 +17,17 @@ NONE = "none"
 
 def had_order(session: Session, user_id: int, order_id: str) -> bool:
     """Was the order ever assigned to this user (a grant was recorded)?"""
-    return bool(session.scalar(select(exists().where(
-        ScopeChange.kind == "grant", ScopeChange.user_id == user_id,
-        ScopeChange.order_id == order_id,
-    ))))
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    ScopeChange.kind == "grant",
+                    ScopeChange.user_id == user_id,
+                    ScopeChange.order_id == order_id,
+                )
+            )
+        )
+    )
 
 
 def order_access(session: Session, user_id: int, staff: bool, order: ServiceOrder) -> str:
@@ -37,8 +44,7 @@ def reference_access(session: Session, user_id: int, staff: bool, column: Any, k
     if staff:
         return OWN
     orders = session.execute(
-        select(ServiceOrder.id, ServiceOrder.assignee_id, ServiceOrder.status)
-        .where(column == key)
+        select(ServiceOrder.id, ServiceOrder.assignee_id, ServiceOrder.status).where(column == key)
     ).all()
     if any(o.assignee_id == user_id and o.status != "cancelled" for o in orders):
         return OWN
@@ -58,25 +64,35 @@ def scope_schedule_ids(session: Session, user_id: int) -> set[int]:
     """Fee schedules an engineer needs: the ones their orders pin, the newest published one,
     and the schedules those compare with."""
     ids = {
-        sid for sid in session.scalars(
-            select(ServiceOrder.fee_schedule_id).where(
-                ServiceOrder.assignee_id == user_id, ServiceOrder.status != "cancelled",
+        sid
+        for sid in session.scalars(
+            select(ServiceOrder.fee_schedule_id)
+            .where(
+                ServiceOrder.assignee_id == user_id,
+                ServiceOrder.status != "cancelled",
                 ServiceOrder.fee_schedule_id.is_not(None),
-            ).distinct()
-        ) if sid is not None
+            )
+            .distinct()
+        )
+        if sid is not None
     }
     newest = session.scalar(
-        select(FeeSchedule.id).where(FeeSchedule.published_at.is_not(None))
-        .order_by(FeeSchedule.effective_from.desc(), FeeSchedule.id.desc()).limit(1)
+        select(FeeSchedule.id)
+        .where(FeeSchedule.published_at.is_not(None))
+        .order_by(FeeSchedule.effective_from.desc(), FeeSchedule.id.desc())
+        .limit(1)
     )
     if newest is not None:
         ids.add(newest)
     if ids:
         ids |= {
-            cid for cid in session.scalars(
+            cid
+            for cid in session.scalars(
                 select(FeeSchedule.compare_with_id).where(
-                    FeeSchedule.id.in_(ids), FeeSchedule.compare_with_id.is_not(None))
-            ) if cid is not None
+                    FeeSchedule.id.in_(ids), FeeSchedule.compare_with_id.is_not(None)
+                )
+            )
+            if cid is not None
         }
     return ids
 

@@ -61,8 +61,7 @@ def _actor(session: Session) -> tuple[int | None, str | None]:
     return None, None
 
 
-FIRST_ROW = text("INSERT INTO sync_state (id, seq, horizon) VALUES (1, 0, 0) "
-                 "ON CONFLICT (id) DO NOTHING")
+FIRST_ROW = text("INSERT INTO sync_state (id, seq, horizon) VALUES (1, 0, 0) ON CONFLICT (id) DO NOTHING")
 
 
 def take_lock(session: Session) -> None:
@@ -92,9 +91,7 @@ def _old_value(session: Session, obj: Any, attr: str) -> Any:
     if history.unchanged:
         return history.unchanged[0]
     model = type(obj)
-    return session.execute(
-        select(getattr(model, attr)).where(model.id == obj.id)
-    ).scalar()
+    return session.execute(select(getattr(model, attr)).where(model.id == obj.id)).scalar()
 
 
 def _changed(obj: Any, attr: str) -> bool:
@@ -133,8 +130,7 @@ def _parents_of_children(session: Session, objs: Iterable[Any]) -> list[Any]:
         if isinstance(obj, ReceiptLine):
             parent = obj.receipt if obj.receipt is not None else session.get(Receipt, obj.receipt_id)
         elif isinstance(obj, FeeScheduleItem):
-            parent = obj.schedule if obj.schedule is not None else session.get(
-                FeeSchedule, obj.schedule_id)
+            parent = obj.schedule if obj.schedule is not None else session.get(FeeSchedule, obj.schedule_id)
         else:
             continue
         if parent is not None:
@@ -156,8 +152,16 @@ def _scope_changes(session: Session, order: ServiceOrder, new: bool) -> list[Sco
     out: list[ScopeChange] = []
 
     def change(kind: str, user_id: int, reason: str) -> None:
-        out.append(ScopeChange(kind=kind, user_id=user_id, entity="order", entity_id=order.id,
-                               order_id=order.id, reason=reason))
+        out.append(
+            ScopeChange(
+                kind=kind,
+                user_id=user_id,
+                entity="order",
+                entity_id=order.id,
+                order_id=order.id,
+                reason=reason,
+            )
+        )
 
     if new:
         if order.assignee_id is not None and order.status != CANCELLED:
@@ -167,8 +171,7 @@ def _scope_changes(session: Session, order: ServiceOrder, new: bool) -> list[Sco
         return out
     assignee_moved = _changed(order, "assignee_id")
     status_moved = _changed(order, "status")
-    old_assignee: Any = (_old_value(session, order, "assignee_id") if assignee_moved
-                         else order.assignee_id)
+    old_assignee: Any = _old_value(session, order, "assignee_id") if assignee_moved else order.assignee_id
     old_status = _old_value(session, order, "status") if status_moved else order.status
     was_visible = old_assignee is not None and old_status != CANCELLED
     now_visible = order.assignee_id is not None and order.status != CANCELLED
@@ -193,11 +196,15 @@ def before_flush(session: Session, _context: Any, _instances: Any) -> None:
         for obj in new_rows:
             _materialise_defaults(obj, moment)
         dirty_rows: list[Any] = [
-            obj for obj in session.dirty
+            obj
+            for obj in session.dirty
             if isinstance(obj, Tracked) and session.is_modified(obj, include_collections=False)
         ]
-        child_objs = [o for o in (*session.new, *session.dirty, *session.deleted)
-                      if isinstance(o, ReceiptLine | FeeScheduleItem)]
+        child_objs = [
+            o
+            for o in (*session.new, *session.dirty, *session.deleted)
+            if isinstance(o, ReceiptLine | FeeScheduleItem)
+        ]
         seen = {id(o) for o in (*new_rows, *dirty_rows)}
         for parent in _parents_of_children(session, child_objs):
             if id(parent) not in seen and parent not in session.deleted:
@@ -219,11 +226,16 @@ def before_flush(session: Session, _context: Any, _instances: Any) -> None:
             if spec is None:
                 continue
             key = getattr(obj, spec.pk)
-            scope.append(ScopeChange(kind="delete", user_id=None, entity=spec.name,
-                                     entity_id=str(key),
-                                     order_id=getattr(obj, "order_id", None) or (
-                                         key if spec.name == "order" else None),
-                                     reason="deleted"))
+            scope.append(
+                ScopeChange(
+                    kind="delete",
+                    user_id=None,
+                    entity=spec.name,
+                    entity_id=str(key),
+                    order_id=getattr(obj, "order_id", None) or (key if spec.name == "order" else None),
+                    reason="deleted",
+                )
+            )
 
         count = len(new_rows) + len(dirty_rows) + len(scope)
         seq = next_numbers(session, count)
@@ -268,11 +280,16 @@ def _stamp(obj: Any, seq: int, user_id: int | None, device_id: str | None) -> No
         obj.updated_device_id = device_id
 
 
-def _history(obj: Any, seq: int, new: bool, user_id: int | None,
-             device_id: str | None) -> RowVersion:
-    return RowVersion(table_name=obj.__tablename__, row_id=str(obj.id), version=obj.version,
-                      change_seq=seq, changes=_delta(obj, new), user_id=user_id,
-                      device_id=device_id)
+def _history(obj: Any, seq: int, new: bool, user_id: int | None, device_id: str | None) -> RowVersion:
+    return RowVersion(
+        table_name=obj.__tablename__,
+        row_id=str(obj.id),
+        version=obj.version,
+        change_seq=seq,
+        changes=_delta(obj, new),
+        user_id=user_id,
+        device_id=device_id,
+    )
 
 
 def install() -> None:

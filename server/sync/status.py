@@ -33,8 +33,9 @@ def transition_context(
     in_warranty: bool | None = None,
 ) -> states.TransitionContext:
     """What the state machine's guards need, read from the order as the server holds it."""
-    loaner_out = session.scalar(select(exists().where(
-        LoanerIssue.order_id == order.id, LoanerIssue.returned_at.is_(None))))
+    loaner_out = session.scalar(
+        select(exists().where(LoanerIssue.order_id == order.id, LoanerIssue.returned_at.is_(None)))
+    )
     if follow_up_outcome is None:
         follow_up_outcome = session.scalar(
             select(FollowUp.outcome)
@@ -82,14 +83,27 @@ def write_transition(
     if effects.consent and order.consent_at is None and "consent_at" not in named:
         order.consent_at = effects.at
     for due in effects.follow_ups:
-        session.add(FollowUp(order_id=order.id, kind=due.kind.value, due_at=due.due_from,
-                             window_end=due.due_by, updated_by_id=user_id,
-                             updated_device_id=device_id))
-    event = TimelineEvent(order_id=order.id, kind=event_kind, at=effects.at,
-                          received_at=received_at, clock_offset_ms=clock_offset_ms,
-                          time_suspect=time_suspect,
-                          data={**effects.event_data, **(event_data or {})},
-                          updated_by_id=user_id, updated_device_id=device_id)
+        session.add(
+            FollowUp(
+                order_id=order.id,
+                kind=due.kind.value,
+                due_at=due.due_from,
+                window_end=due.due_by,
+                updated_by_id=user_id,
+                updated_device_id=device_id,
+            )
+        )
+    event = TimelineEvent(
+        order_id=order.id,
+        kind=event_kind,
+        at=effects.at,
+        received_at=received_at,
+        clock_offset_ms=clock_offset_ms,
+        time_suspect=time_suspect,
+        data={**effects.event_data, **(event_data or {})},
+        updated_by_id=user_id,
+        updated_device_id=device_id,
+    )
     session.add(event)
     return event
 
@@ -105,16 +119,28 @@ def effects(
     repair_certain: bool | None = None,
 ) -> TransitionEffects:
     """The domain's effects for this order's move (its own repair_certain unless given)."""
-    return effects_of(order.status, target, at=at, reason=reason,
-                      repair_certain=order.repair_certain if repair_certain is None
-                      else repair_certain,
-                      consent_given=consent_given, policy=policy)
+    return effects_of(
+        order.status,
+        target,
+        at=at,
+        reason=reason,
+        repair_certain=order.repair_certain if repair_certain is None else repair_certain,
+        consent_given=consent_given,
+        policy=policy,
+    )
 
 
 # -- a phone's status change (push) --------------------------------------------------------
 
-def change_status(ctx: PushContext, row: ServiceOrder, fields: dict[str, Any],
-                  extras: dict[str, Any], device_time: datetime | None, suspect: bool) -> bool:
+
+def change_status(
+    ctx: PushContext,
+    row: ServiceOrder,
+    fields: dict[str, Any],
+    extras: dict[str, Any],
+    device_time: datetime | None,
+    suspect: bool,
+) -> bool:
     """Move the order's status by the state machine from the server's current status (P15),
     with the effects a change made at a desk has, at the moment the phone recorded (P34)."""
     target = fields.pop("status")
@@ -127,25 +153,44 @@ def change_status(ctx: PushContext, row: ServiceOrder, fields: dict[str, Any],
     reason = reason or fields.get("handback_reason") or fields.get("cancel_reason")
     consent = fields.get("consent_at", row.consent_at)
     context = transition_context(
-        ctx.session, row, reason=reason, consent_given=consent is not None,
-        follow_up_outcome=outcome, in_warranty=fields.get("in_warranty", row.in_warranty))
+        ctx.session,
+        row,
+        reason=reason,
+        consent_given=consent is not None,
+        follow_up_outcome=outcome,
+        in_warranty=fields.get("in_warranty", row.in_warranty),
+    )
     decision = decide_status(row.status, target, role=ctx.role, context=context)
     if not decision.allowed:
         raise Rejected(decision.reason, field="status", **dict(decision.params))
     if decision.reason == "no_change":
         return False
     done = effects(
-        row, target, at=_act_time(ctx, fields, target, device_time, suspect), reason=reason,
-        consent_given=consent is not None, policy=derive.load_policy(ctx.session)[0],
-        repair_certain=bool(fields.get("repair_certain", row.repair_certain)))
+        row,
+        target,
+        at=_act_time(ctx, fields, target, device_time, suspect),
+        reason=reason,
+        consent_given=consent is not None,
+        policy=derive.load_policy(ctx.session)[0],
+        repair_certain=bool(fields.get("repair_certain", row.repair_certain)),
+    )
     write_transition(
-        ctx.session, row, done, user_id=ctx.user.id, device_id=ctx.device.id,
-        received_at=ctx.now, named=fields, clock_offset_ms=ctx.offset_ms, time_suspect=suspect)
+        ctx.session,
+        row,
+        done,
+        user_id=ctx.user.id,
+        device_id=ctx.device.id,
+        received_at=ctx.now,
+        named=fields,
+        clock_offset_ms=ctx.offset_ms,
+        time_suspect=suspect,
+    )
     return True
 
 
-def _act_time(ctx: PushContext, fields: Mapping[str, Any], target: str,
-              device_time: datetime | None, suspect: bool) -> datetime:
+def _act_time(
+    ctx: PushContext, fields: Mapping[str, Any], target: str, device_time: datetime | None, suspect: bool
+) -> datetime:
     """When the phone made the change: the milestone time it sent, else the mutation's device
     time, corrected by the device's clock offset (P24); the arrival time when either is
     implausible (P25) or unknown."""

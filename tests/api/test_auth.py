@@ -31,8 +31,7 @@ def test_session_cookie_is_httponly_and_samesite(app, users):
 
 def test_the_cookie_is_not_sent_again_while_the_session_is_used(app, users):
     client = app.test_client()
-    assert "Set-Cookie" in client.post(
-        "/api/auth/login", json={"username": "eng1", "password": "pw"}).headers
+    assert "Set-Cookie" in client.post("/api/auth/login", json={"username": "eng1", "password": "pw"}).headers
     assert "Set-Cookie" not in client.get("/api/auth/session").headers
     with time_machine.travel(time.time() + 120):  # last use is kept server-side, not in the cookie
         assert "Set-Cookie" not in client.get("/api/auth/session").headers

@@ -30,10 +30,23 @@ def test_the_board_has_the_queue_and_each_engineers_orders_in_time_order(app, us
             row.assignee_id, row.status, row.contacted_at = users["eng1"], "scheduled", now
             row.reported_at = now  # the 48-hour clock runs past both visits
             row.appointment_start = day_start + timedelta(hours=hours)
-        db.session.add(Device(id="phone-eng1-01", user_id=users["eng1"], receipt_prefix="AB2",
-                              last_sync_at=now - timedelta(minutes=4)))
-        db.session.add(PushSubscription(user_id=users["eng1"], endpoint="https://p.example/1",
-                                        endpoint_hash="1" * 64, p256dh="B" * 87, auth="A" * 22))
+        db.session.add(
+            Device(
+                id="phone-eng1-01",
+                user_id=users["eng1"],
+                receipt_prefix="AB2",
+                last_sync_at=now - timedelta(minutes=4),
+            )
+        )
+        db.session.add(
+            PushSubscription(
+                user_id=users["eng1"],
+                endpoint="https://p.example/1",
+                endpoint_hash="1" * 64,
+                p256dh="B" * 87,
+                auth="A" * 22,
+            )
+        )
         db.session.commit()
 
     board = sign_in(app, "dispatcher").get("/api/dispatch/board").get_json()

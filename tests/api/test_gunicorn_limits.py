@@ -30,16 +30,23 @@ def raw(server: LiveServer, request: bytes) -> tuple[int, str, str]:
             data += chunk
     head, _, body = data.partition(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])
-    content_type = next((line.split(b":", 1)[1].strip().decode() for line in head.split(b"\r\n")
-                         if line.lower().startswith(b"content-type:")), "")
+    content_type = next(
+        (
+            line.split(b":", 1)[1].strip().decode()
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-type:")
+        ),
+        "",
+    )
     return status, content_type, body.decode()
 
 
 @pytest.mark.parametrize(("length", "by"), [(5_000, "app"), (10_000, "gunicorn")])
 def test_a_long_url_is_answered_414_in_json(served, length, by):
     path = "/api/dispatch/order-numbers?" + "&".join(["id=" + "a" * 36] * (length // 40))
-    status, content_type, body = raw(served, f"GET {path} HTTP/1.1\r\nHost: x\r\n"
-                                              "Connection: close\r\n\r\n".encode())
+    status, content_type, body = raw(
+        served, f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode()
+    )
     assert status == 414 and content_type.startswith("application/json"), (by, body[:200])
     assert '"code": "uri_too_long"' in body.replace('":"', '": "')
 
@@ -47,8 +54,9 @@ def test_a_long_url_is_answered_414_in_json(served, length, by):
 @pytest.mark.parametrize("length", [8_100, 20_000])
 def test_a_long_header_is_answered_431_in_json(served, length):
     request = f"GET /api/auth/session HTTP/1.1\r\nHost: x\r\nX-Long: {'h' * length}\r\n\r\n"
-    status, content_type, body = raw(served, request.replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n")
-                                     .encode())
+    status, content_type, body = raw(
+        served, request.replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n").encode()
+    )
     assert status in (400, 431) and content_type.startswith("application/json"), body[:200]
     assert "error" in body
 

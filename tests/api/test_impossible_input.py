@@ -28,8 +28,10 @@ def counts(app):
 def test_a_requested_window_ending_before_it_starts_is_refused_and_nothing_stored(app, users):
     desk = sign_in(app, "dispatcher")
     start = utcnow() + timedelta(days=1)
-    body = new_order_body(requested_window_start=start.isoformat(),
-                          requested_window_end=(start - timedelta(hours=2)).isoformat())
+    body = new_order_body(
+        requested_window_start=start.isoformat(),
+        requested_window_end=(start - timedelta(hours=2)).isoformat(),
+    )
     before = counts(app)
     assert error_of(desk.post("/api/orders", json=body), 422)["field"] == "requested_window_end"
     assert counts(app) == before
@@ -37,12 +39,15 @@ def test_a_requested_window_ending_before_it_starts_is_refused_and_nothing_store
     assert desk.post("/api/orders", json=body).status_code == 201
 
 
-@pytest.mark.parametrize(("field", "shift"), [
-    ("reported_at", timedelta(days=365 * 73)),  # 2099
-    ("reported_at", timedelta(days=1)),  # tomorrow: not yet reported
-    ("reported_at", -timedelta(days=365 * 30)),
-    ("requested_window_start", timedelta(days=365 * 5)),
-])
+@pytest.mark.parametrize(
+    ("field", "shift"),
+    [
+        ("reported_at", timedelta(days=365 * 73)),  # 2099
+        ("reported_at", timedelta(days=1)),  # tomorrow: not yet reported
+        ("reported_at", -timedelta(days=365 * 30)),
+        ("requested_window_start", timedelta(days=365 * 5)),
+    ],
+)
 def test_times_implausibly_far_from_now_are_refused(app, users, field, shift):
     desk = sign_in(app, "dispatcher")
     before = counts(app)
@@ -63,26 +68,39 @@ def test_json_nested_deep_is_refused_on_sign_in_and_order_creation(app, users, d
 
 
 def test_a_lone_surrogate_is_refused_as_bad_json(app, users):
-    resp = app.test_client().post("/api/auth/login", data='{"username": "\\ud800", "password": "x"}',
-                                  content_type="application/json")
+    resp = app.test_client().post(
+        "/api/auth/login", data='{"username": "\\ud800", "password": "x"}', content_type="application/json"
+    )
     assert error_of(resp, 400)["code"] == "invalid_json"
 
 
-@pytest.mark.parametrize(("method", "url"), [
-    ("patch", "/api/passkeys/2147483648"), ("delete", "/api/passkeys/9223372036854775807"),
-    ("put", "/api/admin/users/2147483648/role"), ("get", "/api/fee-schedules/99999999999"),
-])
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("patch", "/api/passkeys/2147483648"),
+        ("delete", "/api/passkeys/9223372036854775807"),
+        ("put", "/api/admin/users/2147483648/role"),
+        ("get", "/api/fee-schedules/99999999999"),
+    ],
+)
 def test_ids_past_their_columns_range_are_not_found(app, users, method, url):
     admin = sign_in(app, "admin")
     resp = getattr(admin, method)(url, json={"name": "x", "role": "engineer"})
     assert error_of(resp, 404)["code"] == "not_found"
 
 
-@pytest.mark.parametrize("url", [
-    "/api/orders?day=0001-01-01", "/api/orders?day=9999-12-31", "/api/dispatch/board?day=0001-01-01",
-    "/api/dispatch/board?day=9999-12-31", "/api/figures?from=0001-01-01&to=0001-01-07",
-    "/api/figures?from=9999-12-25&to=9999-12-31", "/api/admin/audit?before_id=9223372036854775808",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/orders?day=0001-01-01",
+        "/api/orders?day=9999-12-31",
+        "/api/dispatch/board?day=0001-01-01",
+        "/api/dispatch/board?day=9999-12-31",
+        "/api/figures?from=0001-01-01&to=0001-01-07",
+        "/api/figures?from=9999-12-25&to=9999-12-31",
+        "/api/admin/audit?before_id=9223372036854775808",
+    ],
+)
 def test_dates_and_numbers_no_day_arithmetic_can_hold_are_refused(app, users, url):
     admin = sign_in(app, "admin")
     error = error_of(admin.get(url), 422)
@@ -92,8 +110,15 @@ def test_dates_and_numbers_no_day_arithmetic_can_hold_are_refused(app, users, ur
 def test_a_mutation_number_past_64_bits_is_refused_naming_it(app, users):
     order = make_order(app, users["eng1"])
     phone = sign_in(app, "eng1", device_id="phone-eng1-0001")
-    mutation = {"id": str(uuid.uuid4()), "number": 2**63, "entity": "order", "entity_id": order,
-                "op": "update", "base_version": 1, "fields": {"diagnosis": "x"}}
+    mutation = {
+        "id": str(uuid.uuid4()),
+        "number": 2**63,
+        "entity": "order",
+        "entity_id": order,
+        "op": "update",
+        "base_version": 1,
+        "fields": {"diagnosis": "x"},
+    }
     resp = phone.post("/api/sync/push", json={"mutations": [mutation]})
     assert error_of(resp, 422)["field"] == "mutations.0.number"
 
@@ -105,8 +130,10 @@ def test_a_push_body_sent_as_text_still_meets_the_nul_guard(app, users):
     assert error_of(resp, 422)["field"] == "mutations.0.id"
 
 
-@pytest.mark.parametrize("url", ["/dist/" + "a" * 3000 + ".js", "/icons/" + "b" * 3000 + ".png",
-                                 "/dist/" + "/".join(["c" * 300] * 3)])
+@pytest.mark.parametrize(
+    "url",
+    ["/dist/" + "a" * 3000 + ".js", "/icons/" + "b" * 3000 + ".png", "/dist/" + "/".join(["c" * 300] * 3)],
+)
 def test_file_names_longer_than_any_file_are_not_found(client, url):
     assert error_of(client.get(url), 404)["code"] == "not_found"
     longer = client.get(url + "d" * 5000)

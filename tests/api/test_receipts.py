@@ -88,15 +88,24 @@ def test_pdf_receipt_contains_the_chinese_customer_name(app, users):
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
 
-def _issued(app, users, *, customer="欧阳娜娜", number="LJG-000007", method=None, void=None,
-            invoice=(False, False, False)):
+def _issued(
+    app,
+    users,
+    *,
+    customer="欧阳娜娜",
+    number="LJG-000007",
+    method=None,
+    void=None,
+    invoice=(False, False, False),
+):
     """A washing-machine visit by an engineer with a badge, receipted; answers its link token."""
     with app.app_context():
         engineer = db.session.get(User, users["eng1"])
         engineer.display_name, engineer.badge_no = "刘建国", "SH-0231"
         if db.session.get(Part, "WM-PUMP") is None:
-            db.session.add(Part(code="WM-PUMP", name="Drain pump", name_zh="排水泵",
-                                category="washing_machine"))
+            db.session.add(
+                Part(code="WM-PUMP", name="Drain pump", name_zh="排水泵", category="washing_machine")
+            )
         db.session.commit()
     order = make_order(app, users["eng1"], "completed", customer_name=customer)
     receipt_id = make_receipt(app, order, number, issued_at=ISSUED)
@@ -106,8 +115,11 @@ def _issued(app, users, *, customer="欧阳娜娜", number="LJG-000007", method=
         if void:
             receipt.voided_at, receipt.void_reason = ISSUED + timedelta(hours=1), void
         if method:
-            db.session.add(Payment(order_id=order, receipt_id=receipt_id, amount_fen=15000,
-                                   method=method, paid_at=ISSUED))
+            db.session.add(
+                Payment(
+                    order_id=order, receipt_id=receipt_id, amount_fen=15000, method=method, paid_at=ISSUED
+                )
+            )
         db.session.commit()
         return receipt.link_token
 
@@ -127,22 +139,56 @@ def test_the_customer_opens_their_receipt_by_its_link_without_signing_in(app, us
     assert "no-store" in resp.headers["Cache-Control"]
     html = resp.get_data(as_text=True)
     text = _text(resp)
-    for shown in ("安心家电维修服务中心", "维修服务收据", "LJG-000007", "欧阳娜娜", "刘建国（工号 SH-0231）",
-                  "付款方式", "微信", "投诉监督电话：400-820-1234", "更换排水泵", "工时费", "排水泵",
-                  "配件费", "¥80.00", "¥70.00", "¥150.00", "发票：您已申请，我们将另行寄送给您"):
+    for shown in (
+        "安心家电维修服务中心",
+        "维修服务收据",
+        "LJG-000007",
+        "欧阳娜娜",
+        "刘建国（工号 SH-0231）",
+        "付款方式",
+        "微信",
+        "投诉监督电话：400-820-1234",
+        "更换排水泵",
+        "工时费",
+        "排水泵",
+        "配件费",
+        "¥80.00",
+        "¥70.00",
+        "¥150.00",
+        "发票：您已申请，我们将另行寄送给您",
+    ):
         assert shown in text, shown
     # That receipt only: not the other customer's, not the address or phone, no codes.
-    for hidden in ("诸葛明", "LJG-000008", "张杨路", "13812345678", "WM-PUMP", "drain_pump",
-                   "Sign in", "<script"):
+    for hidden in (
+        "诸葛明",
+        "LJG-000008",
+        "张杨路",
+        "13812345678",
+        "WM-PUMP",
+        "drain_pump",
+        "Sign in",
+        "<script",
+    ):
         assert hidden not in html, hidden
 
 
 def test_the_english_receipt_is_english_throughout(app, users, client):
     token = _issued(app, users, method="alipay")
     text = _text(client.get(f"/r/{token}?lang=en"))
-    for shown in ("Service receipt", "Engineer", "刘建国 (badge SH-0231)", "Payment", "Alipay",
-                  "Complaints and supervision: 400-820-1234", "Replace drain pump", "Labour",
-                  "Drain pump", "Part", "Washing machine", "¥150.00"):
+    for shown in (
+        "Service receipt",
+        "Engineer",
+        "刘建国 (badge SH-0231)",
+        "Payment",
+        "Alipay",
+        "Complaints and supervision: 400-820-1234",
+        "Replace drain pump",
+        "Labour",
+        "Drain pump",
+        "Part",
+        "Washing machine",
+        "¥150.00",
+    ):
         assert shown in text, shown
     # Names are names; every other word is English.
     for name in ("安心家电维修服务中心", "欧阳娜娜", "刘建国", "海尔", "中文"):
@@ -153,7 +199,8 @@ def test_the_english_receipt_is_english_throughout(app, users, client):
 
 
 def test_a_receipt_without_payment_or_invoice_question_says_not_paid_and_no_invoice_default(
-        app, users, client):
+    app, users, client
+):
     token = _issued(app, users)
     text = _text(client.get(f"/r/{token}"))
     assert "未收款" in text and "发票" not in text and "未申请发票" not in text
@@ -231,10 +278,24 @@ def test_a_phone_pushes_the_link_token_it_made_and_a_malformed_or_taken_one_is_r
     token = "q3Zr9-_Ux1bGkLmN0pQrSA"
 
     def receipt(n: int, link: str) -> dict:
-        return {"order_id": order_id, "number": f"{prefix}-{n:06d}", "issued_at": ISSUED.isoformat(),
-                "total_fen": 8000, "link_token": link,
-                "lines": [{"position": 1, "kind": "labour", "code": "drain_pump", "qty": 1,
-                           "unit_fen": 8000, "amount_fen": 8000, "reason": "schedule_price"}]}
+        return {
+            "order_id": order_id,
+            "number": f"{prefix}-{n:06d}",
+            "issued_at": ISSUED.isoformat(),
+            "total_fen": 8000,
+            "link_token": link,
+            "lines": [
+                {
+                    "position": 1,
+                    "kind": "labour",
+                    "code": "drain_pump",
+                    "qty": 1,
+                    "unit_fen": 8000,
+                    "amount_fen": 8000,
+                    "reason": "schedule_price",
+                }
+            ],
+        }
 
     phone.mutate("receipt", str(uuid.uuid4()), receipt(1, token), "create")
     phone.mutate("receipt", str(uuid.uuid4()), receipt(2, "short"), "create")
@@ -242,26 +303,29 @@ def test_a_phone_pushes_the_link_token_it_made_and_a_malformed_or_taken_one_is_r
     results = phone.sync_push()
     assert results[0]["outcome"] == "applied" and results[0]["record"]["link_token"] == token
     assert [(r["reason"], r["params"]["field"]) for r in results[1:]] == [
-        ("invalid_value", "link_token"), ("link_token_taken", "link_token")]
+        ("invalid_value", "link_token"),
+        ("link_token_taken", "link_token"),
+    ]
     resp = app.test_client().get(f"/r/{token}")
     assert resp.status_code == 200 and f"{prefix}-000001" in _text(resp)
 
 
 def _node(script: str) -> object:
-    done = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True,
-                          text=True, check=True, cwd=REPO)
+    done = subprocess.run(
+        ["node", "--input-type=module", "-e", script], capture_output=True, text=True, check=True, cwd=REPO
+    )
     return json.loads(done.stdout)
 
 
 def test_the_server_and_the_phone_use_one_set_of_receipt_words():
-    forms = _node("import { strings } from './pwa/forms/strings.js';"
-                  "console.log(JSON.stringify(strings));")
+    forms = _node("import { strings } from './pwa/forms/strings.js';console.log(JSON.stringify(strings));")
     messages = (REPO / "pwa" / "js" / "messages.js").read_text()
     for lang in ("zh-CN", "en"):
         own = forms[lang]
         assert {k: own[f"forms.charge.kind.{k}"] for k in KIND_NAMES[lang]} == dict(KIND_NAMES[lang])
         assert {k: own[f"forms.receipt.payment.{k or 'none'}"] for k in PAYMENT_METHODS[lang]} == dict(
-            PAYMENT_METHODS[lang])
+            PAYMENT_METHODS[lang]
+        )
         assert {k: own[f"forms.charge.reason.{k}"] for k in REASONS[lang]} == dict(REASONS[lang])
         for key in ("invoice_requested", "invoice_promised", "invoice_declined"):
             assert own[f"forms.receipt.{key}"] == WORDS[lang][key]
@@ -274,9 +338,11 @@ def test_the_server_and_the_phone_use_one_set_of_receipt_words():
 
 def test_money_reads_as_the_phone_writes_it():
     amounts = [0, 100, 44700, -1000, 120000, 123456789]
-    phone = _node("const f = (l) => new Intl.NumberFormat(l, {style: 'currency', currency: 'CNY',"
-                  " currencyDisplay: 'narrowSymbol'});"
-                  f"console.log(JSON.stringify({amounts}.map((a) => [f('zh-CN').format(a / 100),"
-                  " f('en').format(a / 100)])));")
+    phone = _node(
+        "const f = (l) => new Intl.NumberFormat(l, {style: 'currency', currency: 'CNY',"
+        " currencyDisplay: 'narrowSymbol'});"
+        f"console.log(JSON.stringify({amounts}.map((a) => [f('zh-CN').format(a / 100),"
+        " f('en').format(a / 100)])));"
+    )
     assert [[money(a), money(a)] for a in amounts] == phone
     assert money(44700) == "¥447.00"

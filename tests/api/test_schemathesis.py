@@ -22,8 +22,13 @@ from server.models import Role, User
 from tests.conftest import sign_in
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
-ROLES = {"dispatcher": Role.DISPATCHER, "admin": Role.ADMIN, "eng1": Role.ENGINEER,
-         "eng2": Role.ENGINEER, "eng3": Role.ENGINEER}
+ROLES = {
+    "dispatcher": Role.DISPATCHER,
+    "admin": Role.ADMIN,
+    "eng1": Role.ENGINEER,
+    "eng2": Role.ENGINEER,
+    "eng3": Role.ENGINEER,
+}
 
 
 def restore(app: Any) -> None:
@@ -36,9 +41,10 @@ def restore(app: Any) -> None:
 
 def problem(response: Any, method: str) -> str | None:
     status = response.status_code
-    content_type = (response.headers.get("content-type") or response.headers.get("Content-Type") or [""])
+    content_type = response.headers.get("content-type") or response.headers.get("Content-Type") or [""]
     is_json = str(content_type[0] if isinstance(content_type, list) else content_type).startswith(
-        "application/json")
+        "application/json"
+    )
     try:
         body = json.loads(response.content) if is_json else None
     except ValueError:
@@ -56,20 +62,33 @@ def problem(response: Any, method: str) -> str | None:
     return None
 
 
-def run(strategy: Any, app: Any, headers: dict[str, str], cookies: dict[str, str],
-        failures: list[str], answered: Counter[int]) -> None:
+def run(
+    strategy: Any,
+    app: Any,
+    headers: dict[str, str],
+    cookies: dict[str, str],
+    failures: list[str],
+    answered: Counter[int],
+) -> None:
     """Send EXAMPLES generated cases of one operation, noting every answer that breaks the rules."""
 
-    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(case=strategy)
     def send(case: Any) -> None:
         response = case.call(app=app, headers=headers, cookies=cookies)
         answered[response.status_code] += 1
         found = problem(response, case.method)
         if found:
-            failures.append(f"{case.method} {case.formatted_path}: {found}"
-                            f" query={case.query!r} headers={case.headers!r} body={str(case.body)[:200]}")
+            failures.append(
+                f"{case.method} {case.formatted_path}: {found}"
+                f" query={case.query!r} headers={case.headers!r} body={str(case.body)[:200]}"
+            )
 
     send()
 
@@ -87,8 +106,14 @@ def test_generated_requests_never_answer_5xx_or_leave_the_error_shape(app, users
         cookie = api.client.get_cookie("session")
         headers = {"X-CSRF-Token": api.csrf, "X-Device-Id": api.device_id}
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            run(operation.as_strategy(generation_mode=mode), app, headers, {"session": cookie.value},
-                failures, answered)
+            run(
+                operation.as_strategy(generation_mode=mode),
+                app,
+                headers,
+                {"session": cookie.value},
+                failures,
+                answered,
+            )
         restore(app)
     assert not failures, "\n".join(failures[:30])
     # Signed in for real: many generated requests got through, and no session was lost on the way.

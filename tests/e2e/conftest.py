@@ -16,12 +16,22 @@ from server.extensions import db
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-dev-shm-usage", "--no-first-run", "--disable-sync",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
-         "is_mobile": True, "has_touch": True}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -51,11 +61,15 @@ class LiveServer:
 @pytest.fixture
 def live_app(tmp_path: Path) -> Iterator[Any]:
     """An app on a fresh SQLite file (browser tests always run on SQLite)."""
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": "e2e",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/e2e.sqlite3",
-        "SESSION_COOKIE_SECURE": False, "BLOB_DIR": str(tmp_path / "blobs"),
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "e2e",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/e2e.sqlite3",
+            "SESSION_COOKIE_SECURE": False,
+            "BLOB_DIR": str(tmp_path / "blobs"),
+        }
+    )
     with app.app_context():
         db.create_all()
     yield app

@@ -109,8 +109,14 @@ def test_the_board_follows_changes_made_elsewhere_without_a_reload(console, worl
         from server.services.orders import assign
 
         dispatcher = db.session.get(User, world["dispatcher"])
-        assign(db.session, db.session.get(ServiceOrder, world["queue"][3]), world["engineers"]["wang"], "",
-               dispatcher, utcnow())
+        assign(
+            db.session,
+            db.session.get(ServiceOrder, world["queue"][3]),
+            world["engineers"]["wang"],
+            "",
+            dispatcher,
+            utcnow(),
+        )
         db.session.commit()
     page.wait_for_selector(f".lane[data-engineer='王军'] [data-number='{number}']", timeout=10000)
     assert page.evaluate("window.__marker") == 1  # same page, no reload

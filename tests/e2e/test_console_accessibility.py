@@ -22,8 +22,9 @@ def violations(page: Any) -> list[str]:
     # Evaluated through the DevTools protocol, so the page's CSP still forbids inline scripts of its own.
     page.evaluate(AXE.read_text())
     result = page.evaluate("tags => axe.run(document, { runOnly: { type: 'tag', values: tags } })", TAGS)
-    return [f"{v['id']}: {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
-            for v in result["violations"]]
+    return [
+        f"{v['id']}: {v['help']} at {[n['target'] for n in v['nodes'][:3]]}" for v in result["violations"]
+    ]
 
 
 def test_axe_core_is_installed_with_the_target_size_rule():

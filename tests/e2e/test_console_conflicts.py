@@ -29,10 +29,20 @@ def test_offline_work_on_a_reassigned_order_is_one_card_in_plain_words(console, 
         ]
         ids = []
         for n, (entity, values) in enumerate(work):
-            row = Conflict(kind="reassigned", entity=entity, entity_id=f"{entity}-{n}", order_id=order_id,
-                           field="*", server_value=None, device_value=values, device_id="phone-zhang-01",
-                           device_user_id=engineer, device_changed_at=at + timedelta(minutes=n),
-                           provisional_winner="server", reason="reassigned_work_kept")
+            row = Conflict(
+                kind="reassigned",
+                entity=entity,
+                entity_id=f"{entity}-{n}",
+                order_id=order_id,
+                field="*",
+                server_value=None,
+                device_value=values,
+                device_id="phone-zhang-01",
+                device_user_id=engineer,
+                device_changed_at=at + timedelta(minutes=n),
+                provisional_winner="server",
+                reason="reassigned_work_kept",
+            )
             db.session.add(row)
             db.session.flush()
             ids.append(row.id)

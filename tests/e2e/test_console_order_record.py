@@ -46,10 +46,26 @@ def test_an_order_opened_from_the_board_shows_its_photos_signature_and_receipt(c
         number, done = order.number, order.completed_at
         customer_phone = order.contact_phone
         order.customer.phones = [customer_phone, "0532-8877 6655"]
-        db.session.add(Photo(order_id=order_id, sha256=photo_sha, mime="image/png", size=1,
-                             taken_at=done - timedelta(minutes=20), caption="烧蚀的主板继电器"))
-        db.session.add(Signature(order_id=order_id, signer_name="赵女士", signed_at=done,
-                                 image_sha256=signature_sha, summary_hash="a" * 64, status="verified"))
+        db.session.add(
+            Photo(
+                order_id=order_id,
+                sha256=photo_sha,
+                mime="image/png",
+                size=1,
+                taken_at=done - timedelta(minutes=20),
+                caption="烧蚀的主板继电器",
+            )
+        )
+        db.session.add(
+            Signature(
+                order_id=order_id,
+                signer_name="赵女士",
+                signed_at=done,
+                image_sha256=signature_sha,
+                summary_hash="a" * 64,
+                status="verified",
+            )
+        )
         db.session.add(Receipt(number="P0A-000123", order_id=order_id, issued_at=done, total_fen=18000))
         db.session.commit()
 
@@ -63,7 +79,9 @@ def test_an_order_opened_from_the_board_shows_its_photos_signature_and_receipt(c
     # The customer's phones are links to call.
     tels = record.locator("a.tel")
     assert [tels.nth(i).get_attribute("href") for i in range(tels.count())] == [
-        f"tel:{customer_phone}", "tel:053288776655"]
+        f"tel:{customer_phone}",
+        "tel:053288776655",
+    ]
     # The signature's image and its verification state.
     signature = record.locator(".signature[data-status=verified]")
     assert "Verified: matches what was signed" in signature.inner_text()

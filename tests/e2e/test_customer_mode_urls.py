@@ -38,8 +38,12 @@ def test_a_customer_typing_urls_in_hand_off_sees_403_and_no_one_elses_data(phone
 
     # The customer opens a new tab and types what they have heard of.
     tab = phone.new_page()
-    for url in ("/api/customers", "/api/orders", "/receipts/A7K-000009",
-                f"/api/orders/{seeded.other_order_id}"):
+    for url in (
+        "/api/customers",
+        "/api/orders",
+        "/receipts/A7K-000009",
+        f"/api/orders/{seeded.other_order_id}",
+    ):
         response = tab.goto(url)
         assert response.status == 403, url
         body = tab.locator("body").inner_text()

@@ -11,9 +11,15 @@ from tests.e2e.forms_harness.site import csp_violations, harness_fixtures, last_
 forms_site, forms_browser, forms_page = harness_fixtures()
 
 ITEMS = {
-    "tools": "Tools", "parts_or_loaner": "Parts or loaner unit", "work_order_form": "Work-order form",
-    "receipts": "Receipts", "fee_schedule": "Fee schedule", "service_card": "Service card",
-    "id_badge": "ID badge", "floor_cloth": "Floor cloth", "shoe_covers": "Shoe covers",
+    "tools": "Tools",
+    "parts_or_loaner": "Parts or loaner unit",
+    "work_order_form": "Work-order form",
+    "receipts": "Receipts",
+    "fee_schedule": "Fee schedule",
+    "service_card": "Service card",
+    "id_badge": "ID badge",
+    "floor_cloth": "Floor cloth",
+    "shoe_covers": "Shoe covers",
 }
 
 
@@ -63,8 +69,10 @@ def test_incomplete_checklist_needs_leave_anyway(forms_page: Any) -> None:
 def test_checklist_takes_its_items_and_speaks_chinese(forms_page: Any) -> None:
     page = forms_page
     open_form(page, "checklist", lang="zh-CN")
-    page.evaluate("window.__mount('checklist', {lang: 'zh-CN', items: ['id_badge', 'shoe_covers'],"
-                  " checked: {id_badge: true}})")
+    page.evaluate(
+        "window.__mount('checklist', {lang: 'zh-CN', items: ['id_badge', 'shoe_covers'],"
+        " checked: {id_badge: true}})"
+    )
     assert page.locator(".of-check__label").all_inner_texts() == ["工作证", "鞋套"]
     assert page.locator(".of-progress").inner_text() == "已检查 1/2"
     page.get_by_role("button", name="出发").tap()

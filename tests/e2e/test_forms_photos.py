@@ -64,7 +64,7 @@ def jpeg_segments(data: bytes) -> list[int]:
     markers, at = [], 2
     while data[at] == 0xFF and data[at + 1] != 0xDA:
         markers.append(data[at + 1])
-        at += 2 + int.from_bytes(data[at + 2:at + 4], "big")
+        at += 2 + int.from_bytes(data[at + 2 : at + 4], "big")
     return markers
 
 
@@ -101,8 +101,9 @@ def check_photo(result: dict[str, Any]) -> bytes:
     return data
 
 
-def test_photo_is_compressed_upright_and_stripped_of_exif(forms_page: Any, forms_site: Any,
-                                                          camera_jpeg: Path) -> None:
+def test_photo_is_compressed_upright_and_stripped_of_exif(
+    forms_page: Any, forms_site: Any, camera_jpeg: Path
+) -> None:
     page = forms_page
     page.add_init_script(WORKER_PROBE)
     open_form(page, "photos")
@@ -118,8 +119,9 @@ def test_photo_is_compressed_upright_and_stripped_of_exif(forms_page: Any, forms
     assert page.locator("form").get_attribute("data-state") == "empty"
 
 
-def test_photo_compression_works_offline_without_a_cdn(forms_page: Any, forms_site: Any,
-                                                       camera_jpeg: Path) -> None:
+def test_photo_compression_works_offline_without_a_cdn(
+    forms_page: Any, forms_site: Any, camera_jpeg: Path
+) -> None:
     page = forms_page
     page.add_init_script(WORKER_PROBE)
     open_form(page, "photos", sw="1")
@@ -140,8 +142,10 @@ def test_photo_compression_works_offline_without_a_cdn(forms_page: Any, forms_si
 def test_a_file_that_is_not_a_picture_is_refused_with_a_message(forms_page: Any) -> None:
     page = forms_page
     open_form(page, "photos")
-    page.set_input_files("input[type=file]", files=[
-        {"name": "IMG_0043.jpg", "mimeType": "image/jpeg", "buffer": b"this is not a jpeg"}])
+    page.set_input_files(
+        "input[type=file]",
+        files=[{"name": "IMG_0043.jpg", "mimeType": "image/jpeg", "buffer": b"this is not a jpeg"}],
+    )
     page.wait_for_selector("form[data-state=failed]", timeout=30_000)
     assert "could not be read" in page.locator(".of-status").inner_text()
     assert page.get_by_role("button", name="Attach photo").is_hidden()
@@ -153,9 +157,12 @@ def test_metadata_stripping_removes_exif_and_keeps_the_picture(forms_page: Any, 
     open_form(page, "photos")
     original = camera_jpeg.read_bytes()
     assert 0xE1 in jpeg_segments(original)
-    stripped = base64.b64decode(page.evaluate(
-        "(b) => window.__base64(window.__modules.photos.stripJpegMetadata(window.__fromBase64(b)))",
-        base64.b64encode(original).decode()))
+    stripped = base64.b64decode(
+        page.evaluate(
+            "(b) => window.__base64(window.__modules.photos.stripJpegMetadata(window.__fromBase64(b)))",
+            base64.b64encode(original).decode(),
+        )
+    )
     assert 0xE1 not in jpeg_segments(stripped)
     assert b"PhoneMaker" not in stripped
     assert len(stripped) < len(original)

@@ -32,8 +32,12 @@ def test_customer_rates_repair_4_and_attitude_5_with_a_comment(forms_page: Any) 
     screenshot(page, "forms-rating-filled")
     submit.tap()
 
-    assert last_result(page) == {"repairQuality": 4, "serviceAttitude": 5, "declined": False,
-                                 "comment": "Quick and tidy, explained how to clean the filter."}
+    assert last_result(page) == {
+        "repairQuality": 4,
+        "serviceAttitude": 5,
+        "declined": False,
+        "comment": "Quick and tidy, explained how to clean the filter.",
+    }
     assert csp_violations(page) == []
 
 
@@ -65,8 +69,12 @@ def test_customer_declining_to_rate_is_recorded(forms_page: Any) -> None:
     page.get_by_role("button", name="客户不愿评价").tap()
     screenshot(page, "forms-rating-decline-zh")
     page.get_by_role("alertdialog").get_by_role("button", name="记录不评价").tap()
-    assert last_result(page) == {"repairQuality": None, "serviceAttitude": None, "comment": "",
-                                 "declined": True}
+    assert last_result(page) == {
+        "repairQuality": None,
+        "serviceAttitude": None,
+        "comment": "",
+        "declined": True,
+    }
 
 
 def test_rating_is_given_once_and_open_again_if_it_could_not_be_kept(forms_page: Any) -> None:

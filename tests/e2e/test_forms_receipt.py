@@ -53,17 +53,33 @@ def test_the_english_receipt_names_issuer_payment_complaint_line_and_invoice_in_
     assert page.locator(".of-receipt__payment").inner_text() == "WeChat Pay"
     assert page.locator(".of-receipt__complaint").inner_text() == "Complaints and supervision: 400-820-1234"
     assert page.locator(".of-receipt__invoice").inner_text() == (
-        "Invoice: you asked for one, and we will send it to you")
+        "Invoice: you asked for one, and we will send it to you"
+    )
     # Lines by the job's and the part's names, the kind beside them; never a code.
     assert page.locator(".of-line__label").all_inner_texts() == [
-        "Replace drain pump", "Drain pump", "Drain pump", "Travel", "Waiver"]
+        "Replace drain pump",
+        "Drain pump",
+        "Drain pump",
+        "Travel",
+        "Waiver",
+    ]
     assert page.locator(".of-line__detail").all_inner_texts() == [
-        "Labour", "Part · Lower of two published prices", "Old part trade-in", "¥15.00 × 2",
-        "We arrived late: this visit is free"]
+        "Labour",
+        "Part · Lower of two published prices",
+        "Old part trade-in",
+        "¥15.00 × 2",
+        "We arrived late: this visit is free",
+    ]
     assert page.locator(".of-line__amount").all_inner_texts() == [
-        "¥60.00", "¥85.00", "-¥10.00", "¥30.00", "-¥90.00"]
+        "¥60.00",
+        "¥85.00",
+        "-¥10.00",
+        "¥30.00",
+        "-¥90.00",
+    ]
     assert page.locator(".of-receipt__waivers li").all_inner_texts() == [
-        "We arrived late: this visit is free"]
+        "We arrived late: this visit is free"
+    ]
     assert page.locator(".of-total__amount").inner_text() == "¥75.00"
     text = receipt_text(page)
     for code in ("replace_drain_pump", "DRAIN-PUMP-01", "schedule_price", "trade_in_credit", "late_arrival"):
@@ -95,7 +111,12 @@ def test_the_chinese_receipt_is_chinese_throughout(forms_page: Any) -> None:
     assert page.locator(".of-receipt__complaint").inner_text() == "投诉监督电话：400-820-1234"
     assert page.locator(".of-receipt__invoice").inner_text() == "发票：您已申请，我们将另行寄送给您"
     assert page.locator(".of-line__label").all_inner_texts() == [
-        "更换排水泵", "排水泵", "排水泵", "上门费", "减免"]
+        "更换排水泵",
+        "排水泵",
+        "排水泵",
+        "上门费",
+        "减免",
+    ]
     assert page.locator(".of-line__detail").first.inner_text() == "工时费"
     assert page.locator(".of-total__amount").inner_text() == "¥75.00"
     assert qr_text(page) == [f"https://onsite.example.cn/r/{TOKEN}"]
@@ -111,19 +132,25 @@ def test_a_receipt_not_paid_and_no_invoice_asked_says_not_paid_and_nothing_about
 ) -> None:
     page = forms_page
     open_form(page, "receipt")
-    page.evaluate("window.__mount('receipt', {payment: null, receipt: {...window.__fixtures.receipt.receipt,"
-                  " invoiceRequested: false, invoicePromised: false}})")
+    page.evaluate(
+        "window.__mount('receipt', {payment: null, receipt: {...window.__fixtures.receipt.receipt,"
+        " invoiceRequested: false, invoicePromised: false}})"
+    )
     assert page.locator(".of-receipt__payment").inner_text() == "Not paid"
     assert page.locator(".of-receipt__invoice").count() == 0
     assert "invoice" not in receipt_text(page).lower()
-    page.evaluate("window.__mount('receipt', {lang: 'zh-CN', payment: null, receipt: {...window.__fixtures"
-                  ".receipt.receipt, invoiceRequested: false, invoicePromised: false,"
-                  " invoiceDeclined: true}})")
+    page.evaluate(
+        "window.__mount('receipt', {lang: 'zh-CN', payment: null, receipt: {...window.__fixtures"
+        ".receipt.receipt, invoiceRequested: false, invoicePromised: false,"
+        " invoiceDeclined: true}})"
+    )
     assert page.locator(".of-receipt__payment").inner_text() == "未收款"
     assert page.locator(".of-receipt__invoice").inner_text() == "发票：您表示不需要"
     assert "未申请发票" not in receipt_text(page)
-    page.evaluate("window.__mount('receipt', {payment: null, receipt: {...window.__fixtures.receipt.receipt,"
-                  " total_fen: 0}})")
+    page.evaluate(
+        "window.__mount('receipt', {payment: null, receipt: {...window.__fixtures.receipt.receipt,"
+        " total_fen: 0}})"
+    )
     assert page.locator(".of-receipt__payment").inner_text() == "Nothing to pay"
 
 
@@ -168,10 +195,14 @@ def test_a_voided_receipt_says_so(forms_page: Any) -> None:
     page = forms_page
     open_form(page, "receipt")
     assert page.locator(".of-receipt__void").count() == 0
-    page.evaluate("window.__mount('receipt', {receipt: {...window.__fixtures.receipt.receipt,"
-                  " voided_at: '2026-11-25T09:00:00Z', void_reason: 'Wrong part price'}})")
+    page.evaluate(
+        "window.__mount('receipt', {receipt: {...window.__fixtures.receipt.receipt,"
+        " voided_at: '2026-11-25T09:00:00Z', void_reason: 'Wrong part price'}})"
+    )
     assert page.locator(".of-receipt__void").inner_text().splitlines() == [
-        "VOID: this receipt was cancelled", "Reason: Wrong part price"]
+        "VOID: this receipt was cancelled",
+        "Reason: Wrong part price",
+    ]
     screenshot(page, "forms-receipt-void")
 
 
@@ -179,8 +210,15 @@ def _receipt_on_server(app: Any, engineer: int, customer: str, number: str) -> s
     order = make_order(app, engineer, "completed", customer_name=customer)
     receipt_id = make_receipt(app, order, number, issued_at=datetime(2026, 11, 25, 8, 5, tzinfo=UTC))
     with app.app_context():
-        db.session.add(Payment(order_id=order, receipt_id=receipt_id, amount_fen=15000, method="alipay",
-                               paid_at=datetime(2026, 11, 25, 8, 6, tzinfo=UTC)))
+        db.session.add(
+            Payment(
+                order_id=order,
+                receipt_id=receipt_id,
+                amount_fen=15000,
+                method="alipay",
+                paid_at=datetime(2026, 11, 25, 8, 6, tzinfo=UTC),
+            )
+        )
         db.session.commit()
         return db.session.get(Receipt, receipt_id).link_token
 
@@ -200,9 +238,11 @@ def test_the_customer_scans_the_qr_and_opens_that_receipt_only_signed_out(
     # The engineer's phone shows the receipt; its QR carries the customer's own link.
     page = forms_page
     open_form(page, "receipt", lang="zh-CN")
-    page.evaluate(f"window.__mount('receipt', {{lang: 'zh-CN', origin: '{live_server.url}',"
-                  f" receipt: {{...window.__fixtures.receipt.receipt, number: 'LJG-000007',"
-                  f" linkToken: '{token}'}}}})")
+    page.evaluate(
+        f"window.__mount('receipt', {{lang: 'zh-CN', origin: '{live_server.url}',"
+        f" receipt: {{...window.__fixtures.receipt.receipt, number: 'LJG-000007',"
+        f" linkToken: '{token}'}}}})"
+    )
     [link] = qr_text(page)
     assert link == f"{live_server.url}/r/{token}"
 
@@ -213,8 +253,17 @@ def test_the_customer_scans_the_qr_and_opens_that_receipt_only_signed_out(
         resp = own.goto(link)
         assert resp.status == 200
         body = own.locator("main").inner_text()
-        for shown in ("维修服务收据", "LJG-000007", "欧阳娜娜", "刘建国（工号 SH-0231）", "支付宝",
-                      "更换排水泵", "排水泵", "¥150.00", "投诉监督电话：400-820-1234"):
+        for shown in (
+            "维修服务收据",
+            "LJG-000007",
+            "欧阳娜娜",
+            "刘建国（工号 SH-0231）",
+            "支付宝",
+            "更换排水泵",
+            "排水泵",
+            "¥150.00",
+            "投诉监督电话：400-820-1234",
+        ):
             assert shown in body, shown
         for hidden in ("诸葛明", "LJG-000008", "张杨路", "13812345678", "WM-PUMP"):
             assert hidden not in own.content(), hidden

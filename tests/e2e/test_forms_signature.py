@@ -57,8 +57,10 @@ def draw_with_finger(page: Any, stroke: list[tuple[float, float]]) -> None:
     cdp.detach()
 
 
-NAME = [[(0.1, 0.6), (0.2, 0.3), (0.3, 0.65), (0.4, 0.35), (0.5, 0.6)],
-        [(0.55, 0.5), (0.7, 0.4), (0.8, 0.55), (0.9, 0.45)]]
+NAME = [
+    [(0.1, 0.6), (0.2, 0.3), (0.3, 0.65), (0.4, 0.35), (0.5, 0.6)],
+    [(0.55, 0.5), (0.7, 0.4), (0.8, 0.55), (0.9, 0.45)],
+]
 
 
 def png_ink(png: bytes) -> tuple[tuple[int, int], int]:
@@ -202,12 +204,21 @@ def test_summary_hash_in_the_browser_matches_the_server(forms_page: Any) -> None
     assert page.evaluate(worked) == SUMMARY_HASH  # the worked example of CANONICAL_SUMMARY.md
     tricky = {
         "order_id": "SO-2026-000043",
-        "customer_name": unicodedata.normalize("NFD", "Zoë 李 \"quoted\" \\ back"),
+        "customer_name": unicodedata.normalize("NFD", 'Zoë 李 "quoted" \\ back'),
         "unit": {"brand": "Haier", "model": "BCD-\u00e9", "serial": None, "category": "fridge"},
         "work_done": "line1\nline2\ttab \x01 ctrl \u2028 sep 😀",
         "parts": [],
-        "charge_lines": [{"kind": "waiver", "code": "late_arrival", "qty": 1, "unit_fen": -9007199254740991,
-                          "amount_fen": 0, "reason": "late_arrival", "schedule_version": None}],
+        "charge_lines": [
+            {
+                "kind": "waiver",
+                "code": "late_arrival",
+                "qty": 1,
+                "unit_fen": -9007199254740991,
+                "amount_fen": 0,
+                "reason": "late_arrival",
+                "schedule_version": None,
+            }
+        ],
         "total_fen": 0,
         "ratings": {"repair_quality": None, "service_attitude": None, "declined": True},
         "signed_at": "2026-01-02T03:04:05.999-11:30",

@@ -56,8 +56,12 @@ def test_add_a_passkey_sign_out_and_sign_in_with_it(app_phone):
     page.click("[data-testid=passkey-sign-in]")
     page.wait_for_selector(".order-card")
     with app_phone["app"].app_context():
-        methods = [e.details.get("method") for e in db.session.scalars(
-            db.select(AuditLog).where(AuditLog.action == "sign_in").order_by(AuditLog.id))]
+        methods = [
+            e.details.get("method")
+            for e in db.session.scalars(
+                db.select(AuditLog).where(AuditLog.action == "sign_in").order_by(AuditLog.id)
+            )
+        ]
     assert methods == ["password", "passkey"]
     # Then offline: lock, and unlock with the same passkey, checked on the phone.
     page.goto("/#/settings")
@@ -99,8 +103,12 @@ def test_offline_lock_and_unlock_with_the_passkey(app_phone):
 
 
 def test_a_wrong_passkey_leaves_the_app_locked_and_a_pin_still_opens_it(app_phone):
-    page, context, cdp, auth_id = (app_phone["page"], app_phone["context"], app_phone["cdp"],
-                                   app_phone["authenticator"])
+    page, context, cdp, auth_id = (
+        app_phone["page"],
+        app_phone["context"],
+        app_phone["cdp"],
+        app_phone["authenticator"],
+    )
     password_sign_in(page)
     add_passkey(page)
     page.fill("input[name=unlock_pin]", "24681357")
@@ -110,16 +118,28 @@ def test_a_wrong_passkey_leaves_the_app_locked_and_a_pin_still_opens_it(app_phon
     [cred] = cdp.send("WebAuthn.getCredentials", {"authenticatorId": auth_id})["credentials"]
     cdp.send("WebAuthn.removeCredential", {"authenticatorId": auth_id, "credentialId": cred["credentialId"]})
     other = ec.generate_private_key(ec.SECP256R1()).private_bytes(
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    cdp.send("WebAuthn.addCredential", {"authenticatorId": auth_id, "credential": {
-        "credentialId": cred["credentialId"], "isResidentCredential": True, "rpId": "localhost",
-        "privateKey": base64.b64encode(other).decode(), "userHandle": cred["userHandle"],
-        "signCount": cred["signCount"] + 5}})
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    cdp.send(
+        "WebAuthn.addCredential",
+        {
+            "authenticatorId": auth_id,
+            "credential": {
+                "credentialId": cred["credentialId"],
+                "isResidentCredential": True,
+                "rpId": "localhost",
+                "privateKey": base64.b64encode(other).decode(),
+                "userHandle": cred["userHandle"],
+                "signCount": cred["signCount"] + 5,
+            },
+        },
+    )
     context.set_offline(True)
     page.click("[data-testid=lock-now]")
     page.click("#unlock-passkey")
     page.wait_for_function(
-        "() => document.querySelector('.lock-error').textContent.includes('bad_signature')")
+        "() => document.querySelector('.lock-error').textContent.includes('bad_signature')"
+    )
     assert page.locator("#lock-screen").is_visible()
     page.fill("#lock-pin", "24681357")
     page.press("#lock-pin", "Enter")
@@ -143,8 +163,13 @@ def test_the_app_starts_locked_after_it_was_left_locked(app_phone):
 def test_taking_the_phone_back_from_the_customer_goes_through_the_lock(browser, live_server, live_app):
     from tests.e2e.pwa_seed import seed_visit
 
-    seeded = seed_visit(live_app, status="in_repair", repair_outcome="fixed_on_site",
-                        diagnosis="Drain pump blocked", cause="manufacturing_fault")
+    seeded = seed_visit(
+        live_app,
+        status="in_repair",
+        repair_outcome="fixed_on_site",
+        diagnosis="Drain pump blocked",
+        cause="manufacturing_fault",
+    )
     context = browser.new_context(base_url=localhost(live_server.url), locale="en-US", **PHONE)
     page = context.new_page()
     virtual_authenticator(context, page)

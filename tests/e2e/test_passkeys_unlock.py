@@ -33,8 +33,13 @@ def engineer_page(browser, live_server, live_app, harness):
     open_harness(page, base, harness)
     page.evaluate("onsite.api.login('eng1', 'pw')")
     passkey = page.evaluate("onsite.passkeys.register('Work phone')")
-    yield {"page": page, "context": context, "cdp": cdp, "authenticator": authenticator_id,
-           "passkey": passkey}
+    yield {
+        "page": page,
+        "context": context,
+        "cdp": cdp,
+        "authenticator": authenticator_id,
+        "passkey": passkey,
+    }
     context.close()
 
 
@@ -52,8 +57,9 @@ def test_register_a_passkey_sign_out_and_sign_in_with_it(engineer_page):
     assert page.evaluate("onsite.api.session()")["user"]["username"] == "eng1"
     # The device keeps the public key for unlocking offline.
     keys = page.evaluate("onsite.passkeys.localKeys()")
-    assert [k["id"] for k in keys] == [stored["credentials"][0]["credentialId"].rstrip("=")
-                                       .replace("+", "-").replace("/", "_")]
+    assert [k["id"] for k in keys] == [
+        stored["credentials"][0]["credentialId"].rstrip("=").replace("+", "-").replace("/", "_")
+    ]
 
 
 def test_offline_the_lock_screen_unlocks_with_the_passkey(engineer_page):
@@ -131,17 +137,29 @@ def test_a_wrong_assertion_does_not_unlock(engineer_page):
     [cred] = cdp.send("WebAuthn.getCredentials", {"authenticatorId": auth_id})["credentials"]
     cdp.send("WebAuthn.removeCredential", {"authenticatorId": auth_id, "credentialId": cred["credentialId"]})
     other = ec.generate_private_key(ec.SECP256R1()).private_bytes(
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    cdp.send("WebAuthn.addCredential", {"authenticatorId": auth_id, "credential": {
-        "credentialId": cred["credentialId"], "isResidentCredential": True, "rpId": "localhost",
-        "privateKey": base64.b64encode(other).decode(), "userHandle": cred["userHandle"],
-        "signCount": cred["signCount"] + 10}})
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    cdp.send(
+        "WebAuthn.addCredential",
+        {
+            "authenticatorId": auth_id,
+            "credential": {
+                "credentialId": cred["credentialId"],
+                "isResidentCredential": True,
+                "rpId": "localhost",
+                "privateKey": base64.b64encode(other).decode(),
+                "userHandle": cred["userHandle"],
+                "signCount": cred["signCount"] + 10,
+            },
+        },
+    )
     assert page.evaluate("onsite.lock.unlockWithPasskey()") == {"ok": False, "reason": "bad_signature"}
     page.evaluate("onsite.lock.initLock()")
     page.evaluate("onsite.lock.lockNow('manual')")
     page.click("#unlock-passkey")
     page.wait_for_function(
-        "() => document.querySelector('.lock-error').textContent.includes('bad_signature')")
+        "() => document.querySelector('.lock-error').textContent.includes('bad_signature')"
+    )
     assert page.evaluate("onsite.lock.isLocked()") is True
 
 

@@ -65,7 +65,8 @@ def shown_notifications(page: Any) -> list[dict[str, Any]]:
 
 
 def test_reassigned_order_reaches_the_new_phone_by_push_and_the_old_phones_work_is_kept(
-        browser: Any, live_server: Any, live_app: Any, push_service: PushService, tmp_path: Path) -> None:
+    browser: Any, live_server: Any, live_app: Any, push_service: PushService, tmp_path: Path
+) -> None:
     seeded = seed_visit(live_app)
     key_file = tmp_path / "vapid_private.pem"
     live_app.config["VAPID_PRIVATE_KEY_FILE"] = str(key_file)
@@ -92,8 +93,11 @@ def test_reassigned_order_reaches_the_new_phone_by_push_and_the_old_phones_work_
     public_key = b_context.request.get("/api/push/vapid-public-key").json()["public_key"]
     subscription = push_service.subscribe(public_key)
     csrf = b_context.request.get("/api/auth/session").json()["csrf_token"]
-    saved = b_context.request.post("/api/push/subscriptions", headers={"X-CSRF-Token": csrf}, data={
-        "endpoint": subscription["endpoint"], "keys": subscription["keys"], "locale": "en"})
+    saved = b_context.request.post(
+        "/api/push/subscriptions",
+        headers={"X-CSRF-Token": csrf},
+        data={"endpoint": subscription["endpoint"], "keys": subscription["keys"], "locale": "en"},
+    )
     assert saved.status == 201, saved.text()
 
     # A goes offline and accepts the order there: work the server has not seen yet.
@@ -110,8 +114,9 @@ def test_reassigned_order_reaches_the_new_phone_by_push_and_the_old_phones_work_
     d.fill("input[name=password]", "pw")
     d.click("button[type=submit]")
     d.wait_for_selector("body[data-ready=true]")
-    d.locator(f".lane[data-engineer='Li Wei'] [data-number='{seeded.order_number}'] "
-              "button[data-action=reassign]").click()
+    d.locator(
+        f".lane[data-engineer='Li Wei'] [data-number='{seeded.order_number}'] button[data-action=reassign]"
+    ).click()
     d.select_option("#assign-engineer", str(seeded.other_engineer_id))
     d.fill("#assign-reason", "Li Wei is stuck in traffic")
     d.click("#assign-submit")
@@ -128,8 +133,10 @@ def test_reassigned_order_reaches_the_new_phone_by_push_and_the_old_phones_work_
     # The same payload, delivered to B's service worker as the push service would.
     cdp = b_context.new_cdp_session(b)
     registration = registration_id(b, cdp, live_server.url + "/")
-    cdp.send("ServiceWorker.deliverPushMessage", {
-        "origin": live_server.url, "registrationId": registration, "data": json.dumps(message)})
+    cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {"origin": live_server.url, "registrationId": registration, "data": json.dumps(message)},
+    )
 
     deadline = time.monotonic() + 15
     while not (shown := shown_notifications(b)) and time.monotonic() < deadline:
@@ -169,19 +176,24 @@ def test_reassigned_order_reaches_the_new_phone_by_push_and_the_old_phones_work_
         order = db.session.get(ServiceOrder, seeded.order_id)
         assert order.assignee_id == seeded.other_engineer_id
         assert order.flagged and order.flag_reason == "reassigned_work"
-        kept = db.session.scalars(select(Conflict).where(
-            Conflict.order_id == order.id, Conflict.kind == "reassigned")).all()
+        kept = db.session.scalars(
+            select(Conflict).where(Conflict.order_id == order.id, Conflict.kind == "reassigned")
+        ).all()
         assert kept and all(c.device_user_id == seeded.engineer_id for c in kept)
         assert any("accepted" in json.dumps(c.device_value) for c in kept)
-        reassigned = db.session.scalars(select(TimelineEvent).where(
-            TimelineEvent.order_id == order.id, TimelineEvent.kind == "reassigned")).all()
+        reassigned = db.session.scalars(
+            select(TimelineEvent).where(
+                TimelineEvent.order_id == order.id, TimelineEvent.kind == "reassigned"
+            )
+        ).all()
         assert reassigned and reassigned[0].data["reason"] == "Li Wei is stuck in traffic"
     for context in (a_context, b_context, d_context):
         context.close()
 
 
 def test_a_push_with_the_app_closed_stores_the_new_order_before_the_phone_goes_offline(
-        browser: Any, live_server: Any, live_app: Any, tmp_path: Path) -> None:
+    browser: Any, live_server: Any, live_app: Any, tmp_path: Path
+) -> None:
     from server.models import Device, User, utcnow
     from server.services.orders import assign
 
@@ -194,28 +206,38 @@ def test_a_push_with_the_app_closed_stores_the_new_order_before_the_phone_goes_o
     wait_synced(b)
     wait_offline_ready(b)
     with live_app.app_context():
-        synced_before = db.session.scalars(select(Device.last_sync_at).where(
-            Device.user_id == seeded.other_engineer_id)).one()
+        synced_before = db.session.scalars(
+            select(Device.last_sync_at).where(Device.user_id == seeded.other_engineer_id)
+        ).one()
     b.close()  # the app is closed; only the service worker is left
 
     with live_app.app_context():
         dispatcher = db.session.get(User, seeded.dispatcher_id)
-        assign(db.session, db.session.get(ServiceOrder, seeded.other_order_id), seeded.other_engineer_id,
-               "closer to the customer", dispatcher, utcnow())
+        assign(
+            db.session,
+            db.session.get(ServiceOrder, seeded.other_order_id),
+            seeded.other_engineer_id,
+            "closer to the customer",
+            dispatcher,
+            utcnow(),
+        )
         db.session.commit()
     payload = {"kind": "assigned", "order_id": seeded.other_order_id, "title": seeded.other_order_number}
 
     blank = b_context.new_page()  # a CDP target only; not a window of the app
     cdp = b_context.new_cdp_session(blank)
     registration = registration_id(blank, cdp, live_server.url + "/")
-    cdp.send("ServiceWorker.deliverPushMessage", {
-        "origin": live_server.url, "registrationId": registration, "data": json.dumps(payload)})
+    cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {"origin": live_server.url, "registrationId": registration, "data": json.dumps(payload)},
+    )
 
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:  # the worker syncs by itself
         with live_app.app_context():
-            synced = db.session.scalars(select(Device.last_sync_at).where(
-                Device.user_id == seeded.other_engineer_id)).one()
+            synced = db.session.scalars(
+                select(Device.last_sync_at).where(Device.user_id == seeded.other_engineer_id)
+            ).one()
         if synced and synced != synced_before:
             break
         blank.wait_for_timeout(200)
@@ -228,8 +250,7 @@ def test_a_push_with_the_app_closed_stores_the_new_order_before_the_phone_goes_o
     b.goto("/")
     b.wait_for_selector(f".order-card[data-order='{seeded.other_order_number}']", timeout=20000)
     [worker] = [w for w in b_context.service_workers if w.url.endswith("/service-worker.js")]
-    titles = worker.evaluate(
-        "async () => (await self.registration.getNotifications()).map((n) => n.title)")
+    titles = worker.evaluate("async () => (await self.registration.getNotifications()).map((n) => n.title)")
     assert titles == [f"新工单 {seeded.other_order_number}"]
     screenshot(b, "pwa-push-app-closed-offline")
     b_context.close()

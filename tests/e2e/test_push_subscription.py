@@ -56,7 +56,8 @@ def push_service() -> Iterator[PushService]:
 
 
 def test_allowing_notifications_subscribes_with_the_servers_key_and_pushes_arrive(
-        browser: Any, live_server: Any, live_app: Any, push_service: PushService, tmp_path: Path) -> None:
+    browser: Any, live_server: Any, live_app: Any, push_service: PushService, tmp_path: Path
+) -> None:
     seeded = seed_visit(live_app)
     key_file = tmp_path / "vapid_private.pem"
     live_app.config["VAPID_PRIVATE_KEY_FILE"] = str(key_file)
@@ -65,10 +66,15 @@ def test_allowing_notifications_subscribes_with_the_servers_key_and_pushes_arriv
 
     context = browser.new_context(base_url=live_server.url, locale="zh-CN", **PHONE)
     context.grant_permissions(["notifications"], origin=live_server.url)
-    context.route("**/__test__/index.html", lambda route: route.fulfill(
-        status=200, content_type="text/html", body=PAGE))
-    context.route("**/__test__/subscription.js", lambda route: route.fulfill(
-        status=200, content_type="text/javascript", path=str(ROOT / "pwa/sw/subscription.js")))
+    context.route(
+        "**/__test__/index.html", lambda route: route.fulfill(status=200, content_type="text/html", body=PAGE)
+    )
+    context.route(
+        "**/__test__/subscription.js",
+        lambda route: route.fulfill(
+            status=200, content_type="text/javascript", path=str(ROOT / "pwa/sw/subscription.js")
+        ),
+    )
     login = context.request.post("/api/auth/login", data={"username": "eng", "password": "pw"})
     assert login.status == 200
     csrf = login.json()["csrf_token"]

@@ -41,7 +41,8 @@ def push_service() -> Iterator[PushService]:
 
 
 def test_allowing_notifications_in_settings_subscribes_the_phone(
-        browser: Any, live_server: Any, live_app: Any, push_service: PushService, tmp_path: Path) -> None:
+    browser: Any, live_server: Any, live_app: Any, push_service: PushService, tmp_path: Path
+) -> None:
     seeded = seed_visit(live_app)
     key_file = tmp_path / "vapid_private.pem"
     live_app.config["VAPID_PRIVATE_KEY_FILE"] = str(key_file)

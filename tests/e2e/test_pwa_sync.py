@@ -257,10 +257,20 @@ def test_work_on_an_order_reassigned_while_offline_is_kept_and_explained(phone: 
     page.wait_for_selector(".visit[data-status='contacted']")
 
     # A conflict someone else raised on this order, as the phone would hold it from a pull.
-    page.evaluate(IDB_PUT, {"key": "conflict:c-other", "entity": "conflict", "id": "c-other",
-                            "order_id": seeded.order_id,
-                            "record": {"id": "c-other", "order_id": seeded.order_id,
-                                       "device_user_id": seeded.other_engineer_id}})
+    page.evaluate(
+        IDB_PUT,
+        {
+            "key": "conflict:c-other",
+            "entity": "conflict",
+            "id": "c-other",
+            "order_id": seeded.order_id,
+            "record": {
+                "id": "c-other",
+                "order_id": seeded.order_id,
+                "device_user_id": seeded.other_engineer_id,
+            },
+        },
+    )
 
     dispatcher = api_sign_in(live_app, "disp")
     moved = dispatcher.post(
@@ -340,7 +350,8 @@ def test_a_new_version_waits_for_the_engineer_and_keeps_unsynced_work(
 
 @pytest.mark.parametrize("notifications_allowed", [True, False], ids=["allowed", "not-allowed"])
 def test_a_push_message_wakes_the_app_to_sync(
-        phone: Any, live_app: Any, live_server: Any, notifications_allowed: bool) -> None:
+    phone: Any, live_app: Any, live_server: Any, notifications_allowed: bool
+) -> None:
     seeded = seed_visit(live_app)
     if notifications_allowed:  # without permission the notification fails; the sync must not
         phone.grant_permissions(["notifications"], origin=live_server.url)

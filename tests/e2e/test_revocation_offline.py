@@ -87,8 +87,9 @@ def test_revoked_while_offline_work_is_quarantined_and_the_phone_wiped(browser, 
         device = db.session.scalar(db.select(Device))
         held = list(db.session.scalars(db.select(QuarantinedMutation)))
         assert device.revoked and held and {h.device_id for h in held} == {device.id}
-        assert any((h.payload.get("fields") or {}).get("diagnosis") == "Drain pump blocked by a coin"
-                   for h in held)
+        assert any(
+            (h.payload.get("fields") or {}).get("diagnosis") == "Drain pump blocked by a coin" for h in held
+        )
         order = db.session.get(ServiceOrder, order_id)
         assert order.diagnosis != "Drain pump blocked by a coin" and order.status == "on_site"
         actions = [a for a in db.session.scalars(db.select(AuditLog.action))]
@@ -116,13 +117,15 @@ def test_revoked_while_offline_work_is_quarantined_and_the_phone_wiped(browser, 
     with live_app.app_context():
         reviewed = [h for h in db.session.scalars(db.select(QuarantinedMutation)) if h.reviewed_at]
         assert [(h.payload["fields"]["diagnosis"], h.review_note) for h in reviewed] == [
-            ("Drain pump blocked by a coin", "Called Li Wei; diagnosis re-entered on the order.")]
+            ("Drain pump blocked by a coin", "Called Li Wei; diagnosis re-entered on the order.")
+        ]
     desk.close()
     phone.close()
 
 
-def test_a_revoked_phone_whose_session_ended_hands_over_once_its_owner_signs_in(browser, live_server,
-                                                                                live_app):
+def test_a_revoked_phone_whose_session_ended_hands_over_once_its_owner_signs_in(
+    browser, live_server, live_app
+):
     from tests.conftest import sign_in as api_sign_in
 
     engineer = make_user(live_app, "eng1")
@@ -151,9 +154,14 @@ def test_a_revoked_phone_whose_session_ended_hands_over_once_its_owner_signs_in(
 
     # The photo's bytes got damaged on the phone: the server will never take them. That must not
     # keep the phone from handing the rest over and wiping.
-    page.route("**/api/quarantine/blobs/**", lambda route: route.fulfill(
-        status=422, content_type="application/json",
-        body='{"error": {"code": "hash_mismatch", "message": "damaged", "field": "body"}}'))
+    page.route(
+        "**/api/quarantine/blobs/**",
+        lambda route: route.fulfill(
+            status=422,
+            content_type="application/json",
+            body='{"error": {"code": "hash_mismatch", "message": "damaged", "field": "body"}}',
+        ),
+    )
     phone.clear_cookies()  # the phone's session is gone as well (expired, or signed out everywhere)
     phone.set_offline(False)
     page.evaluate("() => window.dispatchEvent(new Event('online'))")

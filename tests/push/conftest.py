@@ -23,8 +23,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def web_push_testing_dir() -> Path:
     """Where the npm package is: the project's node_modules (`npm ci`), or WEB_PUSH_TESTING_DIR."""
-    for candidate in (os.environ.get("WEB_PUSH_TESTING_DIR", ""),
-                      str(ROOT / "node_modules" / "web-push-testing")):
+    for candidate in (
+        os.environ.get("WEB_PUSH_TESTING_DIR", ""),
+        str(ROOT / "node_modules" / "web-push-testing"),
+    ):
         if candidate and (Path(candidate) / "src" / "bin" / "server.js").exists():
             return Path(candidate)
     pytest.fail("npm package web-push-testing is missing: run `npm ci` (make test does)")
@@ -43,16 +45,18 @@ class PushService:
         self.url = f"http://127.0.0.1:{port}"
 
     def subscribe(self, public_key: str) -> dict[str, Any]:
-        resp = requests.post(f"{self.url}/subscribe", json={
-            "userVisibleOnly": "true", "applicationServerKey": public_key}, timeout=5)
+        resp = requests.post(
+            f"{self.url}/subscribe",
+            json={"userVisibleOnly": "true", "applicationServerKey": public_key},
+            timeout=5,
+        )
         assert resp.status_code == 200, resp.text
         return dict(resp.json()["data"])
 
     def notifications(self, client_hash: str) -> list[dict[str, Any]]:
         import json
 
-        resp = requests.post(f"{self.url}/get-notifications", json={"clientHash": client_hash},
-                             timeout=5)
+        resp = requests.post(f"{self.url}/get-notifications", json={"clientHash": client_hash}, timeout=5)
         assert resp.status_code == 200, resp.text
         return [json.loads(m) for m in resp.json()["data"]["messages"]]
 
@@ -64,8 +68,12 @@ class PushService:
 def start_push_service() -> tuple[subprocess.Popen[bytes], PushService]:
     port = free_port()
     package = web_push_testing_dir()
-    proc = subprocess.Popen(["node", str(package / "src" / "bin" / "server.js"), str(port)],
-                            cwd=package, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        ["node", str(package / "src" / "bin" / "server.js"), str(port)],
+        cwd=package,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     service = PushService(port)
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
@@ -99,9 +107,13 @@ def add_subscription(app: Flask, user_id: int, sub: dict[str, Any]) -> int:
     from server.api.push import endpoint_hash
 
     with app.app_context():
-        row = PushSubscription(user_id=user_id, endpoint=sub["endpoint"],
-                               endpoint_hash=endpoint_hash(sub["endpoint"]),
-                               p256dh=sub["keys"]["p256dh"], auth=sub["keys"]["auth"])
+        row = PushSubscription(
+            user_id=user_id,
+            endpoint=sub["endpoint"],
+            endpoint_hash=endpoint_hash(sub["endpoint"]),
+            p256dh=sub["keys"]["p256dh"],
+            auth=sub["keys"]["auth"],
+        )
         db.session.add(row)
         db.session.commit()
         return row.id

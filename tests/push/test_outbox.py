@@ -44,8 +44,11 @@ def test_unsent_changes_of_one_order_coalesce_into_the_latest(app, users):
     with app.app_context():
         notes = []
         for i in range(5):
-            notes.append(enqueue(db.session, users["eng1"], "appointment_changed", "order-1",
-                                 title="SO-1", data={"n": i}).id)
+            notes.append(
+                enqueue(
+                    db.session, users["eng1"], "appointment_changed", "order-1", title="SO-1", data={"n": i}
+                ).id
+            )
             db.session.commit()
         enqueue(db.session, users["eng1"], "assigned", "order-2", title="SO-2")
         db.session.commit()

@@ -14,8 +14,7 @@ from tests.conftest import sign_in
 from tests.push.conftest import add_subscription, deliveries
 
 ROOT = Path(__file__).resolve().parents[2]
-SUB = {"endpoint": "https://push.example/abc",
-       "keys": {"p256dh": "B" + "A" * 86, "auth": "A" * 22}}
+SUB = {"endpoint": "https://push.example/abc", "keys": {"p256dh": "B" + "A" * 86, "auth": "A" * 22}}
 
 
 def test_the_public_key_is_served_once_keys_exist(client, app, tmp_path):
@@ -73,16 +72,24 @@ def test_unsubscribing_forgets_the_browser_and_what_was_queued_for_it(app, users
     with app.app_context():
         enqueue(db.session, users["eng1"], "assigned", "order-1", title="SO-1")
         db.session.commit()
-    assert sign_in(app, "eng2").post("/api/push/unsubscribe", json={"endpoint": SUB["endpoint"]}
-                                     ).status_code == 404  # not theirs
+    assert (
+        sign_in(app, "eng2").post("/api/push/unsubscribe", json={"endpoint": SUB["endpoint"]}).status_code
+        == 404
+    )  # not theirs
     assert api.post("/api/push/unsubscribe", json={"endpoint": SUB["endpoint"]}).status_code == 204
     assert deliveries(app) == []
 
 
 def test_the_worker_thread_of_make_run_delivers_soon_after_the_commit(tmp_path, push_service):
     key = tmp_path / "vapid.pem"
-    app = create_app({"SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/w.sqlite3",
-                      "VAPID_PRIVATE_KEY_FILE": str(key), "SESSION_COOKIE_SECURE": False})
+    app = create_app(
+        {
+            "SECRET_KEY": "t",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/w.sqlite3",
+            "VAPID_PRIVATE_KEY_FILE": str(key),
+            "SESSION_COOKIE_SECURE": False,
+        }
+    )
     from server.models import Role, User
     from server.push import vapid
 
@@ -118,11 +125,13 @@ def test_the_worker_thread_of_make_run_delivers_soon_after_the_commit(tmp_path, 
 
 def test_keys_no_push_encryption_can_use_are_refused(app, users):
     api = sign_in(app, "eng1")
-    not_a_point = api.post("/api/push/subscriptions",
-                           json={**SUB, "keys": {"p256dh": "C" * 87, "auth": "A" * 22}})
+    not_a_point = api.post(
+        "/api/push/subscriptions", json={**SUB, "keys": {"p256dh": "C" * 87, "auth": "A" * 22}}
+    )
     assert not_a_point.status_code == 422 and not_a_point.get_json()["error"]["field"] == "keys.p256dh"
-    short_secret = api.post("/api/push/subscriptions", json={**SUB, "keys": {"p256dh": "B" + "A" * 86,
-                                                                             "auth": "A" * 30}})
+    short_secret = api.post(
+        "/api/push/subscriptions", json={**SUB, "keys": {"p256dh": "B" + "A" * 86, "auth": "A" * 30}}
+    )
     assert short_secret.status_code == 422 and short_secret.get_json()["error"]["field"] == "keys.auth"
 
 

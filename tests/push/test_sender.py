@@ -34,10 +34,12 @@ class Recorder:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("Content-Length", 0))
-                recorder.requests.append({"path": self.path, "headers": dict(self.headers),
-                                          "body": self.rfile.read(length)})
+                recorder.requests.append(
+                    {"path": self.path, "headers": dict(self.headers), "body": self.rfile.read(length)}
+                )
                 status, headers = recorder.by_path.get(self.path) or (
-                    recorder.answers.pop(0) if recorder.answers else (201, {}))
+                    recorder.answers.pop(0) if recorder.answers else (201, {})
+                )
                 self.send_response(status)
                 for key, value in headers.items():
                     self.send_header(key, value)
@@ -133,8 +135,7 @@ def test_retry_after_from_a_busy_push_service_is_respected(app, users, recorder,
     assert (row.next_attempt_at - before).total_seconds() >= 119
 
 
-def test_a_delivery_that_keeps_failing_is_given_up_after_the_last_attempt(app, users, recorder,
-                                                                         subscribed):
+def test_a_delivery_that_keeps_failing_is_given_up_after_the_last_attempt(app, users, recorder, subscribed):
     app.config.update(PUSH_RETRY_BASE_SECONDS=0, PUSH_MAX_ATTEMPTS=2)
     recorder.answers = [(500, {}), (500, {})]
     queue(app, users["eng1"])
@@ -162,13 +163,16 @@ def test_an_unreachable_push_service_is_retried_not_lost(app, users, vapid_key):
     assert row.last_error == "ConnectionError"
 
 
-def test_one_batch_with_every_kind_of_answer_records_each_delivery_as_answered(app, users, recorder,
-                                                                              vapid_key):
+def test_one_batch_with_every_kind_of_answer_records_each_delivery_as_answered(
+    app, users, recorder, vapid_key
+):
     app.config.update(PUSH_RETRY_BASE_SECONDS=10, PUSH_MAX_ATTEMPTS=3)
     paths = {"ok": (201, {}), "busy": (503, {}), "gone": (410, {}), "bad": (400, {})}
     recorder.by_path = {f"/push/{name}": answer for name, answer in paths.items()}
-    subs = {name: add_subscription(app, users["eng1"], {"endpoint": f"{recorder.url}/push/{name}",
-                                                        "keys": KEYS}) for name in paths}
+    subs = {
+        name: add_subscription(app, users["eng1"], {"endpoint": f"{recorder.url}/push/{name}", "keys": KEYS})
+        for name in paths
+    }
     queue(app, users["eng1"])
     before = utcnow()
     with Sender(app) as sender:

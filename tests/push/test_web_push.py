@@ -26,8 +26,9 @@ def subscribe_engineer(app: Flask, push_service: PushService, vapid_key: str, us
     """The engineer's browser subscribes at the push service and sends the subscription to us."""
     sub = push_service.subscribe(vapid_key)
     api = sign_in(app, username)
-    resp = api.post("/api/push/subscriptions", json={
-        "endpoint": sub["endpoint"], "keys": sub["keys"], "locale": "zh-CN"})
+    resp = api.post(
+        "/api/push/subscriptions", json={"endpoint": sub["endpoint"], "keys": sub["keys"], "locale": "zh-CN"}
+    )
     assert resp.status_code == 201, resp.get_json()
     return str(sub["clientHash"])
 
@@ -55,16 +56,23 @@ def test_several_phones_of_one_engineer_each_get_the_reassignment(app, users, pu
     old_phone = subscribe_engineer(app, push_service, vapid_key, "eng1")
     order_id = make_order(app)
     dispatcher = sign_in(app, "dispatcher")
-    assert dispatcher.post(f"/api/orders/{order_id}/assign",
-                           json={"engineer_id": users["eng1"]}).status_code == 200
+    assert (
+        dispatcher.post(f"/api/orders/{order_id}/assign", json={"engineer_id": users["eng1"]}).status_code
+        == 200
+    )
     send_all(app)
-    assert dispatcher.post(f"/api/orders/{order_id}/assign",
-                           json={"engineer_id": users["eng2"], "reason": "A is ill"}).status_code == 200
+    assert (
+        dispatcher.post(
+            f"/api/orders/{order_id}/assign", json={"engineer_id": users["eng2"], "reason": "A is ill"}
+        ).status_code
+        == 200
+    )
     send_all(app)
 
     for phone in phones:
         assert [(m["kind"], m["order_id"]) for m in push_service.notifications(phone)] == [
-            ("assigned", order_id)]
+            ("assigned", order_id)
+        ]
     kinds = [m["kind"] for m in push_service.notifications(old_phone)]
     assert kinds == ["assigned", "reassigned_away"]
 
@@ -72,8 +80,14 @@ def test_several_phones_of_one_engineer_each_get_the_reassignment(app, users, pu
 def test_a_push_carries_ids_and_a_short_title_only(app, users, push_service, vapid_key):
     phone = subscribe_engineer(app, push_service, vapid_key, "eng1")
     with app.app_context():
-        enqueue(db.session, users["eng1"], "assigned", "order-1", title="SO-1" + "x" * 500,
-                data={"customer_name": "王芳", "address": "上海市浦东新区", "phones": ["13800138000"]})
+        enqueue(
+            db.session,
+            users["eng1"],
+            "assigned",
+            "order-1",
+            title="SO-1" + "x" * 500,
+            data={"customer_name": "王芳", "address": "上海市浦东新区", "phones": ["13800138000"]},
+        )
         db.session.commit()
     send_all(app)
     [message] = push_service.notifications(phone)
@@ -97,20 +111,23 @@ def test_an_expired_subscription_is_deleted_after_the_410(app, users, push_servi
         assert db.session.scalar(db.select(db.func.count(Notification.id))) == 1
 
 
-def test_five_quick_changes_while_the_sender_is_stopped_arrive_as_one(app, users, push_service,
-                                                                      vapid_key):
+def test_five_quick_changes_while_the_sender_is_stopped_arrive_as_one(app, users, push_service, vapid_key):
     phone = subscribe_engineer(app, push_service, vapid_key, "eng1")
     order_id = make_order(app)
     dispatcher = sign_in(app, "dispatcher")
-    assert dispatcher.post(f"/api/orders/{order_id}/assign",
-                           json={"engineer_id": users["eng1"]}).status_code == 200
+    assert (
+        dispatcher.post(f"/api/orders/{order_id}/assign", json={"engineer_id": users["eng1"]}).status_code
+        == 200
+    )
     send_all(app)
 
     first = (utcnow() + timedelta(days=30)).date()
     starts = [f"{first + timedelta(days=day)}T09:00:00+08:00" for day in range(5)]
     for start in starts:  # the sender is not running meanwhile
-        resp = dispatcher.put(f"/api/orders/{order_id}/appointment", json={
-            "start": start, "reason": "customer asked", "customer_agreed": True})
+        resp = dispatcher.put(
+            f"/api/orders/{order_id}/appointment",
+            json={"start": start, "reason": "customer asked", "customer_agreed": True},
+        )
         assert resp.status_code == 200, resp.get_json()
     send_all(app)
 
@@ -131,18 +148,25 @@ def _worker(app: Flask, tmp_path: Path, *extra: str) -> subprocess.CompletedProc
     )
     env = {**os.environ, "FLASK_APP": "server:create_app", "ONSITE_INSTANCE": str(instance)}
     flask = str(Path(sys.executable).with_name("flask"))
-    return subprocess.run([flask, "push-worker", "--once", *extra], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [flask, "push-worker", "--once", *extra],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
-def test_a_sender_killed_between_take_and_send_loses_nothing(app, users, push_service, vapid_key,
-                                                             tmp_path):
+def test_a_sender_killed_between_take_and_send_loses_nothing(app, users, push_service, vapid_key, tmp_path):
     phone = subscribe_engineer(app, push_service, vapid_key, "eng1")
     dispatcher = sign_in(app, "dispatcher")
     orders = [make_order(app, f"SO-{i}") for i in range(3)]
     for order_id in orders:
-        assert dispatcher.post(f"/api/orders/{order_id}/assign",
-                               json={"engineer_id": users["eng1"]}).status_code == 200
+        assert (
+            dispatcher.post(f"/api/orders/{order_id}/assign", json={"engineer_id": users["eng1"]}).status_code
+            == 200
+        )
 
     crashed = _worker(app, tmp_path, "--crash-after-take")
     assert crashed.returncode == 17, crashed.stderr

@@ -43,30 +43,42 @@ class SoftAuthenticator:
         return UP | (UV if self.user_verified else 0) | extra
 
     def _client_data(self, kind: str, challenge: str, origin: str | None = None) -> bytes:
-        return json.dumps({"type": kind, "challenge": challenge, "origin": origin or self.origin,
-                           "crossOrigin": False}).encode()
+        return json.dumps(
+            {"type": kind, "challenge": challenge, "origin": origin or self.origin, "crossOrigin": False}
+        ).encode()
 
     def cose_key(self) -> bytes:
         numbers = self.key.public_key().public_numbers()
-        return cbor2.dumps({1: 2, 3: -7, -1: 1, -2: numbers.x.to_bytes(32, "big"),
-                            -3: numbers.y.to_bytes(32, "big")})
+        return cbor2.dumps(
+            {1: 2, 3: -7, -1: 1, -2: numbers.x.to_bytes(32, "big"), -3: numbers.y.to_bytes(32, "big")}
+        )
 
     def create(self, options: dict[str, Any], origin: str | None = None) -> dict[str, Any]:
         """Answer navigator.credentials.create() options with a 'none' attestation."""
         self.user_handle = b64url_decode(options["user"]["id"])
         rp_hash = hashlib.sha256(options["rp"]["id"].encode()).digest()
-        attested = (bytes(16) + struct.pack(">H", len(self.credential_id)) + self.credential_id
-                    + self.cose_key())
+        attested = (
+            bytes(16) + struct.pack(">H", len(self.credential_id)) + self.credential_id + self.cose_key()
+        )
         auth_data = rp_hash + bytes([self._flags(AT)]) + struct.pack(">I", self.sign_count) + attested
         attestation = cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": auth_data})
         client_data = self._client_data("webauthn.create", options["challenge"], origin)
-        return {"id": b64url(self.credential_id), "rawId": b64url(self.credential_id), "type": "public-key",
-                "response": {"clientDataJSON": b64url(client_data),
-                             "attestationObject": b64url(attestation), "transports": ["internal"]},
-                "clientExtensionResults": {}, "authenticatorAttachment": "platform"}
+        return {
+            "id": b64url(self.credential_id),
+            "rawId": b64url(self.credential_id),
+            "type": "public-key",
+            "response": {
+                "clientDataJSON": b64url(client_data),
+                "attestationObject": b64url(attestation),
+                "transports": ["internal"],
+            },
+            "clientExtensionResults": {},
+            "authenticatorAttachment": "platform",
+        }
 
-    def get(self, options: dict[str, Any], *, count: int | None = None,
-            origin: str | None = None) -> dict[str, Any]:
+    def get(
+        self, options: dict[str, Any], *, count: int | None = None, origin: str | None = None
+    ) -> dict[str, Any]:
         """Answer navigator.credentials.get() options; the counter goes up unless `count` is given."""
         if count is None:
             self.sign_count += 1
@@ -74,11 +86,19 @@ class SoftAuthenticator:
         rp_hash = hashlib.sha256(options.get("rpId", self.rp_id).encode()).digest()
         auth_data = rp_hash + bytes([self._flags()]) + struct.pack(">I", count)
         client_data = self._client_data("webauthn.get", options["challenge"], origin)
-        signature = self.key.sign(auth_data + hashlib.sha256(client_data).digest(),
-                                  ec.ECDSA(hashes.SHA256()))
-        response = {"clientDataJSON": b64url(client_data), "authenticatorData": b64url(auth_data),
-                    "signature": b64url(signature)}
+        signature = self.key.sign(auth_data + hashlib.sha256(client_data).digest(), ec.ECDSA(hashes.SHA256()))
+        response = {
+            "clientDataJSON": b64url(client_data),
+            "authenticatorData": b64url(auth_data),
+            "signature": b64url(signature),
+        }
         if self.user_handle is not None:
             response["userHandle"] = b64url(self.user_handle)
-        return {"id": b64url(self.credential_id), "rawId": b64url(self.credential_id), "type": "public-key",
-                "response": response, "clientExtensionResults": {}, "authenticatorAttachment": "platform"}
+        return {
+            "id": b64url(self.credential_id),
+            "rawId": b64url(self.credential_id),
+            "type": "public-key",
+            "response": response,
+            "clientExtensionResults": {},
+            "authenticatorAttachment": "platform",
+        }

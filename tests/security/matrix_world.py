@@ -26,22 +26,49 @@ def build(app: Any, users: dict[str, int]) -> tuple[dict[str, ApiClient], dict[s
         from server.models import ServiceOrder
 
         row = db.session.get(ServiceOrder, order)
-        complaint = Complaint(customer_id=row.customer_id, order_id=order, text="太慢",
-                              first_response_due=utcnow(), formal_answer_due=utcnow())
-        db.session.add_all([complaint, FeeSchedule(version=1, name="v1", effective_from=utcnow().date()),
-                            Part(code="WM-PUMP", name="Drain pump", category="washing_machine")])
+        complaint = Complaint(
+            customer_id=row.customer_id,
+            order_id=order,
+            text="太慢",
+            first_response_due=utcnow(),
+            formal_answer_due=utcnow(),
+        )
+        db.session.add_all(
+            [
+                complaint,
+                FeeSchedule(version=1, name="v1", effective_from=utcnow().date()),
+                Part(code="WM-PUMP", name="Drain pump", category="washing_machine"),
+            ]
+        )
         db.session.commit()
-        ids = {"order_id": order, "customer_id": row.customer_id, "unit_id": row.unit_id,
-               "number": "A7K-000001", "follow_up_id": follow_up, "complaint_id": complaint.id,
-               "version": "1", "user_id": str(users["eng3"]), "sha256": hashlib.sha256(data).hexdigest(),
-               "conflict_id": "00000000-0000-0000-0000-000000000000", "passkey_id": "1", "row_id": "1",
-               "device_id": "phone-eng3-0001", "token": "x" * 22, "name": "app.js", "path": "x",
-               "filename": "receipt.css"}
+        ids = {
+            "order_id": order,
+            "customer_id": row.customer_id,
+            "unit_id": row.unit_id,
+            "number": "A7K-000001",
+            "follow_up_id": follow_up,
+            "complaint_id": complaint.id,
+            "version": "1",
+            "user_id": str(users["eng3"]),
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "conflict_id": "00000000-0000-0000-0000-000000000000",
+            "passkey_id": "1",
+            "row_id": "1",
+            "device_id": "phone-eng3-0001",
+            "token": "x" * 22,
+            "name": "app.js",
+            "path": "x",
+            "filename": "receipt.css",
+        }
     parties = {"signed_out": ApiClient(app.test_client(), "")}
     parties["other_engineer"] = sign_in(app, "eng2", device_id="phone-eng2-0001")
     parties["customer_mode"] = sign_in(app, "eng1", device_id="phone-eng1-0001")
-    assert parties["customer_mode"].post("/api/handoff", json={"order_id": order,
-                                                                "release_hash": "a" * 64}).status_code == 200
+    assert (
+        parties["customer_mode"]
+        .post("/api/handoff", json={"order_id": order, "release_hash": "a" * 64})
+        .status_code
+        == 200
+    )
     parties["revoked_phone"] = sign_in(app, "eng3", device_id="phone-eng3-0001")
     parties["dispatcher"] = sign_in(app, "dispatcher")
     parties["admin"] = sign_in(app, "admin")

@@ -90,7 +90,8 @@ MATRIX = {
     ("GET", "/api/units/{unit_id}"): "401 404 403 403 ok ok",
     ("PATCH", "/api/units/{unit_id}"): "401 403 403 403 ok ok",
     ("GET", "/api/warranty-policies"): "401 ok 403 403 ok ok",
-    ("POST", "/api/auth/logout"): "ok ok ok ok ok ok",}
+    ("POST", "/api/auth/logout"): "ok ok ok ok ok ok",
+}
 # Who may see the secret customer: the order's engineer (here in customer hand-off, where only that
 # customer's own receipt opens), dispatchers and admins.
 MAY_SEE = {"dispatcher", "admin"}
@@ -99,24 +100,35 @@ MAY_SEE = {"dispatcher", "admin"}
 def test_every_operation_answers_every_party_as_the_matrix_says(app, users):
     parties, ids = build(app, users)
     spec = app.test_client().get("/api/openapi.json").get_json()
-    operations = {(method.upper(), path) for path, item in spec["paths"].items()
-                  for method in item if method in ("get", "head", "post", "put", "patch", "delete")}
-    assert operations == set(MATRIX), {"without a row": operations - set(MATRIX),
-                                       "gone": set(MATRIX) - operations}
+    operations = {
+        (method.upper(), path)
+        for path, item in spec["paths"].items()
+        for method in item
+        if method in ("get", "head", "post", "put", "patch", "delete")
+    }
+    assert operations == set(MATRIX), {
+        "without a row": operations - set(MATRIX),
+        "gone": set(MATRIX) - operations,
+    }
     wrong, leaks = [], []
     for (method, path), row in sorted(MATRIX.items(), key=lambda kv: ("logout" in kv[0][1], kv[0])):
         for party, expected in zip(PARTIES, row.split(), strict=True):
             api = parties[party]
             resp = getattr(api.client, method.lower())(
-                url_for(path, ids), json={} if method in ("POST", "PUT", "PATCH") else None,
-                headers=api._headers() if api.csrf else {})
+                url_for(path, ids),
+                json={} if method in ("POST", "PUT", "PATCH") else None,
+                headers=api._headers() if api.csrf else {},
+            )
             got, body = answer_class(resp.status_code), resp.get_data()
             resp.close()
             if got != expected:
                 wrong.append(f"{method} {path} as {party}: {got} (status {resp.status_code}), not {expected}")
             own_receipt = party == "customer_mode" and "receipts" in path
-            if party not in MAY_SEE and not own_receipt and (SECRET_NAME.encode() in body
-                                                                      or SECRET_PHONE.encode() in body):
+            if (
+                party not in MAY_SEE
+                and not own_receipt
+                and (SECRET_NAME.encode() in body or SECRET_PHONE.encode() in body)
+            ):
                 leaks.append(f"{method} {path} as {party}")
     assert not leaks, leaks
     assert not wrong, "\n".join(wrong)

@@ -14,8 +14,9 @@ from tests.conftest import sign_in
 
 def start_handoff(api, order_id):
     key = secrets.token_urlsafe(32)
-    resp = api.post("/api/handoff", json={"order_id": order_id,
-                                          "release_hash": hashlib.sha256(key.encode()).hexdigest()})
+    resp = api.post(
+        "/api/handoff", json={"order_id": order_id, "release_hash": hashlib.sha256(key.encode()).hexdigest()}
+    )
     assert resp.status_code == 200, resp.get_json()
     return key
 
@@ -28,9 +29,19 @@ def test_in_customer_mode_every_other_endpoint_and_page_answers_403(app, users):
     api = sign_in(app, "eng1", device_id="phone-eng1-0001")
     assert api.get("/api/customers").status_code == 200
     start_handoff(api, mine)
-    for url in ("/api/customers", "/api/orders", f"/api/orders/{other}", f"/api/orders/{mine}",
-                "/api/sync/pull?since=0", "/api/auth/devices", "/receipts/A7K-000002",
-                "/api/receipts/A7K-000002", "/api/receipts/A7K-000002.pdf", "/console/", "/api/passkeys"):
+    for url in (
+        "/api/customers",
+        "/api/orders",
+        f"/api/orders/{other}",
+        f"/api/orders/{mine}",
+        "/api/sync/pull?since=0",
+        "/api/auth/devices",
+        "/receipts/A7K-000002",
+        "/api/receipts/A7K-000002",
+        "/api/receipts/A7K-000002.pdf",
+        "/console/",
+        "/api/passkeys",
+    ):
         resp = api.get(url)
         assert resp.status_code == 403, url
         assert resp.get_json()["error"]["code"] == "customer_mode", url

@@ -37,8 +37,9 @@ def test_behind_a_proxy_limits_count_the_forwarded_client(app, users):
     client = app.test_client()
 
     def attempt(ip):
-        return client.post("/api/auth/login", json={"username": "eng1", "password": "nope"},
-                           headers={"X-Forwarded-For": ip}).status_code
+        return client.post(
+            "/api/auth/login", json={"username": "eng1", "password": "nope"}, headers={"X-Forwarded-For": ip}
+        ).status_code
 
     assert [attempt("203.0.113.7") for _ in range(4)] == [401, 401, 401, 429]
     assert attempt("198.51.100.9") == 401  # another customer's phone behind the same balancer
@@ -49,6 +50,12 @@ def test_the_proxy_count_setting_installs_proxy_fix(tmp_path):
 
     from server import create_app
 
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "PROXY_COUNT": 1,
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.sqlite3"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "PROXY_COUNT": 1,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.sqlite3",
+        }
+    )
     assert isinstance(app.wsgi_app, ProxyFix) and app.wsgi_app.x_for == 1

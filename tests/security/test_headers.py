@@ -11,8 +11,14 @@ from server.security import CONTENT_SECURITY_POLICY
 from tests.api.factories import make_order, make_receipt
 from tests.conftest import sign_in
 
-PLACEHOLDERS = {"int": "1", "default": "x", "string": "x", "path": "x.js", "uuid": "00000000-0000-0000-0000-0"
-                "00000000001", "any": "x"}
+PLACEHOLDERS = {
+    "int": "1",
+    "default": "x",
+    "string": "x",
+    "path": "x.js",
+    "uuid": "00000000-0000-0000-0000-000000000001",
+    "any": "x",
+}
 
 
 def concrete_urls(app):
@@ -55,8 +61,7 @@ def test_every_route_answers_with_the_security_headers(app, users, who):
     urls = concrete_urls(app)
     assert len(urls) > 30
     for method, url in urls:
-        with client.open(url, method=method, headers=headers,
-                         json={} if method != "GET" else None) as resp:
+        with client.open(url, method=method, headers=headers, json={} if method != "GET" else None) as resp:
             assert_secured(resp, (method, url, resp.status_code))
 
 
@@ -124,7 +129,8 @@ def html_pages(app, users):
             with client.get(f"/console/{name}") as resp:
                 assert resp.status_code == 200, name
                 pages[f"/console/{name} ({'staff' if client is api.client else 'signed out'})"] = (
-                    resp.get_data(as_text=True))
+                    resp.get_data(as_text=True)
+                )
     return pages
 
 

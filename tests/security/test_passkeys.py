@@ -25,8 +25,10 @@ def test_registered_passkey_signs_in_with_a_fresh_session(app, users):
     assert resp.get_json()["user"]["username"] == "eng1"
     assert fresh.get("/api/auth/session").get_json()["user"]["username"] == "eng1"
     with app.app_context():
-        methods = [e.details.get("method") for e in db.session.scalars(
-            db.select(AuditLog).where(AuditLog.action == "sign_in"))]
+        methods = [
+            e.details.get("method")
+            for e in db.session.scalars(db.select(AuditLog).where(AuditLog.action == "sign_in"))
+        ]
     assert methods == ["password", "passkey"]
 
 

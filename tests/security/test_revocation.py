@@ -14,9 +14,20 @@ PHONE = "phone-eng1-0001"
 
 
 def outbox_for(order_id, count=2):
-    return [{"id": str(uuid.uuid4()), "number": n, "entity": "order", "entity_id": order_id,
-             "op": "update", "base_version": 1, "fields": {"diagnosis": f"pump blocked {n}"},
-             "device_time": "2026-11-25T07:59:00.000Z", "state": "pending"} for n in range(1, count + 1)]
+    return [
+        {
+            "id": str(uuid.uuid4()),
+            "number": n,
+            "entity": "order",
+            "entity_id": order_id,
+            "op": "update",
+            "base_version": 1,
+            "fields": {"diagnosis": f"pump blocked {n}"},
+            "device_time": "2026-11-25T07:59:00.000Z",
+            "state": "pending",
+        }
+        for n in range(1, count + 1)
+    ]
 
 
 def revoke(api, device_id=PHONE, **body):
@@ -57,7 +68,8 @@ def test_only_staff_revoke_devices_and_see_them(app, users):
     dispatcher = sign_in(app, "dispatcher")
     devices = dispatcher.get("/api/admin/devices").get_json()
     assert [(d["id"], d["username"], d["last_sync_at"], d["revoked_at"]) for d in devices] == [
-        (PHONE, "eng1", None, None)]
+        (PHONE, "eng1", None, None)
+    ]
     assert revoke(dispatcher).status_code == 200
     assert revoke(dispatcher).status_code == 409
     assert dispatcher.get("/api/admin/devices").get_json()[0]["revoked_at"]
@@ -73,8 +85,7 @@ def test_unsynced_work_of_a_revoked_phone_is_quarantined_and_never_applied(app, 
     revoke(admin)
     outbox = outbox_for(order_id)
 
-    handed = phone.client.post("/api/quarantine", json={"mutations": outbox},
-                               headers={"X-Device-Id": PHONE})
+    handed = phone.client.post("/api/quarantine", json={"mutations": outbox}, headers={"X-Device-Id": PHONE})
     assert handed.status_code == 200, handed.get_json()
     assert handed.get_json() == {"received": 2, "already_held": 0}
     # A retry after a lost answer is harmless.
@@ -83,15 +94,19 @@ def test_unsynced_work_of_a_revoked_phone_is_quarantined_and_never_applied(app, 
 
     held = admin.get("/api/admin/quarantine").get_json()
     assert [(h["device_id"], h["username"], h["mutation_number"], h["entity_id"]) for h in held] == [
-        (PHONE, "eng1", 1, order_id), (PHONE, "eng1", 2, order_id)]
+        (PHONE, "eng1", 1, order_id),
+        (PHONE, "eng1", 2, order_id),
+    ]
     assert held[0]["payload"]["fields"] == {"diagnosis": "pump blocked 1"}
     assert admin.get("/api/admin/devices").get_json()[0]["quarantined"] == 2
     with app.app_context():
         after = db.session.get(ServiceOrder, order_id)
         assert (after.diagnosis, after.version, after.change_seq) == before_state
 
-    reviewed = admin.post(f"/api/admin/quarantine/{held[0]['id']}/review",
-                          json={"note": "Called the engineer; diagnosis re-entered by hand."})
+    reviewed = admin.post(
+        f"/api/admin/quarantine/{held[0]['id']}/review",
+        json={"note": "Called the engineer; diagnosis re-entered by hand."},
+    )
     assert reviewed.get_json()["reviewed_at"]
     assert [h["id"] for h in admin.get("/api/admin/quarantine").get_json()] == [held[1]["id"]]
     assert len(admin.get("/api/admin/quarantine?state=all").get_json()) == 2
@@ -105,10 +120,13 @@ def test_quarantine_accepts_only_a_revoked_phone_from_its_own_session(app, users
     assert live.status_code == 409 and live.get_json()["error"]["code"] == "device_not_revoked"
     revoke(sign_in(app, "admin"))
     stranger = sign_in(app, "eng2")
-    assert stranger.client.post("/api/quarantine", json=body,
-                                headers={"X-Device-Id": PHONE}).status_code == 401
-    assert app.test_client().post("/api/quarantine", json=body,
-                                  headers={"X-Device-Id": PHONE}).status_code == 401
+    assert (
+        stranger.client.post("/api/quarantine", json=body, headers={"X-Device-Id": PHONE}).status_code == 401
+    )
+    assert (
+        app.test_client().post("/api/quarantine", json=body, headers={"X-Device-Id": PHONE}).status_code
+        == 401
+    )
     # The owner signing in again on the phone (old session lost) may hand the work over.
     owner = sign_in(app, "eng1")
     assert owner.client.post("/api/quarantine", json=body, headers={"X-Device-Id": PHONE}).status_code == 200
@@ -119,16 +137,20 @@ def test_quarantine_accepts_only_a_revoked_phone_from_its_own_session(app, users
 def test_quarantine_survives_ending_all_sessions(app, users):
     phone = sign_in(app, "eng1", device_id=PHONE)
     revoke(sign_in(app, "admin"), end_all_sessions=True)
-    resp = phone.client.post("/api/quarantine", json={"mutations": outbox_for(str(uuid.uuid4()), 1)},
-                             headers={"X-Device-Id": PHONE})
+    resp = phone.client.post(
+        "/api/quarantine",
+        json={"mutations": outbox_for(str(uuid.uuid4()), 1)},
+        headers={"X-Device-Id": PHONE},
+    )
     assert resp.status_code == 200
 
 
 def test_a_bad_quarantine_body_names_the_field(app, users):
     phone = sign_in(app, "eng1", device_id=PHONE)
     revoke(sign_in(app, "admin"))
-    resp = phone.client.post("/api/quarantine", json={"mutations": [{"number": "many"}]},
-                             headers={"X-Device-Id": PHONE})
+    resp = phone.client.post(
+        "/api/quarantine", json={"mutations": [{"number": "many"}]}, headers={"X-Device-Id": PHONE}
+    )
     assert resp.status_code == 422 and resp.get_json()["error"]["field"] == "mutations.0"
     assert phone.client.post("/api/quarantine", json={}, headers={"X-Device-Id": PHONE}).status_code == 422
 
@@ -142,8 +164,11 @@ def test_a_revoked_phone_hands_over_photo_bytes_it_never_uploaded(app, users):
     live = phone.client.put(url, data=photo, headers=headers)
     assert live.status_code == 409 and live.get_json()["error"]["code"] == "device_not_revoked"
     # Half of it went up the usual way before the phone was revoked.
-    half = phone.put(f"/api/blobs/{sha}", data=photo[:5000], headers={
-        **headers, "Content-Range": f"bytes 0-4999/{len(photo)}"})
+    half = phone.put(
+        f"/api/blobs/{sha}",
+        data=photo[:5000],
+        headers={**headers, "Content-Range": f"bytes 0-4999/{len(photo)}"},
+    )
     assert half.status_code == 200
     admin = sign_in(app, "admin")
     revoke(admin)
@@ -181,7 +206,8 @@ def test_the_audit_log_records_sign_ins_revocations_and_role_changes(app, users)
     ]
     assert entries[0]["details"] == {"old": "engineer", "new": "dispatcher"}
     assert [e["action"] for e in admin.get("/api/admin/audit?action=device_revoked").get_json()] == [
-        "device_revoked"]
+        "device_revoked"
+    ]
     assert sign_in(app, "dispatcher").get("/api/admin/audit").status_code == 403
     with app.app_context():
         assert db.session.scalar(db.select(AuditLog.ip).where(AuditLog.action == "sign_in").limit(1))
@@ -191,10 +217,15 @@ def test_role_changes_need_an_admin_and_cannot_demote_oneself(app, users):
     dispatcher = sign_in(app, "dispatcher")
     assert dispatcher.put(f"/api/admin/users/{users['eng1']}/role", json={"role": "admin"}).status_code == 403
     admin = sign_in(app, "admin")
-    assert admin.put(f"/api/admin/users/{users['admin']}/role",
-                     json={"role": "engineer"}).status_code == 409
-    assert admin.put(f"/api/admin/users/{users['eng1']}/role",
-                     json={"role": "boss"}).get_json()["error"]["field"] == "role"
+    assert admin.put(f"/api/admin/users/{users['admin']}/role", json={"role": "engineer"}).status_code == 409
+    assert (
+        admin.put(f"/api/admin/users/{users['eng1']}/role", json={"role": "boss"}).get_json()["error"][
+            "field"
+        ]
+        == "role"
+    )
+
+
 def test_sync_of_a_revoked_phone_answers_device_revoked(app, users):
     rules = {r.rule for r in app.url_map.iter_rules()}
     assert "/api/sync/push" in rules and "/api/sync/pull" in rules
@@ -206,17 +237,19 @@ def test_sync_of_a_revoked_phone_answers_device_revoked(app, users):
     assert pull.status_code == 403 and pull.get_json()["error"]["code"] == "device_revoked"
 
 
-
-
 def test_the_owner_signs_in_again_on_the_revoked_phone_to_hand_the_work_over(app, users):
     phone = sign_in(app, "eng1", device_id=PHONE)
     revoke(sign_in(app, "admin"), end_all_sessions=True)
-    again = phone.client.post("/api/auth/login", json={"username": "eng1", "password": "pw"},
-                              headers={"X-Device-Id": PHONE})
+    again = phone.client.post(
+        "/api/auth/login", json={"username": "eng1", "password": "pw"}, headers={"X-Device-Id": PHONE}
+    )
     assert again.status_code == 200
     csrf = again.get_json()["csrf_token"]
     # Nothing else works for that phone, but the hand-over does.
     assert phone.client.get("/api/orders", headers={"X-Device-Id": PHONE}).status_code == 403
-    handed = phone.client.post("/api/quarantine", json={"mutations": outbox_for(str(uuid.uuid4()), 1)},
-                               headers={"X-Device-Id": PHONE, "X-CSRF-Token": csrf})
+    handed = phone.client.post(
+        "/api/quarantine",
+        json={"mutations": outbox_for(str(uuid.uuid4()), 1)},
+        headers={"X-Device-Id": PHONE, "X-CSRF-Token": csrf},
+    )
     assert handed.status_code == 200 and handed.get_json()["received"] == 1

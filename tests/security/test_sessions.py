@@ -42,14 +42,19 @@ def test_changing_the_password_ends_every_other_session(app, users):
     assert wrong.status_code == 401 and wrong.get_json()["error"]["field"] == "current_password"
     short = phone.post("/api/auth/password", json={"current_password": "pw", "new_password": "x"})
     assert short.status_code == 422 and short.get_json()["error"]["field"] == "new_password"
-    assert phone.post("/api/auth/password",
-                      json={"current_password": "pw", "new_password": "longer-pw"}).status_code == 200
+    assert (
+        phone.post(
+            "/api/auth/password", json={"current_password": "pw", "new_password": "longer-pw"}
+        ).status_code
+        == 200
+    )
     assert phone.get("/api/auth/devices").status_code == 200  # this one goes on
     assert desk.get("/api/auth/devices").get_json()["error"]["code"] == "session_ended"
     fresh = app.test_client()
     assert fresh.post("/api/auth/login", json={"username": "eng1", "password": "pw"}).status_code == 401
-    assert fresh.post("/api/auth/login",
-                      json={"username": "eng1", "password": "longer-pw"}).status_code == 200
+    assert (
+        fresh.post("/api/auth/login", json={"username": "eng1", "password": "longer-pw"}).status_code == 200
+    )
 
 
 def test_revoking_a_phone_ends_its_sessions_and_no_other(app, users):

@@ -13,8 +13,9 @@ from tests.security.conftest import register_passkey
 
 
 def login(client, username, password, ip="10.0.0.1"):
-    return client.post("/api/auth/login", json={"username": username, "password": password},
-                       environ_base={"REMOTE_ADDR": ip})
+    return client.post(
+        "/api/auth/login", json={"username": username, "password": password}, environ_base={"REMOTE_ADDR": ip}
+    )
 
 
 def test_five_wrong_passwords_block_that_username_from_that_address(app, client, users):
@@ -162,8 +163,12 @@ def test_adding_or_removing_a_passkey_needs_a_recent_sign_in(app, users, monkeyp
 
 def test_publishing_a_fee_schedule_needs_a_recent_sign_in(app, users, monkeypatch):
     dispatcher = sign_in(app, "dispatcher")
-    schedule = {"name": "2026", "effective_from": "2026-01-01", "travel_fen": 3000,
-                "items": [{"kind": "part", "part_code": "WM-PUMP", "amount_fen": 7000}]}
+    schedule = {
+        "name": "2026",
+        "effective_from": "2026-01-01",
+        "travel_fen": 3000,
+        "items": [{"kind": "part", "part_code": "WM-PUMP", "amount_fen": 7000}],
+    }
     later = time.time() + app.config["REAUTH_SECONDS"] + 5
     monkeypatch.setattr("server.security.time.time", lambda: later)
     stale = dispatcher.post("/api/fee-schedules", json=schedule)

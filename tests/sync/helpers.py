@@ -19,22 +19,32 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def make_order(app: Flask, assignee_id: int | None, status: str = "assigned",
-               **fields: Any) -> str:
+def make_order(app: Flask, assignee_id: int | None, status: str = "assigned", **fields: Any) -> str:
     """An order of a fresh customer and unit, written through the models; returns its id."""
     with app.app_context():
         customer = Customer(name="王芳", phones=["13800000000"], address="上海市浦东新区")
         db.session.add(customer)
         db.session.flush()
-        unit = Unit(customer_id=customer.id, brand="Midea", category="washing_machine",
-                    model="MG100", serial="SN1", purchase_date=date(2025, 1, 1))
+        unit = Unit(
+            customer_id=customer.id,
+            brand="Midea",
+            category="washing_machine",
+            model="MG100",
+            serial="SN1",
+            purchase_date=date(2025, 1, 1),
+        )
         db.session.add(unit)
         db.session.flush()
-        order = ServiceOrder(number=f"SO-{next(_numbers):06d}-{uuid.uuid4().hex[:6]}",
-                             customer_id=customer.id, unit_id=unit.id, status=status,
-                             assignee_id=assignee_id, symptom="noise",
-                             reported_at=fields.pop("reported_at", utcnow() - timedelta(hours=2)),
-                             **fields)
+        order = ServiceOrder(
+            number=f"SO-{next(_numbers):06d}-{uuid.uuid4().hex[:6]}",
+            customer_id=customer.id,
+            unit_id=unit.id,
+            status=status,
+            assignee_id=assignee_id,
+            symptom="noise",
+            reported_at=fields.pop("reported_at", utcnow() - timedelta(hours=2)),
+            **fields,
+        )
         db.session.add(order)
         db.session.commit()
         return str(order.id)
@@ -43,10 +53,14 @@ def make_order(app: Flask, assignee_id: int | None, status: str = "assigned",
 def make_catalogue(app: Flask) -> None:
     with app.app_context():
         db.session.add(Part(code="PUMP-1", name="Drain pump", category="washing_machine"))
-        db.session.add(WarrantyPolicy(category="washing_machine", whole_unit_months=12,
-                                      main_parts_months=36, main_parts=["motor"]))
-        db.session.add(FeeSchedule(version=1, name="2026", effective_from=date(2026, 1, 1),
-                                   published_at=utcnow()))
+        db.session.add(
+            WarrantyPolicy(
+                category="washing_machine", whole_unit_months=12, main_parts_months=36, main_parts=["motor"]
+            )
+        )
+        db.session.add(
+            FeeSchedule(version=1, name="2026", effective_from=date(2026, 1, 1), published_at=utcnow())
+        )
         db.session.commit()
 
 
@@ -78,33 +92,47 @@ class Device:
     def now(self) -> datetime:
         return utcnow() + self.skew
 
-    def mutate(self, entity: str, entity_id: str, fields: dict[str, Any], op: str = "update",
-               base_version: int | None = None) -> dict[str, Any]:
+    def mutate(
+        self,
+        entity: str,
+        entity_id: str,
+        fields: dict[str, Any],
+        op: str = "update",
+        base_version: int | None = None,
+    ) -> dict[str, Any]:
         self.number += 1
         if op == "update" and base_version is None:
             row = self.rows.get((entity, entity_id))
             base_version = row["version"] if row else 0
-        mutation = {"id": str(uuid.uuid4()), "number": self.number, "entity": entity,
-                    "entity_id": entity_id, "op": op,
-                    "base_version": base_version if op == "update" else None,
-                    "fields": fields, "device_time": iso(self.now())}
+        mutation = {
+            "id": str(uuid.uuid4()),
+            "number": self.number,
+            "entity": entity,
+            "entity_id": entity_id,
+            "op": op,
+            "base_version": base_version if op == "update" else None,
+            "fields": fields,
+            "device_time": iso(self.now()),
+        }
         self.outbox.append(mutation)
         self.made[mutation["id"]] = mutation
         return mutation
 
     def push(self, mutations: list[dict[str, Any]] | None = None) -> Any:
         batch = self.outbox if mutations is None else mutations
-        resp = self.api.post("/api/sync/push", json={"device_time": iso(self.now()),
-                                                     "mutations": batch})
+        resp = self.api.post("/api/sync/push", json={"device_time": iso(self.now()), "mutations": batch})
         return resp
 
     def settle(self, resp: Any) -> list[dict[str, Any]]:
         """Drop acknowledged mutations from the outbox and take the records the server sent."""
         assert resp.status_code == 200, resp.get_json()
         results = resp.get_json()["results"]
-        done = {r["id"] for r in results if r["outcome"] not in ("gap", "not_processed")
-                and not (r["outcome"] == "rejected" and r["reason"] in ("malformed",
-                                                                          "number_reused"))}
+        done = {
+            r["id"]
+            for r in results
+            if r["outcome"] not in ("gap", "not_processed")
+            and not (r["outcome"] == "rejected" and r["reason"] in ("malformed", "number_reused"))
+        }
         for result in results:
             if result["id"] in done:
                 self.acked[result["id"]] = result

@@ -26,8 +26,9 @@ def free_port() -> int:
 class LiveServer:
     """gunicorn on a loopback port over a given database; `kill()` is SIGKILL, no goodbye."""
 
-    def __init__(self, database_url: str, instance: Path, workers: int = 1,
-                 env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, database_url: str, instance: Path, workers: int = 1, env: dict[str, str] | None = None
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.database_url = database_url
@@ -37,16 +38,36 @@ class LiveServer:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> LiveServer:
-        env = {**os.environ, "DATABASE_URL": self.database_url,
-               "ONSITE_INSTANCE": str(self.instance), "SECRET_KEY": "live-test",
-               "SESSION_COOKIE_SECURE": "0", **self.env}
+        env = {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "ONSITE_INSTANCE": str(self.instance),
+            "SECRET_KEY": "live-test",
+            "SESSION_COOKIE_SECURE": "0",
+            **self.env,
+        }
         log = self.instance / "gunicorn.log"
         with log.open("ab") as sink:
             self.proc = subprocess.Popen(
-                [GUNICORN, "-c", "python:server.gunicorn_conf", "-w", str(self.workers),
-                 "-b", f"127.0.0.1:{self.port}",
-                 "--graceful-timeout", "1", "--timeout", "120", "server:create_app()"],
-                cwd=ROOT, env=env, stdout=sink, stderr=sink, start_new_session=True,
+                [
+                    GUNICORN,
+                    "-c",
+                    "python:server.gunicorn_conf",
+                    "-w",
+                    str(self.workers),
+                    "-b",
+                    f"127.0.0.1:{self.port}",
+                    "--graceful-timeout",
+                    "1",
+                    "--timeout",
+                    "120",
+                    "server:create_app()",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=sink,
+                stderr=sink,
+                start_new_session=True,
             )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -81,19 +102,19 @@ class HttpDevice:
     def __init__(self, base: str, username: str, device_id: str) -> None:
         self.base = base
         self.http = requests.Session()
-        resp = self.http.post(base + "/api/auth/login",
-                              json={"username": username, "password": "pw"}, timeout=10)
+        resp = self.http.post(
+            base + "/api/auth/login", json={"username": username, "password": "pw"}, timeout=10
+        )
         resp.raise_for_status()
         self.http.headers["X-CSRF-Token"] = resp.json()["csrf_token"]
-        resp = self.http.post(base + "/api/auth/devices",
-                              json={"device_id": device_id, "name": username}, timeout=10)
+        resp = self.http.post(
+            base + "/api/auth/devices", json={"device_id": device_id, "name": username}, timeout=10
+        )
         assert resp.status_code in (200, 201), resp.text
         self.http.headers["X-Device-Id"] = device_id
 
     def push(self, mutations: list[dict[str, Any]], timeout: float = 60) -> requests.Response:
-        return self.http.post(self.base + "/api/sync/push", json={"mutations": mutations},
-                              timeout=timeout)
+        return self.http.post(self.base + "/api/sync/push", json={"mutations": mutations}, timeout=timeout)
 
     def pull(self, since: int, limit: int = 5000) -> requests.Response:
-        return self.http.get(self.base + f"/api/sync/pull?since={since}&limit={limit}",
-                             timeout=60)
+        return self.http.get(self.base + f"/api/sync/pull?since={since}&limit={limit}", timeout=60)

@@ -17,17 +17,17 @@ def test_a_mixed_batch_applies_the_good_and_rejects_each_bad_one_with_its_reason
     phone.pull()
     update_order(app, mine, priority="urgent")
     event = {"order_id": mine, "kind": "note", "at": iso(utcnow())}
-    phone.mutate("timeline_event", str(uuid.uuid4()), event, op="create")              # good
-    phone.mutate("order", mine, {"diagnosis": 42})                                     # type
-    phone.mutate("order", mine, {"diagnosis": "x" * 30_000})                          # size
-    phone.mutate("gadget", str(uuid.uuid4()), {"a": 1}, op="create")                  # entity
-    phone.mutate("order", theirs, {"diagnosis": "peek"}, base_version=1)              # scope
-    phone.mutate("order", mine, {"diagnosis": "future"}, base_version=99)             # stale
-    phone.mutate("order", mine, {"no_such_field": 1})                                 # field
+    phone.mutate("timeline_event", str(uuid.uuid4()), event, op="create")  # good
+    phone.mutate("order", mine, {"diagnosis": 42})  # type
+    phone.mutate("order", mine, {"diagnosis": "x" * 30_000})  # size
+    phone.mutate("gadget", str(uuid.uuid4()), {"a": 1}, op="create")  # entity
+    phone.mutate("order", theirs, {"diagnosis": "peek"}, base_version=1)  # scope
+    phone.mutate("order", mine, {"diagnosis": "future"}, base_version=99)  # stale
+    phone.mutate("order", mine, {"no_such_field": 1})  # field
     phone.mutate("timeline_event", str(uuid.uuid4()), {"order_id": mine}, op="create")  # missing
-    phone.mutate("order", mine, {"arrived_at": "yesterday"})                          # time
-    phone.mutate("order", mine, {"diagnosis": "fine"})                                # good
-    phone.outbox.append({"id": "not-a-uuid", "number": "x"})                          # envelope
+    phone.mutate("order", mine, {"arrived_at": "yesterday"})  # time
+    phone.mutate("order", mine, {"diagnosis": "fine"})  # good
+    phone.outbox.append({"id": "not-a-uuid", "number": "x"})  # envelope
     resp = phone.push()
     assert resp.status_code == 200
     results = resp.get_json()["results"]
@@ -63,8 +63,7 @@ def test_oversized_batch_is_refused_with_413(app, users):
         phone.mutate("order", str(uuid.uuid4()), {"diagnosis": "x"}, base_version=1)
     resp = phone.push()
     assert resp.status_code == 413
-    assert resp.get_json()["error"] == {**resp.get_json()["error"], "code": "too_large",
-                                        "field": "mutations"}
+    assert resp.get_json()["error"] == {**resp.get_json()["error"], "code": "too_large", "field": "mutations"}
 
 
 def test_push_body_that_is_not_a_batch_answers_422(app, users):
@@ -84,8 +83,7 @@ def test_non_object_mutations_are_rejected_without_using_a_number(app, users):
     phone.outbox.append(7)  # type: ignore[arg-type]
     phone.mutate("order", order_id, {"diagnosis": "ok"})
     results = phone.push().get_json()["results"]
-    assert [(r["outcome"], r["reason"]) for r in results] == [("rejected", "malformed"),
-                                                             ("applied", None)]
+    assert [(r["outcome"], r["reason"]) for r in results] == [("rejected", "malformed"), ("applied", None)]
 
 
 def test_fact_references_are_checked_within_and_across_a_batch(app, users):
@@ -96,21 +94,29 @@ def test_fact_references_are_checked_within_and_across_a_batch(app, users):
     phone = Device(sign_in(app, "eng1", device_id="eng1-phone-0001"))
     phone.pull()
     part_id = str(uuid.uuid4())
-    phone.mutate("part_used", str(uuid.uuid4()), {"order_id": order_id, "part_code": "NOPE"},
-                 op="create")
+    phone.mutate("part_used", str(uuid.uuid4()), {"order_id": order_id, "part_code": "NOPE"}, op="create")
     phone.mutate("part_used", part_id, {"order_id": order_id, "part_code": "PUMP-1"}, op="create")
-    phone.mutate("photo", str(uuid.uuid4()), {"order_id": order_id, "part_used_id": part_id,
-                                              "sha256": "a" * 64, "taken_at": iso(utcnow())},
-                 op="create")
-    phone.mutate("photo", str(uuid.uuid4()), {"order_id": order_id, "part_used_id": "x" * 36,
-                                              "sha256": "b" * 64, "taken_at": iso(utcnow())},
-                 op="create")
+    phone.mutate(
+        "photo",
+        str(uuid.uuid4()),
+        {"order_id": order_id, "part_used_id": part_id, "sha256": "a" * 64, "taken_at": iso(utcnow())},
+        op="create",
+    )
+    phone.mutate(
+        "photo",
+        str(uuid.uuid4()),
+        {"order_id": order_id, "part_used_id": "x" * 36, "sha256": "b" * 64, "taken_at": iso(utcnow())},
+        op="create",
+    )
     phone.mutate("order", order_id, {"diagnosis": "pump"})
     results = phone.sync_push()
     assert [(r["outcome"], r["reason"], r["params"].get("field")) for r in results] == [
-        ("rejected", "not_found", "part_code"), ("applied", None, None),
-        ("applied", None, None), ("rejected", "not_found", "part_used_id"),
-        ("applied", None, None)]
+        ("rejected", "not_found", "part_code"),
+        ("applied", None, None),
+        ("applied", None, None),
+        ("rejected", "not_found", "part_used_id"),
+        ("applied", None, None),
+    ]
     assert results[2]["record"]["part_used_id"] == part_id
     assert results[2]["record"]["pending"] is True
     assert results[1]["record"]["version"] == 1 and results[1]["record"]["change_seq"] > 0

@@ -20,9 +20,11 @@ CHUNK = 64 * 1024
 
 def put(api, sha, data, start, total):
     end = start + len(data) - 1
-    return api.put(f"/api/blobs/{sha}", data=data,
-                   headers={"Content-Range": f"bytes {start}-{end}/{total}",
-                            "Content-Type": "application/octet-stream"})
+    return api.put(
+        f"/api/blobs/{sha}",
+        data=data,
+        headers={"Content-Range": f"bytes {start}-{end}/{total}", "Content-Type": "application/octet-stream"},
+    )
 
 
 def test_upload_interrupted_at_70_percent_resumes_there_and_is_verified_P26_P27(app, users):
@@ -30,7 +32,7 @@ def test_upload_interrupted_at_70_percent_resumes_there_and_is_verified_P26_P27(
     data = os.urandom(10 * CHUNK)
     sha = hashlib.sha256(data).hexdigest()
     for start in range(0, 7 * CHUNK, CHUNK):
-        resp = put(api, sha, data[start:start + CHUNK], start, len(data))
+        resp = put(api, sha, data[start : start + CHUNK], start, len(data))
         assert resp.status_code == 200 and resp.get_json()["complete"] is False
     # signal lost; the phone asks where to go on from
     status = api.get(f"/api/blobs/{sha}/status").get_json()
@@ -41,7 +43,7 @@ def test_upload_interrupted_at_70_percent_resumes_there_and_is_verified_P26_P27(
     assert wrong.status_code == 409
     assert wrong.get_json()["error"]["details"]["received"] == 7 * CHUNK
     for start in range(7 * CHUNK, len(data), CHUNK):
-        resp = put(api, sha, data[start:start + CHUNK], start, len(data))
+        resp = put(api, sha, data[start : start + CHUNK], start, len(data))
     assert resp.status_code == 201 and resp.get_json()["complete"] is True
     assert api.get(f"/api/blobs/{sha}").data == data  # the uploader holds them
     other = sign_in(app, "eng2")
@@ -55,8 +57,8 @@ def test_bytes_that_do_not_match_their_name_are_rejected_and_discarded_P26(app, 
     data = os.urandom(3 * CHUNK)
     sha = hashlib.sha256(b"something else").hexdigest()
     put(api, sha, data[:CHUNK], 0, len(data))
-    put(api, sha, data[CHUNK:2 * CHUNK], CHUNK, len(data))
-    resp = put(api, sha, data[2 * CHUNK:], 2 * CHUNK, len(data))
+    put(api, sha, data[CHUNK : 2 * CHUNK], CHUNK, len(data))
+    resp = put(api, sha, data[2 * CHUNK :], 2 * CHUNK, len(data))
     assert resp.status_code == 422
     assert resp.get_json()["error"]["code"] == "hash_mismatch"
     assert api.get(f"/api/blobs/{sha}/status").get_json()["received"] == 0
@@ -92,8 +94,12 @@ def test_photo_syncs_before_its_bytes_and_shows_pending_until_they_arrive_P29(ap
     data = os.urandom(2 * CHUNK)
     sha = hashlib.sha256(data).hexdigest()
     photo_id = str(uuid.uuid4())
-    phone.mutate("photo", photo_id, {"order_id": order_id, "sha256": sha,
-                                     "taken_at": iso(utcnow()), "size": len(data)}, op="create")
+    phone.mutate(
+        "photo",
+        photo_id,
+        {"order_id": order_id, "sha256": sha, "taken_at": iso(utcnow()), "size": len(data)},
+        op="create",
+    )
     result = phone.sync_push()[0]
     assert result["outcome"] == "applied" and result["record"]["pending"] is True
     with app.app_context():
@@ -118,8 +124,12 @@ def test_malformed_upload_requests_answer_4xx(app, users):
 
 
 def photo_on(phone, order_id, sha, size):
-    phone.mutate("photo", str(uuid.uuid4()), {"order_id": order_id, "sha256": sha,
-                                              "taken_at": iso(utcnow()), "size": size}, op="create")
+    phone.mutate(
+        "photo",
+        str(uuid.uuid4()),
+        {"order_id": order_id, "sha256": sha, "taken_at": iso(utcnow()), "size": size},
+        op="create",
+    )
     return phone.sync_push()[0]
 
 
@@ -207,9 +217,15 @@ def test_a_chunked_body_over_the_limit_is_answered_413(app, users):
     api = sign_in(app, "eng1")
 
     # As a WSGI server hands over a chunked body: no Content-Length, the stream ends by itself.
-    resp = api.put("/api/blobs/" + "d" * 64, input_stream=io.BytesIO(b"y" * 3000),
-                   headers={"Content-Type": "application/octet-stream", "Transfer-Encoding": "chunked",
-                            "Content-Range": "bytes 0-999/1000"},
-                   environ_overrides={"wsgi.input_terminated": True})
+    resp = api.put(
+        "/api/blobs/" + "d" * 64,
+        input_stream=io.BytesIO(b"y" * 3000),
+        headers={
+            "Content-Type": "application/octet-stream",
+            "Transfer-Encoding": "chunked",
+            "Content-Range": "bytes 0-999/1000",
+        },
+        environ_overrides={"wsgi.input_terminated": True},
+    )
     assert resp.status_code == 413
     assert resp.get_json()["error"]["code"] == "too_large"

@@ -66,8 +66,15 @@ def pg_url() -> Iterator[str]:
 
 
 def test_concurrent_pushes_leave_no_gap_a_puller_could_skip(pg_url: str, tmp_path: Path):
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": pg_url,
-                      "SESSION_COOKIE_SECURE": False, "BLOB_DIR": str(tmp_path / "blobs")})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "SQLALCHEMY_DATABASE_URI": pg_url,
+            "SESSION_COOKIE_SECURE": False,
+            "BLOB_DIR": str(tmp_path / "blobs"),
+        }
+    )
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -82,9 +89,11 @@ def test_concurrent_pushes_leave_no_gap_a_puller_could_skip(pg_url: str, tmp_pat
     instance.mkdir()
     server = LiveServer(pg_url, instance, workers=4).start()
     try:
-        phones = [HttpDevice(server.url, "eng1", "eng1-phone-a001"),
-                  HttpDevice(server.url, "eng1", "eng1-phone-b002"),
-                  HttpDevice(server.url, "dispatcher", "dispatcher-desk-1")]
+        phones = [
+            HttpDevice(server.url, "eng1", "eng1-phone-a001"),
+            HttpDevice(server.url, "eng1", "eng1-phone-b002"),
+            HttpDevice(server.url, "dispatcher", "dispatcher-desk-1"),
+        ]
         puller = HttpDevice(server.url, "dispatcher", "dispatcher-desk-2")
         results: list[dict[str, Any]] = []
         lock = threading.Lock()
@@ -94,16 +103,32 @@ def test_concurrent_pushes_leave_no_gap_a_puller_could_skip(pg_url: str, tmp_pat
         def work(index: int, phone: HttpDevice) -> None:
             try:
                 for number in range(1, ROUNDS + 1):
-                    fields = ({"diagnosis": f"p{index}-{number}"} if index < 2
-                              else {"priority": f"d{number}", "diagnosis": f"desk-{number}"})
+                    fields = (
+                        {"diagnosis": f"p{index}-{number}"}
+                        if index < 2
+                        else {"priority": f"d{number}", "diagnosis": f"desk-{number}"}
+                    )
                     batch = [
-                        {"id": str(uuid.uuid4()), "number": 2 * number - 1, "entity": "order",
-                         "entity_id": order_id, "op": "update", "base_version": 1,
-                         "fields": fields, "device_time": iso(_now())},
-                        {"id": str(uuid.uuid4()), "number": 2 * number,
-                         "entity": "timeline_event", "entity_id": str(uuid.uuid4()),
-                         "op": "create", "base_version": None, "device_time": iso(_now()),
-                         "fields": {"order_id": order_id, "kind": "note", "at": iso(_now())}},
+                        {
+                            "id": str(uuid.uuid4()),
+                            "number": 2 * number - 1,
+                            "entity": "order",
+                            "entity_id": order_id,
+                            "op": "update",
+                            "base_version": 1,
+                            "fields": fields,
+                            "device_time": iso(_now()),
+                        },
+                        {
+                            "id": str(uuid.uuid4()),
+                            "number": 2 * number,
+                            "entity": "timeline_event",
+                            "entity_id": str(uuid.uuid4()),
+                            "op": "create",
+                            "base_version": None,
+                            "device_time": iso(_now()),
+                            "fields": {"order_id": order_id, "kind": "note", "at": iso(_now())},
+                        },
                     ]
                     resp = phone.push(batch)
                     assert resp.status_code == 200, resp.text
@@ -144,27 +169,34 @@ def test_concurrent_pushes_leave_no_gap_a_puller_could_skip(pg_url: str, tmp_pat
             cursor = page["cursor"]
             if not page["has_more"]:
                 break
-        fresh = {(c["entity"], c["id"]): c["record"]["version"]
-                 for c in puller.pull(0, limit=5000).json()["changes"]}
+        fresh = {
+            (c["entity"], c["id"]): c["record"]["version"]
+            for c in puller.pull(0, limit=5000).json()["changes"]
+        }
     finally:
         server.stop()
     assert follower == fresh, "the incremental puller missed a change (P2)"
     assert len(results) == 3 * 2 * ROUNDS
     assert all(r["outcome"] in ("applied", "merged", "conflict") for r in results), {
-        r["outcome"] + ":" + str(r["reason"]) for r in results}
+        r["outcome"] + ":" + str(r["reason"]) for r in results
+    }
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(AppliedMutation)) == 6 * ROUNDS
         order = db.session.get(ServiceOrder, order_id)
         # each update took exactly one new version, none lost to a race
         assert order.version == 1 + 3 * ROUNDS
-        versions = db.session.scalars(select(RowVersion.version).where(
-            RowVersion.row_id == order_id).order_by(RowVersion.version)).all()
+        versions = db.session.scalars(
+            select(RowVersion.version).where(RowVersion.row_id == order_id).order_by(RowVersion.version)
+        ).all()
         assert versions == list(range(1, 2 + 3 * ROUNDS))
-        seqs = db.session.scalars(select(RowVersion.change_seq).where(
-            RowVersion.row_id == order_id).order_by(RowVersion.version)).all()
+        seqs = db.session.scalars(
+            select(RowVersion.change_seq).where(RowVersion.row_id == order_id).order_by(RowVersion.version)
+        ).all()
         assert seqs == sorted(seqs), "versions and sequence numbers disagree on the order"
-        diagnoses = {v.changes.get("diagnosis") for v in db.session.scalars(
-            select(RowVersion).where(RowVersion.row_id == order_id))}
+        diagnoses = {
+            v.changes.get("diagnosis")
+            for v in db.session.scalars(select(RowVersion).where(RowVersion.row_id == order_id))
+        }
         assert {f"p{i}-{n}" for i in (0, 1) for n in range(1, ROUNDS + 1)} <= diagnoses
         assert db.session.scalar(select(func.count()).select_from(Conflict)) > 0
         db.session.remove()
@@ -178,12 +210,18 @@ def _now() -> Any:
     return utcnow()
 
 
-def test_orders_created_at_once_for_a_known_customer_each_get_their_own_number(
-        pg_url: str, tmp_path: Path):
+def test_orders_created_at_once_for_a_known_customer_each_get_their_own_number(pg_url: str, tmp_path: Path):
     from tests.api.factories import new_order_body
 
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": pg_url,
-                      "SESSION_COOKIE_SECURE": False, "BLOB_DIR": str(tmp_path / "blobs")})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "SQLALCHEMY_DATABASE_URI": pg_url,
+            "SESSION_COOKIE_SECURE": False,
+            "BLOB_DIR": str(tmp_path / "blobs"),
+        }
+    )
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -215,8 +253,9 @@ def test_orders_created_at_once_for_a_known_customer_each_get_their_own_number(
             thread.start()
         for thread in threads:
             thread.join(120)
-        assert [a.status_code for a in answers] == [201] * 24, [a.text for a in answers
-                                                                 if a.status_code != 201][:2]
+        assert [a.status_code for a in answers] == [201] * 24, [
+            a.text for a in answers if a.status_code != 201
+        ][:2]
         numbers = {a.json()["number"] for a in answers} | {first.json()["number"]}
         assert len(numbers) == 25
     finally:

@@ -43,8 +43,9 @@ def test_dispatcher_lists_and_resolves_choosing_the_servers_value(app, users):
 
 def test_engineer_resolves_an_onsite_field_of_their_own_order_with_a_new_value(app, users):
     order_id, conflict_id, phone = conflict_on(app, users)
-    resp = phone.api.post(f"/api/conflicts/{conflict_id}/resolve",
-                          json={"choice": "value", "value": "both: phoned and seen"})
+    resp = phone.api.post(
+        f"/api/conflicts/{conflict_id}/resolve", json={"choice": "value", "value": "both: phoned and seen"}
+    )
     assert resp.status_code == 200, resp.get_json()
     with app.app_context():
         assert db.session.get(ServiceOrder, order_id).diagnosis == "both: phoned and seen"
@@ -69,8 +70,7 @@ def test_engineer_may_not_resolve_a_dispatcher_owned_field_or_anothers_conflict(
 
 def test_resolve_with_a_value_that_does_not_fit_answers_422(app, users):
     _, conflict_id, phone = conflict_on(app, users)
-    resp = phone.api.post(f"/api/conflicts/{conflict_id}/resolve",
-                          json={"choice": "value", "value": 12})
+    resp = phone.api.post(f"/api/conflicts/{conflict_id}/resolve", json={"choice": "value", "value": 12})
     assert resp.status_code == 422
     resp = phone.api.post(f"/api/conflicts/{conflict_id}/resolve", json={"choice": "coin"})
     assert resp.status_code == 422
@@ -83,8 +83,10 @@ def test_reassigned_work_conflict_applied_by_the_dispatcher(app, users):
     update_order(app, order_id, assignee_id=users["eng2"])
     phone.mutate("order", order_id, {"diagnosis": "offline work"})
     conflict_id = phone.sync_push()[0]["conflict_ids"][0]
-    assert phone.api.post(f"/api/conflicts/{conflict_id}/resolve",
-                          json={"choice": "device"}).status_code in (403, 404)
+    assert phone.api.post(f"/api/conflicts/{conflict_id}/resolve", json={"choice": "device"}).status_code in (
+        403,
+        404,
+    )
     desk = sign_in(app, "dispatcher")
     resp = desk.post(f"/api/conflicts/{conflict_id}/resolve", json={"choice": "device"})
     assert resp.status_code == 200

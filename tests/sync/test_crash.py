@@ -31,15 +31,24 @@ def _batch(order_id: str) -> list[dict[str, Any]]:
     mutations = []
     for number in range(1, BATCH + 1):
         if number % 2:
-            mutation = {"entity": "timeline_event", "entity_id": str(uuid.uuid4()),
-                        "op": "create", "base_version": None,
-                        "fields": {"order_id": order_id, "kind": "note", "at": iso(utcnow()),
-                                   "data": {"n": number}}}
+            mutation = {
+                "entity": "timeline_event",
+                "entity_id": str(uuid.uuid4()),
+                "op": "create",
+                "base_version": None,
+                "fields": {"order_id": order_id, "kind": "note", "at": iso(utcnow()), "data": {"n": number}},
+            }
         else:
-            mutation = {"entity": "order", "entity_id": order_id, "op": "update",
-                        "base_version": 1, "fields": {"job_code": f"J{number}"}}
-        mutations.append({"id": str(uuid.uuid4()), "number": number,
-                          "device_time": iso(utcnow()), **mutation})
+            mutation = {
+                "entity": "order",
+                "entity_id": order_id,
+                "op": "update",
+                "base_version": 1,
+                "fields": {"job_code": f"J{number}"},
+            }
+        mutations.append(
+            {"id": str(uuid.uuid4()), "number": number, "device_time": iso(utcnow()), **mutation}
+        )
     return mutations
 
 
@@ -48,14 +57,16 @@ def _state(app: Flask, order_id: str) -> tuple[int, int, int, int]:
         logged = db.session.scalar(select(func.count()).select_from(AppliedMutation))
         events = db.session.scalar(select(func.count()).select_from(TimelineEvent))
         device = db.session.get(Device, "crash-phone-0001")
-        versions = db.session.scalar(select(func.count()).select_from(RowVersion).where(
-            RowVersion.row_id == order_id))
+        versions = db.session.scalar(
+            select(func.count()).select_from(RowVersion).where(RowVersion.row_id == order_id)
+        )
         return logged, events, device.last_mutation_number, versions
 
 
 @pytest.mark.parametrize("commit_every", [1, 1000], ids=["commit-each", "commit-batch"])
 def test_sigkill_mid_batch_then_retry_applies_everything_exactly_once(
-        app: Flask, users: dict[str, int], tmp_path: Path, commit_every: int) -> None:
+    app: Flask, users: dict[str, int], tmp_path: Path, commit_every: int
+) -> None:
     order_id = make_order(app, users["eng1"])
     instance = tmp_path / "instance"
     instance.mkdir()

@@ -418,8 +418,14 @@ def test_a_dispatcher_settles_a_charges_conflict_by_voiding_for_a_reissue_or_by_
         order = db.session.get(ServiceOrder, order_id)
         assert (order.flagged, order.flag_reason) == (True, "refund_due")
         assert db.session.get(Receipt, receipt_id).voided_at is None  # the customer's copy stands
-        settled = [e for e in db.session.scalars(select(TimelineEvent).where(
-            TimelineEvent.order_id == order_id, TimelineEvent.kind == "charges_settled"))]
+        settled = [
+            e
+            for e in db.session.scalars(
+                select(TimelineEvent).where(
+                    TimelineEvent.order_id == order_id, TimelineEvent.kind == "charges_settled"
+                )
+            )
+        ]
         assert settled[0].data["refund_fen"] == 2_000
         # settled once: the same disagreement is not raised again
         derive.refresh(db.session, [order_id])

@@ -9,8 +9,13 @@ ON_SITE = {"diagnosis", "appointment_confirmed"}.__contains__
 
 def merge(device_fields, history, current, base_version=1, device_id="phone-a"):
     return three_way(
-        device_fields=device_fields, current=current, current_version=max(d.version for d in history),
-        base_version=base_version, history=history, device_id=device_id, device_owned=ON_SITE,
+        device_fields=device_fields,
+        current=current,
+        current_version=max(d.version for d in history),
+        base_version=base_version,
+        history=history,
+        device_id=device_id,
+        device_owned=ON_SITE,
     )
 
 

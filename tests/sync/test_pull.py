@@ -51,24 +51,34 @@ def test_dispatcher_pulls_everything_P11(app, users):
     assert set(desk.orders()) == ids
 
 
-def test_reassigned_order_reaches_the_old_device_as_removal_and_the_new_one_whole_P9_P10(
-        app, users):
+def test_reassigned_order_reaches_the_old_device_as_removal_and_the_new_one_whole_P9_P10(app, users):
     order_id = make_order(app, users["eng1"])
     one = Device(sign_in(app, "eng1", device_id="eng1-phone-0001"))
     two = Device(sign_in(app, "eng2", device_id="eng2-phone-0001"))
     one.pull()
     two.pull()
     # facts made while it was eng1's, long before eng2's cursor moves on
-    one.mutate("timeline_event", str(uuid.uuid4()),
-               {"order_id": order_id, "kind": "note", "at": iso(utcnow())}, op="create")
+    one.mutate(
+        "timeline_event",
+        str(uuid.uuid4()),
+        {"order_id": order_id, "kind": "note", "at": iso(utcnow())},
+        op="create",
+    )
     one.sync_push()
     one.pull()
     two.pull()
     assert order_id not in two.orders()
     update_order(app, order_id, assignee_id=users["eng2"])
     removals = [c for c in one.pull() if c.get("removed")]
-    assert removals == [{"entity": "order", "id": order_id, "seq": removals[0]["seq"],
-                         "removed": True, "reason": "reassigned"}]
+    assert removals == [
+        {
+            "entity": "order",
+            "id": order_id,
+            "seq": removals[0]["seq"],
+            "removed": True,
+            "reason": "reassigned",
+        }
+    ]
     assert order_id not in one.orders()
     assert not [k for k, r in one.rows.items() if r.get("order_id") == order_id]
     two.pull()
@@ -76,8 +86,7 @@ def test_reassigned_order_reaches_the_old_device_as_removal_and_the_new_one_whol
     order = two.orders()[order_id]
     assert ("customer", order["customer_id"]) in two.rows
     assert ("unit", order["unit_id"]) in two.rows
-    assert [k for k, r in two.rows.items() if k[0] == "timeline_event"
-            and r["order_id"] == order_id]
+    assert [k for k, r in two.rows.items() if k[0] == "timeline_event" and r["order_id"] == order_id]
 
 
 def test_cancelled_order_is_removed_from_the_engineers_device_P9(app, users):

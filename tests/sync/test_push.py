@@ -148,8 +148,7 @@ def test_same_field_both_sides_is_a_conflict_with_both_values_device_wins_onsite
     assert result["record"]["diagnosis"] == "seen on site"
     with app.app_context():
         conflict = db.session.get(Conflict, result["conflict_ids"][0])
-        assert (conflict.server_value, conflict.device_value) == ("from the phone call",
-                                                                  "seen on site")
+        assert (conflict.server_value, conflict.device_value) == ("from the phone call", "seen on site")
         assert conflict.base_value == ""
         assert conflict.provisional_winner == "device"
         assert conflict.device_user_id == users["eng1"]
@@ -221,8 +220,12 @@ def test_work_on_an_order_reassigned_away_is_kept_flagged_and_told_P19(app, user
     phone = engineer(app)
     update_order(app, order_id, assignee_id=users["eng2"])
     phone.mutate("order", order_id, {"diagnosis": "done offline"})
-    phone.mutate("timeline_event", str(uuid.uuid4()),
-                 {"order_id": order_id, "kind": "arrived", "at": iso(utcnow())}, op="create")
+    phone.mutate(
+        "timeline_event",
+        str(uuid.uuid4()),
+        {"order_id": order_id, "kind": "arrived", "at": iso(utcnow())},
+        op="create",
+    )
     results = phone.sync_push()
     assert outcome(results, 0) == ("conflict", "reassigned_work_kept")
     assert outcome(results, 1) == ("applied", "reassigned_work_kept")
@@ -249,14 +252,24 @@ def test_device_clock_offset_is_measured_and_future_times_flagged_P24_P25(app, u
     order_id = make_order(app, users["eng1"])
     phone = engineer(app)
     phone.skew = timedelta(hours=20)
-    phone.mutate("timeline_event", str(uuid.uuid4()),
-                 {"order_id": order_id, "kind": "arrived", "at": iso(phone.now())}, op="create")
-    phone.mutate("timeline_event", str(uuid.uuid4()),
-                 {"order_id": order_id, "kind": "note",
-                  "at": iso(phone.now() + timedelta(hours=1))}, op="create")
-    phone.mutate("timeline_event", str(uuid.uuid4()),
-                 {"order_id": order_id, "kind": "note",
-                  "at": iso(phone.now() - timedelta(days=2))}, op="create")
+    phone.mutate(
+        "timeline_event",
+        str(uuid.uuid4()),
+        {"order_id": order_id, "kind": "arrived", "at": iso(phone.now())},
+        op="create",
+    )
+    phone.mutate(
+        "timeline_event",
+        str(uuid.uuid4()),
+        {"order_id": order_id, "kind": "note", "at": iso(phone.now() + timedelta(hours=1))},
+        op="create",
+    )
+    phone.mutate(
+        "timeline_event",
+        str(uuid.uuid4()),
+        {"order_id": order_id, "kind": "note", "at": iso(phone.now() - timedelta(days=2))},
+        op="create",
+    )
     resp = phone.push()
     body = resp.get_json()
     assert abs(body["clock_offset_ms"] - 20 * 3600 * 1000) < 60_000
@@ -271,9 +284,13 @@ def test_device_clock_offset_is_measured_and_future_times_flagged_P24_P25(app, u
 
 
 def _receipt(order_id: str, number: str) -> dict[str, Any]:
-    return {"order_id": order_id, "number": number, "issued_at": iso(utcnow()),
-            "total_fen": 100,
-            "lines": [{"position": 1, "kind": "labour", "qty": 1, "unit_fen": 100, "amount_fen": 100}]}
+    return {
+        "order_id": order_id,
+        "number": number,
+        "issued_at": iso(utcnow()),
+        "total_fen": 100,
+        "lines": [{"position": 1, "kind": "labour", "qty": 1, "unit_fen": 100, "amount_fen": 100}],
+    }
 
 
 def test_receipts_keep_offline_numbers_and_refuse_foreign_or_reused_ones_P21(app, users):
@@ -292,41 +309,74 @@ def test_receipts_keep_offline_numbers_and_refuse_foreign_or_reused_ones_P21(app
     assert results[0]["record"]["number"] == f"{prefix}-000001"
     assert results[0]["record"]["lines"][0]["amount_fen"] == 100
     assert [r["reason"] for r in results[1:]] == [
-        "receipt_number_reused", "wrong_device_prefix", "malformed_receipt_number"]
+        "receipt_number_reused",
+        "wrong_device_prefix",
+        "malformed_receipt_number",
+    ]
     with app.app_context():
         assert db.session.query(Receipt).count() == 1
 
 
 def _summary(order_id: str, total: int) -> dict[str, Any]:
-    return {"order_id": order_id, "customer_name": "王芳", "unit": {"model": "MG100"},
-            "work_done": "pump", "parts": [], "charge_lines": [], "total_fen": total,
-            "ratings": None, "signed_at": iso(utcnow())}
+    return {
+        "order_id": order_id,
+        "customer_name": "王芳",
+        "unit": {"model": "MG100"},
+        "work_done": "pump",
+        "parts": [],
+        "charge_lines": [],
+        "total_fen": total,
+        "ratings": None,
+        "signed_at": iso(utcnow()),
+    }
 
 
 def test_signature_binding_is_verified_and_a_later_charge_change_invalidates_it_P22(app, users):
     order_id = make_order(app, users["eng1"], total_fen=13500)
     phone = engineer(app)
     good, forged = _summary(order_id, 13500), _summary(order_id, 13500)
-    phone.mutate("signature", str(uuid.uuid4()),
-                 {"order_id": order_id, "summary": good, "summary_hash": summary_hash(good),
-                  "signed_at": good["signed_at"], "strokes": [[1, 2]]}, "create")
-    phone.mutate("signature", str(uuid.uuid4()),
-                 {"order_id": order_id, "summary": forged, "summary_hash": "0" * 64,
-                  "signed_at": good["signed_at"]}, "create")
+    phone.mutate(
+        "signature",
+        str(uuid.uuid4()),
+        {
+            "order_id": order_id,
+            "summary": good,
+            "summary_hash": summary_hash(good),
+            "signed_at": good["signed_at"],
+            "strokes": [[1, 2]],
+        },
+        "create",
+    )
+    phone.mutate(
+        "signature",
+        str(uuid.uuid4()),
+        {"order_id": order_id, "summary": forged, "summary_hash": "0" * 64, "signed_at": good["signed_at"]},
+        "create",
+    )
     cheap = _summary(order_id, 100)
-    phone.mutate("signature", str(uuid.uuid4()),
-                 {"order_id": order_id, "summary": cheap, "summary_hash": summary_hash(cheap),
-                  "signed_at": good["signed_at"]}, "create")
+    phone.mutate(
+        "signature",
+        str(uuid.uuid4()),
+        {
+            "order_id": order_id,
+            "summary": cheap,
+            "summary_hash": summary_hash(cheap),
+            "signed_at": good["signed_at"],
+        },
+        "create",
+    )
     results = phone.sync_push()
     assert [(r["record"]["status"], r["record"]["status_reason"]) for r in results] == [
-        ("verified", ""), ("invalid", "hash_mismatch"), ("invalid", "charges_differ")]
+        ("verified", ""),
+        ("invalid", "hash_mismatch"),
+        ("invalid", "charges_differ"),
+    ]
     update_order(app, order_id, total_fen=20000)
     with app.app_context():
         signature = db.session.get(Signature, results[0]["entity_id"])
         assert (signature.status, signature.status_reason) == ("invalid", "charges_changed")
     changes = phone.pull()
-    assert any(c["entity"] == "signature" and c["record"]["status"] == "invalid"
-               for c in changes)
+    assert any(c["entity"] == "signature" and c["record"]["status"] == "invalid" for c in changes)
 
 
 def test_a_reissued_receipt_voids_the_one_it_replaces_and_keeps_its_own_number_P21(app, users):
@@ -337,8 +387,12 @@ def test_a_reissued_receipt_voids_the_one_it_replaces_and_keeps_its_own_number_P
         db.session.commit()
     first, second = str(uuid.uuid4()), str(uuid.uuid4())
     phone.mutate("receipt", first, _receipt(order_id, "AB7K-000001"), "create")
-    phone.mutate("receipt", second, {**_receipt(order_id, "AB7K-000002"), "replaces_id": first,
-                                     "void_reason": "wrong part"}, "create")
+    phone.mutate(
+        "receipt",
+        second,
+        {**_receipt(order_id, "AB7K-000002"), "replaces_id": first, "void_reason": "wrong part"},
+        "create",
+    )
     phone.mutate("receipt", first, {"total_fen": 1}, "update", base_version=1)
     results = phone.sync_push()
     assert [r["outcome"] for r in results] == ["applied", "applied", "rejected"]
@@ -354,10 +408,18 @@ def test_device_times_are_stored_as_sent_and_never_order_changes_P23(app, users)
     order_id = make_order(app, users["eng1"])
     phone = engineer(app)
     later, earlier = utcnow() - timedelta(minutes=5), utcnow() - timedelta(minutes=50)
-    phone.mutate("timeline_event", str(uuid.uuid4()),
-                 {"order_id": order_id, "kind": "departed", "at": iso(later)}, op="create")
-    phone.mutate("timeline_event", str(uuid.uuid4()),
-                 {"order_id": order_id, "kind": "note", "at": iso(earlier)}, op="create")
+    phone.mutate(
+        "timeline_event",
+        str(uuid.uuid4()),
+        {"order_id": order_id, "kind": "departed", "at": iso(later)},
+        op="create",
+    )
+    phone.mutate(
+        "timeline_event",
+        str(uuid.uuid4()),
+        {"order_id": order_id, "kind": "note", "at": iso(earlier)},
+        op="create",
+    )
     first, second = phone.sync_push()
     assert first["record"]["at"] == iso(later) and second["record"]["at"] == iso(earlier)
     assert second["record"]["change_seq"] > first["record"]["change_seq"]

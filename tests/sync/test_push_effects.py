@@ -11,8 +11,7 @@ from tests.sync.test_push import engineer, outcome
 
 
 def test_a_completion_pushed_from_the_phone_makes_the_72_hour_call_due_from_its_time(app, users):
-    order_id = make_order(app, users["eng1"], status="in_repair",
-                          reported_at=utcnow() - timedelta(days=1))
+    order_id = make_order(app, users["eng1"], status="in_repair", reported_at=utcnow() - timedelta(days=1))
     phone = engineer(app)
     done_at = utcnow() - timedelta(hours=5)  # completed on site, synced hours later
     phone.mutate("order", order_id, {"status": "completed", "completed_at": iso(done_at)})

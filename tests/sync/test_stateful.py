@@ -56,8 +56,9 @@ KEEP = {"users", "devices", "user_sessions"}
 EDIT_FIELDS = ("diagnosis", "cause", "job_code", "contact_phone")
 DISPATCH_FIELDS = ("diagnosis", "priority", "symptom")
 VALUES = st.sampled_from(["a", "b", "c", "d"])
-TARGETS = st.sampled_from(["accepted", "contacted", "scheduled", "departed", "on_site",
-                           "returned_to_dispatch"])
+TARGETS = st.sampled_from(
+    ["accepted", "contacted", "scheduled", "departed", "on_site", "returned_to_dispatch"]
+)
 
 
 def _reset(app: Flask) -> None:
@@ -65,8 +66,9 @@ def _reset(app: Flask) -> None:
         for table in reversed(db.metadata.sorted_tables):
             if table.name not in KEEP:
                 db.session.execute(delete(table))
-        db.session.execute(update(DeviceRow).values(last_mutation_number=0, clock_offset_ms=None,
-                                                    last_pull_cursor=0))
+        db.session.execute(
+            update(DeviceRow).values(last_mutation_number=0, clock_offset_ms=None, last_pull_cursor=0)
+        )
         db.session.commit()
 
 
@@ -74,9 +76,13 @@ def server_scope(user_id: int | None) -> dict[tuple[str, str], int]:
     """What a device of this user must hold: (entity, id) -> version, computed from the models."""
     session = db.session
     out: dict[tuple[str, str], int] = {}
-    orders = session.scalars(select(ServiceOrder) if user_id is None else select(
-        ServiceOrder).where(ServiceOrder.assignee_id == user_id,
-                            ServiceOrder.status != "cancelled")).all()
+    orders = session.scalars(
+        select(ServiceOrder)
+        if user_id is None
+        else select(ServiceOrder).where(
+            ServiceOrder.assignee_id == user_id, ServiceOrder.status != "cancelled"
+        )
+    ).all()
     ids = [o.id for o in orders]
     for order in orders:
         out[("order", order.id)] = order.version
@@ -84,16 +90,17 @@ def server_scope(user_id: int | None) -> dict[tuple[str, str], int]:
         query = select(spec.model)
         if user_id is not None and spec.name == "conflict":
             # on their orders, or raised by their own pushes (kept after a reassignment)
-            query = query.where(or_(spec.model.order_id.in_(ids),
-                                    spec.model.device_user_id == user_id))
+            query = query.where(or_(spec.model.order_id.in_(ids), spec.model.device_user_id == user_id))
         elif user_id is not None:
             query = query.where(spec.model.order_id.in_(ids))
         for row in session.scalars(query):
             out[(spec.name, row.id)] = row.version
-    customers = select(Customer) if user_id is None else select(Customer).where(
-        Customer.id.in_([o.customer_id for o in orders]))
-    units = select(Unit) if user_id is None else select(Unit).where(
-        Unit.id.in_([o.unit_id for o in orders]))
+    customers = (
+        select(Customer)
+        if user_id is None
+        else select(Customer).where(Customer.id.in_([o.customer_id for o in orders]))
+    )
+    units = select(Unit) if user_id is None else select(Unit).where(Unit.id.in_([o.unit_id for o in orders]))
     for row in session.scalars(customers):
         out[("customer", row.id)] = row.version
     for row in session.scalars(units):
@@ -104,8 +111,11 @@ def server_scope(user_id: int | None) -> dict[tuple[str, str], int]:
         out[("warranty_policy", str(policy.id))] = policy.version
     for record in session.scalars(select(ServicePolicyRecord)):  # every device prices with it
         out[("service_policy", str(record.id))] = record.version
-    schedules = select(FeeSchedule) if user_id is None else select(FeeSchedule).where(
-        FeeSchedule.id.in_(scope_schedule_ids(session, user_id)))
+    schedules = (
+        select(FeeSchedule)
+        if user_id is None
+        else select(FeeSchedule).where(FeeSchedule.id.in_(scope_schedule_ids(session, user_id)))
+    )
     for schedule in session.scalars(schedules):
         out[("fee_schedule", str(schedule.id))] = schedule.version
     return out
@@ -130,8 +140,10 @@ def test_sync_invariants_hold_under_random_offline_work(app: Flask, users: dict[
             self.checked: set[str] = set()
             self.desk = Device(desk)
 
-        @initialize(skews=st.lists(st.integers(-24 * 60, 24 * 60), min_size=3, max_size=3),
-                    orders=st.lists(st.sampled_from(ENGINEERS), min_size=1, max_size=4))
+        @initialize(
+            skews=st.lists(st.integers(-24 * 60, 24 * 60), min_size=3, max_size=3),
+            orders=st.lists(st.sampled_from(ENGINEERS), min_size=1, max_size=4),
+        )
         def setup(self, skews: list[int], orders: list[str]) -> None:
             for name, skew in zip(ENGINEERS, skews, strict=True):
                 self.devices[name] = Device(clients[name], timedelta(minutes=skew))
@@ -172,8 +184,11 @@ def test_sync_invariants_hold_under_random_offline_work(app: Flask, users: dict[
             self.sent[name].append(batch)
             if twice:
                 resp = device.push(batch)
-                assert all(r["outcome"] == "duplicate" for r in resp.get_json()["results"]
-                           if r["outcome"] not in ("gap", "not_processed")), "P12"
+                assert all(
+                    r["outcome"] == "duplicate"
+                    for r in resp.get_json()["results"]
+                    if r["outcome"] not in ("gap", "not_processed")
+                ), "P12"
             if lose_answer:
                 return
             device.settle(resp)
@@ -181,13 +196,16 @@ def test_sync_invariants_hold_under_random_offline_work(app: Flask, users: dict[
         # --- rules ----------------------------------------------------------------------
 
         @precondition(lambda self: bool(self.devices))
-        @rule(who=st.sampled_from(ENGINEERS), pick=st.integers(0, 9),
-              field=st.sampled_from(EDIT_FIELDS), value=VALUES)
+        @rule(
+            who=st.sampled_from(ENGINEERS),
+            pick=st.integers(0, 9),
+            field=st.sampled_from(EDIT_FIELDS),
+            value=VALUES,
+        )
         def engineer_edits(self, who: str, pick: int, field: str, value: str) -> None:
             orders = self._orders(who)
             if orders:
-                self.devices[who].mutate("order", orders[pick % len(orders)],
-                                         {field: f"{who}-{value}"})
+                self.devices[who].mutate("order", orders[pick % len(orders)], {field: f"{who}-{value}"})
 
         @precondition(lambda self: bool(self.devices))
         @rule(who=st.sampled_from(ENGINEERS), pick=st.integers(0, 9), status=TARGETS)
@@ -205,9 +223,17 @@ def test_sync_invariants_hold_under_random_offline_work(app: Flask, users: dict[
             device = self.devices[who]
             orders = self._orders(who)
             if orders:
-                device.mutate("timeline_event", str(uuid.uuid4()), {
-                    "order_id": orders[pick % len(orders)], "kind": "note",
-                    "at": iso(device.now()), "data": {"by": who}}, op="create")
+                device.mutate(
+                    "timeline_event",
+                    str(uuid.uuid4()),
+                    {
+                        "order_id": orders[pick % len(orders)],
+                        "kind": "note",
+                        "at": iso(device.now()),
+                        "data": {"by": who},
+                    },
+                    op="create",
+                )
 
         @precondition(lambda self: bool(self.devices))
         @rule(who=st.sampled_from(ENGINEERS))
@@ -215,8 +241,12 @@ def test_sync_invariants_hold_under_random_offline_work(app: Flask, users: dict[
             self.online[who] = not self.online[who]
 
         @precondition(lambda self: bool(self.devices))
-        @rule(who=st.sampled_from(ENGINEERS), lose_answer=st.booleans(), twice=st.booleans(),
-              reorder=st.booleans())
+        @rule(
+            who=st.sampled_from(ENGINEERS),
+            lose_answer=st.booleans(),
+            twice=st.booleans(),
+            reorder=st.booleans(),
+        )
         def sync(self, who: str, lose_answer: bool, twice: bool, reorder: bool) -> None:
             if not self.online[who]:
                 return
@@ -277,8 +307,10 @@ def test_sync_invariants_hold_under_random_offline_work(app: Flask, users: dict[
             with app.app_context():
                 for name in self.devices:
                     numbers = db.session.scalars(
-                        select(AppliedMutation.number).join(DeviceRow).where(
-                            DeviceRow.user_id == users[name]).order_by(AppliedMutation.number)
+                        select(AppliedMutation.number)
+                        .join(DeviceRow)
+                        .where(DeviceRow.user_id == users[name])
+                        .order_by(AppliedMutation.number)
                     ).all()
                     assert numbers == list(range(1, len(numbers) + 1)), "P13/P14"
 
@@ -292,8 +324,7 @@ def test_sync_invariants_hold_under_random_offline_work(app: Flask, users: dict[
                         self.checked.add(mutation_id)
                         self._check_reflected(device, mutation_id, result)
 
-        def _check_reflected(self, device: Device, mutation_id: str,
-                             result: dict[str, Any]) -> None:
+        def _check_reflected(self, device: Device, mutation_id: str, result: dict[str, Any]) -> None:
             logged = db.session.get(AppliedMutation, mutation_id)
             assert logged is not None, "acknowledged but not in the log"
             first = logged.result
@@ -307,15 +338,17 @@ def test_sync_invariants_hold_under_random_offline_work(app: Flask, users: dict[
                 event = db.session.get(TimelineEvent, entity_id)
                 assert event is not None and event.time_suspect is False
                 return
-            conflicts = db.session.scalars(
-                select(Conflict).where(Conflict.mutation_id == mutation_id)).all()
+            conflicts = db.session.scalars(select(Conflict).where(Conflict.mutation_id == mutation_id)).all()
             if first["reason"] in ("reassigned_work_kept", "order_reassigned"):
                 assert [c.kind for c in conflicts] == ["reassigned"], "P19"
                 return
-            history = db.session.scalars(select(RowVersion).where(
-                RowVersion.table_name == "service_orders", RowVersion.row_id == entity_id)).all()
+            history = db.session.scalars(
+                select(RowVersion).where(
+                    RowVersion.table_name == "service_orders", RowVersion.row_id == entity_id
+                )
+            ).all()
             sent = first["record"]
-            for field in (first["params"].get("fields") or []):
+            for field in first["params"].get("fields") or []:
                 held_by = [c for c in conflicts if c.field == field]
                 assert held_by and held_by[0].device_value is not None, "P17"
                 assert held_by[0].server_value != held_by[0].device_value
@@ -324,8 +357,7 @@ def test_sync_invariants_hold_under_random_offline_work(app: Flask, users: dict[
             for key, value in sent_fields.items():
                 in_history = any(v.changes.get(key) == value for v in history)
                 in_conflict = any(c.field == key and c.device_value == value for c in conflicts)
-                assert in_history or in_conflict or sent.get(key) == value, (
-                    f"P16/P17: {key}={value!r} lost")
+                assert in_history or in_conflict or sent.get(key) == value, f"P16/P17: {key}={value!r} lost"
 
         def teardown(self) -> None:
             if not self.devices:
@@ -344,4 +376,3 @@ def test_sync_invariants_hold_under_random_offline_work(app: Flask, users: dict[
                 self.acknowledged_mutations_are_reflected_or_held_by_a_conflict()
 
     run_state_machine_as_test(SyncMachine, settings=sync_profile())
-

@@ -16,8 +16,18 @@ from tests.sync.helpers import Device, iso, make_order
 
 MOMENT = datetime(2026, 6, 15, 3, 30, tzinfo=UTC)
 # Columns that name the row or its copy, not what the change did.
-IDENTITY = {"id", "number", "customer_id", "unit_id", "version", "change_seq", "created_at",
-            "updated_at", "updated_device_id", "reported_at"}
+IDENTITY = {
+    "id",
+    "number",
+    "customer_id",
+    "unit_id",
+    "version",
+    "change_seq",
+    "created_at",
+    "updated_at",
+    "updated_device_id",
+    "reported_at",
+}
 
 # (who, starting status, order fields, target, reason)
 MOVES = [
@@ -36,25 +46,28 @@ MOVES = [
 def _snapshot(order_id: str) -> dict[str, Any]:
     order = db.session.get(ServiceOrder, order_id)
     assert order is not None
-    columns = {c.key: getattr(order, c.key) for c in ServiceOrder.__table__.columns
-               if c.key not in IDENTITY}
-    calls = sorted((f.kind, f.due_at, f.window_end, f.done_at) for f in db.session.scalars(
-        db.select(FollowUp).where(FollowUp.order_id == order_id)))
-    events = sorted((e.kind, e.at, sorted(e.data.items())) for e in db.session.scalars(
-        db.select(TimelineEvent).where(TimelineEvent.order_id == order_id)))
+    columns = {c.key: getattr(order, c.key) for c in ServiceOrder.__table__.columns if c.key not in IDENTITY}
+    calls = sorted(
+        (f.kind, f.due_at, f.window_end, f.done_at)
+        for f in db.session.scalars(db.select(FollowUp).where(FollowUp.order_id == order_id))
+    )
+    events = sorted(
+        (e.kind, e.at, sorted(e.data.items()))
+        for e in db.session.scalars(db.select(TimelineEvent).where(TimelineEvent.order_id == order_id))
+    )
     return {"order": columns, "follow_ups": calls, "events": events}
 
 
-@pytest.mark.parametrize(("who", "start", "facts", "target", "reason"), MOVES,
-                         ids=[f"{m[1]}->{m[3]}" for m in MOVES])
+@pytest.mark.parametrize(
+    ("who", "start", "facts", "target", "reason"), MOVES, ids=[f"{m[1]}->{m[3]}" for m in MOVES]
+)
 def test_a_status_change_leaves_the_same_rows_through_rest_and_through_sync(
-        app, users, who, start, facts, target, reason):
+    app, users, who, start, facts, target, reason
+):
     assignee = users["eng1"]
     with time_machine.travel(MOMENT, tick=False):
-        at_desk = make_order(app, assignee, status=start, reported_at=MOMENT - timedelta(days=3),
-                             **facts)
-        pushed = make_order(app, assignee, status=start, reported_at=MOMENT - timedelta(days=3),
-                            **facts)
+        at_desk = make_order(app, assignee, status=start, reported_at=MOMENT - timedelta(days=3), **facts)
+        pushed = make_order(app, assignee, status=start, reported_at=MOMENT - timedelta(days=3), **facts)
         rest = sign_in(app, who)
         resp = rest.post(f"/api/orders/{at_desk}/status", json={"status": target, "reason": reason})
         assert resp.status_code == 200, resp.get_json()
@@ -82,8 +95,7 @@ def test_phone_guidance_given_offline_is_called_two_hours_after_the_call_not_the
     guided_at = MOMENT  # 09:31 in the service centre, on the phone offline
     synced_at = MOMENT + timedelta(hours=3)
     with time_machine.travel(MOMENT - timedelta(hours=1), tick=False):
-        order_id = make_order(app, users["eng1"], status="contacted",
-                              reported_at=MOMENT - timedelta(hours=4))
+        order_id = make_order(app, users["eng1"], status="contacted", reported_at=MOMENT - timedelta(hours=4))
         phone = Device(sign_in(app, "eng1", device_id="eng1-phone-0001"))
         phone.pull()
     with time_machine.travel(guided_at, tick=False):
@@ -95,8 +107,11 @@ def test_phone_guidance_given_offline_is_called_two_hours_after_the_call_not_the
             [call] = db.session.scalars(db.select(FollowUp).where(FollowUp.order_id == order_id))
             assert call.kind == "phone_guidance"
             assert call.due_at == guided_at + timedelta(hours=2)
-            [event] = db.session.scalars(db.select(TimelineEvent).where(
-                TimelineEvent.order_id == order_id, TimelineEvent.kind == "status_changed"))
+            [event] = db.session.scalars(
+                db.select(TimelineEvent).where(
+                    TimelineEvent.order_id == order_id, TimelineEvent.kind == "status_changed"
+                )
+            )
             assert event.at == guided_at
             assert event.received_at == synced_at
             assert event.time_suspect is False
@@ -105,8 +120,7 @@ def test_phone_guidance_given_offline_is_called_two_hours_after_the_call_not_the
 def test_a_phone_clock_running_ahead_is_corrected_before_a_call_is_made_due(app, users):
     ahead = timedelta(minutes=40)  # the phone's clock runs 40 minutes fast
     with time_machine.travel(MOMENT - timedelta(hours=1), tick=False):
-        order_id = make_order(app, users["eng1"], status="contacted",
-                              reported_at=MOMENT - timedelta(hours=4))
+        order_id = make_order(app, users["eng1"], status="contacted", reported_at=MOMENT - timedelta(hours=4))
         phone = Device(sign_in(app, "eng1", device_id="eng1-phone-0001"), clock_skew=ahead)
         phone.pull()
     with time_machine.travel(MOMENT, tick=False):
@@ -120,13 +134,13 @@ def test_a_phone_clock_running_ahead_is_corrected_before_a_call_is_made_due(app,
 
 def test_an_implausible_phone_time_falls_back_to_the_moment_the_change_arrived(app, users):
     with time_machine.travel(MOMENT, tick=False):
-        order_id = make_order(app, users["eng1"], status="in_repair",
-                              reported_at=MOMENT - timedelta(hours=4))
+        order_id = make_order(app, users["eng1"], status="in_repair", reported_at=MOMENT - timedelta(hours=4))
         phone = Device(sign_in(app, "eng1", device_id="eng1-phone-0001"))
         phone.pull()
         # completed a week before the order was even reported: a wrong clock, not a fact
-        phone.mutate("order", order_id, {"status": "completed",
-                                         "completed_at": iso(MOMENT - timedelta(days=7))})
+        phone.mutate(
+            "order", order_id, {"status": "completed", "completed_at": iso(MOMENT - timedelta(days=7))}
+        )
         [result] = phone.sync_push()
         assert result["time_suspect"] is True
         with app.app_context():

@@ -26,6 +26,7 @@ def late(minutes, policy=None):
     due = datetime(2026, 11, 25, 12, 0, tzinfo=timezone(timedelta(hours=8)))
     return lateness(due, due + timedelta(minutes=minutes), policy or ServicePolicy())
 
+
 PINNED = FeeSchedule(
     version="2026-03",
     labour={("washing_machine", "replace_drain_pump"): 6000, ("refrigerator", "replace_compressor"): 20000},
@@ -369,9 +370,7 @@ def test_total_is_never_negative_and_adds_up(data):
 @settings(max_examples=150, deadline=None)
 @given(charge_inputs())
 def test_waivers_never_increase_the_total(data):
-    without = replace(
-        data, lateness=None, previous_repair=None, schedule_shown=True, badge_shown=True
-    )
+    without = replace(data, lateness=None, previous_repair=None, schedule_shown=True, badge_shown=True)
     assert compute_charges(data).total_fen <= compute_charges(without).total_fen
 
 

@@ -70,8 +70,7 @@ def drawn(strategy: st.SearchStrategy[Any], count: int = EXAMPLES) -> list[Any]:
     """`count` cases drawn by Hypothesis (no database: every run draws afresh)."""
     found: list[Any] = []
 
-    @settings(max_examples=count, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(max_examples=count, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     @given(strategy)
     def collect(case: Any) -> None:
         found.append(case)
@@ -80,8 +79,12 @@ def drawn(strategy: st.SearchStrategy[Any], count: int = EXAMPLES) -> list[Any]:
     return found
 
 
-def assert_agree(kind: str, cases: list[dict[str, Any]], python: Callable[[dict[str, Any]], Any],
-                 phone_view: Callable[[Any], Any] = lambda answer: answer) -> None:
+def assert_agree(
+    kind: str,
+    cases: list[dict[str, Any]],
+    python: Callable[[dict[str, Any]], Any],
+    phone_view: Callable[[Any], Any] = lambda answer: answer,
+) -> None:
     """Both sides give the same answer on every case (the smallest disagreements are shown)."""
     js = run_js(kind, cases)
     bad = []
@@ -91,8 +94,9 @@ def assert_agree(kind: str, cases: list[dict[str, Any]], python: Callable[[dict[
             bad.append((case, want, got))
     if bad:
         bad.sort(key=lambda item: len(json.dumps(item[0], default=str)))
-        shown = "\n".join(f"case:   {json.dumps(c, ensure_ascii=False)}\npython: {w}\njs:     {g}"
-                          for c, w, g in bad[:5])
+        shown = "\n".join(
+            f"case:   {json.dumps(c, ensure_ascii=False)}\npython: {w}\njs:     {g}" for c, w, g in bad[:5]
+        )
         pytest.fail(f"{len(bad)} of {len(cases)} {kind} cases differ; the smallest:\n{shown}")
 
 
@@ -128,9 +132,12 @@ def warranty_cases(draw: st.DrawFn) -> dict[str, Any]:
     start = purchase or (add_months(made, policy.get("manufacture_grace_months", 3)) if made else None)
     anchors = [draw(DAYS)]
     if start is not None:  # the days around the start and both expiries
-        anchors += [start, add_months(start, policy["whole_unit_months"]) - timedelta(days=1),
-                    add_months(start, max(policy["whole_unit_months"], policy["main_parts_months"]))
-                    - timedelta(days=1)]
+        anchors += [
+            start,
+            add_months(start, policy["whole_unit_months"]) - timedelta(days=1),
+            add_months(start, max(policy["whole_unit_months"], policy["main_parts_months"]))
+            - timedelta(days=1),
+        ]
     today = draw(st.sampled_from(anchors)) + timedelta(days=draw(st.integers(-2, 2)))
     return {
         "purchaseDate": purchase and purchase.isoformat(),
@@ -144,17 +151,36 @@ def warranty_cases(draw: st.DrawFn) -> dict[str, Any]:
 
 WARRANTY_BOUNDARIES = [
     # 12 months from 31 Jan 2025: the last covered day is 30 Jan 2026.
-    {"purchaseDate": "2025-01-31", "manufactureDate": None, "cause": "unknown", "today": today,
-     "policy": {"category": "refrigerator", "whole_unit_months": 12, "main_parts_months": 36,
-                "main_parts": ["compressor"]}, "partCode": part}
+    {
+        "purchaseDate": "2025-01-31",
+        "manufactureDate": None,
+        "cause": "unknown",
+        "today": today,
+        "policy": {
+            "category": "refrigerator",
+            "whole_unit_months": 12,
+            "main_parts_months": 36,
+            "main_parts": ["compressor"],
+        },
+        "partCode": part,
+    }
     for today in ("2026-01-29", "2026-01-30", "2026-01-31", "2028-01-30", "2028-01-31")
     for part in (None, "compressor")
 ] + [
     # month ends: 31 Aug + 6 months = 28/29 Feb; a manufacture date plus the grace; a future purchase
-    {"purchaseDate": p, "manufactureDate": m, "cause": c, "today": t,
-     "policy": {"category": "washing_machine", "whole_unit_months": 6, "main_parts_months": 0,
-                "main_parts": []},
-     "partCode": None}
+    {
+        "purchaseDate": p,
+        "manufactureDate": m,
+        "cause": c,
+        "today": t,
+        "policy": {
+            "category": "washing_machine",
+            "whole_unit_months": 6,
+            "main_parts_months": 0,
+            "main_parts": [],
+        },
+        "partCode": None,
+    }
     for p, m, t, c in [
         ("2023-08-31", None, "2024-02-28", "manufacturing_fault"),
         ("2023-08-31", None, "2024-02-29", "manufacturing_fault"),
@@ -175,13 +201,22 @@ def python_warranty(case: dict[str, Any]) -> dict[str, Any]:
         whole_unit_months=raw["whole_unit_months"],
         main_parts_months=raw["main_parts_months"],
         main_parts=frozenset(raw["main_parts"]),
-        **({"manufacture_grace_months": raw["manufacture_grace_months"]}
-           if "manufacture_grace_months" in raw else {}),
+        **(
+            {"manufacture_grace_months": raw["manufacture_grace_months"]}
+            if "manufacture_grace_months" in raw
+            else {}
+        ),
     )
     day = lambda text: date.fromisoformat(text) if text else None  # noqa: E731
-    got = decide_warranty(day(case["purchaseDate"]), raw["category"], case["cause"],
-                          date.fromisoformat(case["today"]), policy, case["partCode"],
-                          manufacture_date=day(case["manufactureDate"]))
+    got = decide_warranty(
+        day(case["purchaseDate"]),
+        raw["category"],
+        case["cause"],
+        date.fromisoformat(case["today"]),
+        policy,
+        case["partCode"],
+        manufacture_date=day(case["manufactureDate"]),
+    )
     return {
         "inWarranty": got.in_warranty,
         "reason": got.reason,
@@ -197,10 +232,16 @@ def test_warranty_decisions_agree() -> None:
 
 # --- lateness ----------------------------------------------------------------------------------
 
-ZONES = [UTC, timezone(timedelta(hours=8)), timezone(timedelta(hours=-5)),
-         timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=14))]
+ZONES = [
+    UTC,
+    timezone(timedelta(hours=8)),
+    timezone(timedelta(hours=-5)),
+    timezone(timedelta(hours=5, minutes=30)),
+    timezone(timedelta(hours=14)),
+]
 MOMENTS = st.datetimes(datetime(2024, 1, 1), datetime(2030, 12, 31)).map(
-    lambda d: d.replace(microsecond=d.microsecond // 1000 * 1000))  # the phone's clock: milliseconds
+    lambda d: d.replace(microsecond=d.microsecond // 1000 * 1000)
+)  # the phone's clock: milliseconds
 
 
 def ms_around(centre: int, spread: int) -> st.SearchStrategy[timedelta]:
@@ -218,15 +259,21 @@ def policy_for_js(policy: ServicePolicy | None, names: tuple[str, ...], full: bo
 @st.composite
 def lateness_cases(draw: st.DrawFn) -> dict[str, Any]:
     tolerance = draw(st.just(timedelta(minutes=15)) | st.integers(0, 7_200_000).map(lambda n: n * MS))
-    policy = draw(st.none() | st.builds(ServicePolicy, late_tolerance=st.just(tolerance),
-                                        late_waiver_enabled=st.booleans()))
+    policy = draw(
+        st.none()
+        | st.builds(ServicePolicy, late_tolerance=st.just(tolerance), late_waiver_enabled=st.booleans())
+    )
     zone = draw(st.sampled_from(ZONES))
     start = draw(MOMENTS).replace(tzinfo=zone)
     end = draw(st.none() | st.sampled_from([start]) | ms_around(0, 4 * 3_600_000).map(lambda d: start + d))
     due = end if end is not None and end > start else start
     effective = (policy or ServicePolicy()).late_tolerance // MS
-    late_by = draw(ms_around(0, 3_000) | ms_around(effective, 3_000) | ms_around(0, 6 * 3_600_000)
-                   | st.integers(-3, 200).map(lambda n: n * timedelta(minutes=1)))
+    late_by = draw(
+        ms_around(0, 3_000)
+        | ms_around(effective, 3_000)
+        | ms_around(0, 6 * 3_600_000)
+        | st.integers(-3, 200).map(lambda n: n * timedelta(minutes=1))
+    )
     arrived = (due + late_by).astimezone(draw(st.sampled_from(ZONES)))
     return {
         "start": iso(start),
@@ -246,16 +293,27 @@ def lateness_boundaries() -> list[dict[str, Any]]:
     for off in after:
         arrived = start + timedelta(seconds=off)
         for policy in (None, ServicePolicy(late_waiver_enabled=False)):
-            cases.append({"start": iso(start), "end": iso(end), "arrived": iso(arrived), "_policy": policy,
-                          "policy": policy_for_js(policy, ("late_waiver_enabled",), False)})
+            cases.append(
+                {
+                    "start": iso(start),
+                    "end": iso(end),
+                    "arrived": iso(arrived),
+                    "_policy": policy,
+                    "policy": policy_for_js(policy, ("late_waiver_enabled",), False),
+                }
+            )
         cases.append({"start": iso(end), "end": None, "arrived": iso(arrived), "_policy": None, "policy": {}})
     return cases
 
 
 def python_lateness(case: dict[str, Any]) -> dict[str, Any]:
     end = datetime.fromisoformat(case["end"]) if case["end"] else None
-    got = lateness(datetime.fromisoformat(case["start"]), datetime.fromisoformat(case["arrived"]),
-                   case["_policy"], appointment_end=end)
+    got = lateness(
+        datetime.fromisoformat(case["start"]),
+        datetime.fromisoformat(case["arrived"]),
+        case["_policy"],
+        appointment_end=end,
+    )
     return {"ok": dataclasses.asdict(got)}
 
 
@@ -264,8 +322,9 @@ def for_json(cases: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[in
     return [{k: v for k, v in c.items() if not k.startswith("_")} for c in cases], dict(enumerate(cases))
 
 
-def assert_agree_with_private(kind: str, cases: list[dict[str, Any]],
-                              python: Callable[[dict[str, Any]], Any]) -> None:
+def assert_agree_with_private(
+    kind: str, cases: list[dict[str, Any]], python: Callable[[dict[str, Any]], Any]
+) -> None:
     public, full = for_json(cases)
     for i, c in enumerate(public):
         c["_i"] = i
@@ -284,7 +343,8 @@ CLOCK_NAMES = ("contact_within", "on_site_within", "complete_within", "follow_up
 @st.composite
 def deadline_cases(draw: st.DrawFn) -> dict[str, Any]:
     duration = st.integers(0, 10 * 86_400).map(lambda s: timedelta(seconds=s)) | st.integers(
-        0, 10 * 86_400_000).map(lambda n: n * MS)
+        0, 10 * 86_400_000
+    ).map(lambda n: n * MS)
     policy = draw(st.none() | st.builds(ServicePolicy, **{n: duration for n in CLOCK_NAMES}))
     reported = draw(MOMENTS).replace(tzinfo=draw(st.sampled_from(ZONES)))
     on_site = (policy or ServicePolicy()).on_site_within
@@ -301,16 +361,21 @@ def deadline_cases(draw: st.DrawFn) -> dict[str, Any]:
         "requested_window_end": when(),
         "completed_at": when(),
         "_policy": policy,
-        "policy": policy_for_js(policy, CLOCK_NAMES, draw(st.booleans())) if policy else draw(
-            st.sampled_from([None, {}])),
+        "policy": policy_for_js(policy, CLOCK_NAMES, draw(st.booleans()))
+        if policy
+        else draw(st.sampled_from([None, {}])),
     }
 
 
 def python_deadlines(case: dict[str, Any]) -> dict[str, Any]:
     moment = lambda text: datetime.fromisoformat(text) if text else None  # noqa: E731
-    due = deadlines(moment(case["reported_at"]), moment(case["requested_window_start"]),
-                    moment(case["completed_at"]), case["_policy"],
-                    requested_window_end=moment(case["requested_window_end"]))
+    due = deadlines(
+        moment(case["reported_at"]),
+        moment(case["requested_window_start"]),
+        moment(case["completed_at"]),
+        case["_policy"],
+        requested_window_end=moment(case["requested_window_end"]),
+    )
     return {"ok": {k: millis(v) for k, v in dataclasses.asdict(due).items()}}
 
 
@@ -323,21 +388,30 @@ def test_order_list_clock_is_due_by_the_service_clocks() -> None:
     cases = []
     for i, case in enumerate(drawn(deadline_cases(), count=max(EXAMPLES // 3, 20))):
         reported = datetime.fromisoformat(case["reported_at"])
-        order = {"status": ["assigned", "accepted", "contacted", "scheduled", "on_site", "in_repair"][i % 6],
-                 "reported_at": case["reported_at"], "requested_window_start": case["requested_window_start"],
-                 "requested_window_end": case["requested_window_end"], "completed_at": case["completed_at"],
-                 "contacted_at": case["reported_at"] if i % 4 else None,
-                 "arrived_at": case["reported_at"] if i % 3 == 0 else None}
+        order = {
+            "status": ["assigned", "accepted", "contacted", "scheduled", "on_site", "in_repair"][i % 6],
+            "reported_at": case["reported_at"],
+            "requested_window_start": case["requested_window_start"],
+            "requested_window_end": case["requested_window_end"],
+            "completed_at": case["completed_at"],
+            "contacted_at": case["reported_at"] if i % 4 else None,
+            "arrived_at": case["reported_at"] if i % 3 == 0 else None,
+        }
         cases.append({**case, "order": order, "now": millis(reported + timedelta(hours=i % 100))})
     public, _ = for_json(cases)
     for case, got in zip(cases, run_js("clock", public), strict=True):
         assert "ok" in got and got["ok"] is not None, (case, got)
-        want = getattr(deadlines(
-            datetime.fromisoformat(case["reported_at"]),
-            case["requested_window_start"] and datetime.fromisoformat(case["requested_window_start"]),
-            case["completed_at"] and datetime.fromisoformat(case["completed_at"]), case["_policy"],
-            requested_window_end=case["requested_window_end"]
-            and datetime.fromisoformat(case["requested_window_end"])), f"{got['ok']['kind']}_by")
+        want = getattr(
+            deadlines(
+                datetime.fromisoformat(case["reported_at"]),
+                case["requested_window_start"] and datetime.fromisoformat(case["requested_window_start"]),
+                case["completed_at"] and datetime.fromisoformat(case["completed_at"]),
+                case["_policy"],
+                requested_window_end=case["requested_window_end"]
+                and datetime.fromisoformat(case["requested_window_end"]),
+            ),
+            f"{got['ok']['kind']}_by",
+        )
         assert got["ok"]["due"] == millis(want), (public[cases.index(case)], got)
         assert got["ok"]["overdue"] == (case["now"] > millis(want))
 
@@ -347,15 +421,24 @@ def test_service_clocks_read_the_policy_names_in_seconds() -> None:
     cst = timezone(timedelta(hours=8))
     reported = datetime(2026, 11, 23, 9, 30, tzinfo=cst)
     policy = ServicePolicy(contact_within=timedelta(hours=1), complete_within=timedelta(hours=24))
-    case = {"reported_at": iso(reported), "requested_window_start": None, "requested_window_end": None,
-            "completed_at": iso(datetime(2026, 11, 24, 16, tzinfo=cst)), "policy": policy.to_mapping()}
+    case = {
+        "reported_at": iso(reported),
+        "requested_window_start": None,
+        "requested_window_end": None,
+        "completed_at": iso(datetime(2026, 11, 24, 16, tzinfo=cst)),
+        "policy": policy.to_mapping(),
+    }
     [got] = run_js("deadlines", [case])
-    assert got["ok"] == {
-        "contact_by": millis(datetime(2026, 11, 23, 10, 30, tzinfo=cst)),
-        "on_site_by": millis(datetime(2026, 11, 25, 9, 30, tzinfo=cst)),
-        "complete_by": millis(datetime(2026, 11, 25, 9, 30, tzinfo=cst)),  # never before the visit
-        "follow_up_by": millis(datetime(2026, 11, 27, 16, tzinfo=cst)),
-    } == python_deadlines({**case, "_policy": policy})["ok"]
+    assert (
+        got["ok"]
+        == {
+            "contact_by": millis(datetime(2026, 11, 23, 10, 30, tzinfo=cst)),
+            "on_site_by": millis(datetime(2026, 11, 25, 9, 30, tzinfo=cst)),
+            "complete_by": millis(datetime(2026, 11, 25, 9, 30, tzinfo=cst)),  # never before the visit
+            "follow_up_by": millis(datetime(2026, 11, 27, 16, tzinfo=cst)),
+        }
+        == python_deadlines({**case, "_policy": policy})["ok"]
+    )
 
 
 # --- the engineer's state machine --------------------------------------------------------------
@@ -370,7 +453,8 @@ def test_the_phone_reads_tables_generated_from_the_server() -> None:
 
     owned = {name: sorted(fields) for name, fields in DISPATCHER_OWNED.items()}
     assert DEFAULT_OUT.exists() and DEFAULT_OUT.read_text(encoding="utf-8") == module_text(tables(owned)), (
-        "pwa/js/generated/tables.js is missing or stale: run .venv/bin/python -m server.pwa_tables")
+        "pwa/js/generated/tables.js is missing or stale: run .venv/bin/python -m server.pwa_tables"
+    )
 
 
 STATUSES = [s.value for s in OrderStatus]
@@ -386,44 +470,69 @@ PHONE_VIEW = {"role_not_allowed": "illegal_transition", "unknown_status": "illeg
 def state_cases(draw: st.DrawFn) -> dict[str, Any]:
     current = draw(st.sampled_from(STATUSES) | st.sampled_from(NOT_STATUSES))
     moves = [t.value for (s, t) in TRANSITIONS if s.value == current]
-    target = draw(st.sampled_from(moves) if moves and draw(st.booleans()) else
-                  st.sampled_from(STATUSES) | st.sampled_from(NOT_STATUSES))
+    target = draw(
+        st.sampled_from(moves)
+        if moves and draw(st.booleans())
+        else st.sampled_from(STATUSES) | st.sampled_from(NOT_STATUSES)
+    )
     if current == target and current not in STATUSES:
         target = "received"  # an unknown status moved to itself: the phone cannot tell it is unknown
     blanks = st.lists(st.sampled_from(ODD_BLANKS), max_size=3).map("".join)
     padded = st.sampled_from(ODD_BLANKS).map(lambda b: f"{b}late{b}")
     reason = draw(st.none() | st.text(max_size=5) | blanks | padded)
-    return {"current": current, "target": target, "context": {
-        "reason": reason, "inWarranty": draw(st.sampled_from([None, True, False])),
-        "consentGiven": draw(st.booleans()), "loanerOut": draw(st.booleans())}}
+    return {
+        "current": current,
+        "target": target,
+        "context": {
+            "reason": reason,
+            "inWarranty": draw(st.sampled_from([None, True, False])),
+            "consentGiven": draw(st.booleans()),
+            "loanerOut": draw(st.booleans()),
+        },
+    }
 
 
 def python_states(case: dict[str, Any]) -> dict[str, Any]:
     ctx = case["context"]
-    got = transition(case["current"], case["target"], role=Role.ENGINEER, context={
-        "reason": ctx["reason"], "in_warranty": ctx["inWarranty"], "consent_given": ctx["consentGiven"],
-        "loaner_out": ctx["loanerOut"]})
+    got = transition(
+        case["current"],
+        case["target"],
+        role=Role.ENGINEER,
+        context={
+            "reason": ctx["reason"],
+            "in_warranty": ctx["inWarranty"],
+            "consent_given": ctx["consentGiven"],
+            "loaner_out": ctx["loanerOut"],
+        },
+    )
     rule = None
     if case["current"] in STATUSES and case["target"] in STATUSES:
         rule = TRANSITIONS.get((OrderStatus(case["current"]), OrderStatus(case["target"])))
-    return {"ok": {
-        "allowed": got.allowed,
-        "reason": PHONE_VIEW.get(got.reason, got.reason),
-        "targets": [t.value for t in legal_targets(case["current"], Role.ENGINEER)],
-        "reason_required": bool(rule and Role.ENGINEER in rule.roles and rule.reason_required),
-    }}
+    return {
+        "ok": {
+            "allowed": got.allowed,
+            "reason": PHONE_VIEW.get(got.reason, got.reason),
+            "targets": [t.value for t in legal_targets(case["current"], Role.ENGINEER)],
+            "reason_required": bool(rule and Role.ENGINEER in rule.roles and rule.reason_required),
+        }
+    }
 
 
 def state_boundaries() -> list[dict[str, Any]]:
     """Every pair of statuses with no reason, a blank one and a real one, out of warranty; and every
     move that needs a reason with each of the blanks the two languages disagree on."""
+
     def case(s: str, t: str, r: str | None) -> dict[str, Any]:
-        return {"current": s, "target": t,
-                "context": {"reason": r, "inWarranty": False, "consentGiven": False, "loanerOut": False}}
+        return {
+            "current": s,
+            "target": t,
+            "context": {"reason": r, "inWarranty": False, "consentGiven": False, "loanerOut": False},
+        }
 
     needing = [(s.value, t.value) for (s, t), rule in TRANSITIONS.items() if rule.reason_required]
-    return ([case(s, t, r) for s in STATUSES for t in STATUSES for r in (None, " ", "customer declined")]
-            + [case(s, t, r) for s, t in needing for r in ODD_BLANKS])
+    return [case(s, t, r) for s in STATUSES for t in STATUSES for r in (None, " ", "customer declined")] + [
+        case(s, t, r) for s, t in needing for r in ODD_BLANKS
+    ]
 
 
 def test_engineer_moves_agree() -> None:
@@ -435,13 +544,33 @@ def test_engineer_moves_agree() -> None:
 KEYS = st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True)
 # Text that normalisation and escaping treat specially: combining marks, Hangul, compatibility
 # ideographs, the Angstrom sign, line separators, control characters, quotes, astral characters.
-AWKWARD = ["e\u0301", "\u1100\u1161\u11a8", "\uf900", "\u212b", "\u2028", "\u2029", "\x00", "\x1f", "\x7f",
-           '"', "\\", "/", "\u00e9", "王", "😀", "\U0002a6d6", "\ufeff", "\u0344", "\u0958"]
+AWKWARD = [
+    "e\u0301",
+    "\u1100\u1161\u11a8",
+    "\uf900",
+    "\u212b",
+    "\u2028",
+    "\u2029",
+    "\x00",
+    "\x1f",
+    "\x7f",
+    '"',
+    "\\",
+    "/",
+    "\u00e9",
+    "王",
+    "😀",
+    "\U0002a6d6",
+    "\ufeff",
+    "\u0344",
+    "\u0958",
+]
 TEXT = st.lists(st.characters(codec="utf-8") | st.sampled_from(AWKWARD), max_size=8).map("".join)
 SAFE = 2**53 - 1
 SCALARS = st.none() | st.booleans() | st.integers(-SAFE, SAFE) | st.sampled_from([SAFE, -SAFE, 0]) | TEXT
 JSONISH = st.recursive(
-    SCALARS, lambda kids: st.lists(kids, max_size=3) | st.dictionaries(KEYS, kids, max_size=3), max_leaves=8)
+    SCALARS, lambda kids: st.lists(kids, max_size=3) | st.dictionaries(KEYS, kids, max_size=3), max_leaves=8
+)
 
 
 @st.composite
@@ -464,8 +593,19 @@ FAULTS = {
     "naive_time": st.sampled_from(["2026-11-25T10:00:00", "2026-11-25", "2026-11-25T10:00:00.5"]),
     "bad_time": st.sampled_from(["", "yesterday", "2026-13-01T00:00:00Z", "2026-11-25T10:00:00+24:00"]),
 }
-FIELD_NAMES = sorted(["order_id", "customer_name", "unit", "work_done", "parts", "charge_lines", "total_fen",
-                      "ratings", "signed_at"])
+FIELD_NAMES = sorted(
+    [
+        "order_id",
+        "customer_name",
+        "unit",
+        "work_done",
+        "parts",
+        "charge_lines",
+        "total_fen",
+        "ratings",
+        "signed_at",
+    ]
+)
 
 
 def through_json(value: Any) -> Any:
@@ -476,10 +616,15 @@ def through_json(value: Any) -> Any:
 @st.composite
 def summary_cases(draw: st.DrawFn) -> dict[str, Any]:
     line = st.fixed_dictionaries(
-        {"kind": st.sampled_from(["labour", "part", "travel", "waiver"]), "code": TEXT,
-         "qty": st.integers(-3, 99), "unit_fen": st.integers(-SAFE, SAFE),
-         "amount_fen": st.integers(-SAFE, SAFE)},
-        optional={"reason": TEXT, "schedule_version": st.none() | TEXT, "extra": JSONISH})
+        {
+            "kind": st.sampled_from(["labour", "part", "travel", "waiver"]),
+            "code": TEXT,
+            "qty": st.integers(-3, 99),
+            "unit_fen": st.integers(-SAFE, SAFE),
+            "amount_fen": st.integers(-SAFE, SAFE),
+        },
+        optional={"reason": TEXT, "schedule_version": st.none() | TEXT, "extra": JSONISH},
+    )
     summary: dict[str, Any] = {
         "order_id": draw(TEXT),
         "customer_name": draw(TEXT),
@@ -523,10 +668,21 @@ def summary_examples() -> list[dict[str, Any]]:
     """The worked example of CANONICAL_SUMMARY.md, and awkward text, as the fixtures test has them."""
     doc = (HERE.parents[1] / "server" / "domain" / "CANONICAL_SUMMARY.md").read_text()
     example = json.loads(re.search(r"```json\n(.*?)```", doc, re.S).group(1))
-    awkward = {**example, "customer_name": 'Cafe\u0301 "王"\t\x01', "work_done": "line\nline\u2028",
-               "signed_at": "2026-11-25T23:59:59.999-05:00"}
-    return [example, awkward, {**example, "total_fen": SAFE}, {**example, "total_fen": SAFE + 1},
-            {**example, "total_fen": 1.5}, {**example, "unit": {"Bad": 1}}, {**example, "extra": 1}]
+    awkward = {
+        **example,
+        "customer_name": 'Cafe\u0301 "王"\t\x01',
+        "work_done": "line\nline\u2028",
+        "signed_at": "2026-11-25T23:59:59.999-05:00",
+    }
+    return [
+        example,
+        awkward,
+        {**example, "total_fen": SAFE},
+        {**example, "total_fen": SAFE + 1},
+        {**example, "total_fen": 1.5},
+        {**example, "unit": {"Bad": 1}},
+        {**example, "extra": 1},
+    ]
 
 
 def test_signed_summary_is_byte_identical() -> None:
@@ -546,22 +702,36 @@ def test_signed_summary_worked_example_hash() -> None:
 
 
 def test_warranty_params_name_the_part_and_the_grace_months() -> None:
-    policy = {"category": "refrigerator", "whole_unit_months": 12, "main_parts_months": 36,
-              "main_parts": ["compressor"]}
+    policy = {
+        "category": "refrigerator",
+        "whole_unit_months": 12,
+        "main_parts_months": 36,
+        "main_parts": ["compressor"],
+    }
     asked = {"cause": "unknown", "today": "2026-06-01", "policy": policy}
-    cases = [{**asked, "purchaseDate": "2025-01-31", "manufactureDate": None, "partCode": "compressor"},
-             {**asked, "purchaseDate": None, "manufactureDate": "2025-01-31", "partCode": None}]
+    cases = [
+        {**asked, "purchaseDate": "2025-01-31", "manufactureDate": None, "partCode": "compressor"},
+        {**asked, "purchaseDate": None, "manufactureDate": "2025-01-31", "partCode": None},
+    ]
     assert [got["ok"] for got in run_js("warranty", cases)] == [python_warranty(c) for c in cases]
 
 
 # Signing times outside the one form both read (YYYY-MM-DDTHH:MM[:SS[.f]] with Z, +hh:mm or +hhmm),
 # which datetime.fromisoformat and Date alone would read differently: both refuse them alike.
 SIGNED_AT_GAPS = [
-    "2026-11-25T23Z", "2026-11-25T23:59:59+05", "2026-11-25T23:59:59+05:30:15", "20261125T235959Z",
-    "2026-W48-3T10:00:00Z", "2026-11-25T23:59:59,5Z", "2026-11-25T10:00:00.Z",  # the server only
-    "2026-11-25t23:59:59z", "2026-11-25T24:00:00Z", "2026-02-30T10:00:00Z",  # the phone only (30 Feb!)
+    "2026-11-25T23Z",
+    "2026-11-25T23:59:59+05",
+    "2026-11-25T23:59:59+05:30:15",
+    "20261125T235959Z",
+    "2026-W48-3T10:00:00Z",
+    "2026-11-25T23:59:59,5Z",
+    "2026-11-25T10:00:00.Z",  # the server only
+    "2026-11-25t23:59:59z",
+    "2026-11-25T24:00:00Z",
+    "2026-02-30T10:00:00Z",  # the phone only (30 Feb!)
     "0999-11-25T10:00:00Z",  # both, written "999-..." by the server and "0999-..." by the phone
-    "2026-11-25T10:00:00Z ", "yesterday",  # refused by both, with different codes
+    "2026-11-25T10:00:00Z ",
+    "yesterday",  # refused by both, with different codes
 ]
 
 

@@ -116,7 +116,7 @@ function scanBox(app, inputs) {
     const picked = file.files?.[0];
     if (!picked) return;
     results.replaceChildren(h("p", { class: "muted" }, t("scan.reading")));
-    let codes = [];
+    let codes;
     try { codes = await scan(picked); } catch { codes = []; }
     file.value = "";
     if (!codes.length) { results.replaceChildren(h("p", { class: "notice notice--warn" }, t("scan.none"))); return; }

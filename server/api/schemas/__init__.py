@@ -29,8 +29,9 @@ def plausible(past: timedelta = PLAUSIBLE_PAST, future: timedelta = PLAUSIBLE_FU
     return check
 
 
-def aware(*, past: timedelta = PLAUSIBLE_PAST, future: timedelta = PLAUSIBLE_FUTURE,
-          **kw: Any) -> fields.AwareDateTime:
+def aware(
+    *, past: timedelta = PLAUSIBLE_PAST, future: timedelta = PLAUSIBLE_FUTURE, **kw: Any
+) -> fields.AwareDateTime:
     """A datetime field that reads a zone-less time as UTC, answers aware UTC, and refuses times
     implausibly far from now."""
     return fields.AwareDateTime(default_timezone=UTC, validate=plausible(past, future), **kw)

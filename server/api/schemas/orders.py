@@ -251,8 +251,10 @@ class OrderDetailSchema(Schema):
     manual_prices = fields.List(fields.Dict())
     derivation = fields.Dict(
         allow_none=True,
-        metadata={"description": "the server's own derivation from the facts it holds: {derivation: "
-                  "{lateness, warranty, charges, error}, inputs, differences, computed_at}"},
+        metadata={
+            "description": "the server's own derivation from the facts it holds: {derivation: "
+            "{lateness, warranty, charges, error}, inputs, differences, computed_at}"
+        },
     )
     invoice_requested = fields.Boolean()
     invoice_promised = fields.Boolean()

@@ -16,8 +16,10 @@ FORMS = REPO / "pwa" / "forms"
 
 # What the app's CSP will allow: no inline script or style, blob: images (previews) and workers
 # (browser-image-compression starts its worker from a blob: URL).
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
-       "worker-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
+    "worker-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'"
+)
 
 
 def build(out: Path) -> None:
@@ -26,11 +28,25 @@ def build(out: Path) -> None:
     if not esbuild.exists():
         raise RuntimeError("node_modules is missing: run `npm ci` (or `make pwa`) first")
     out.mkdir(parents=True, exist_ok=True)
-    subprocess.run([str(esbuild), str(HERE / "harness.js"), "--bundle", "--format=esm",
-                    "--log-level=warning", f"--outfile={out / 'harness.js'}"], check=True, cwd=REPO)
+    subprocess.run(
+        [
+            str(esbuild),
+            str(HERE / "harness.js"),
+            "--bundle",
+            "--format=esm",
+            "--log-level=warning",
+            f"--outfile={out / 'harness.js'}",
+        ],
+        check=True,
+        cwd=REPO,
+    )
     # The forms' own asset script puts the compression worker's library where the app serves it.
-    subprocess.run(["node", str(FORMS / "build-assets.mjs"), str(out / "dist")], check=True, cwd=REPO,
-                   capture_output=True)
+    subprocess.run(
+        ["node", str(FORMS / "build-assets.mjs"), str(out / "dist")],
+        check=True,
+        cwd=REPO,
+        capture_output=True,
+    )
     shutil.copy(HERE / "index.html", out / "index.html")
     shutil.copy(HERE / "harness.css", out / "harness.css")
     shutil.copy(HERE / "sw.js", out / "sw.js")
