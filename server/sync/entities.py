@@ -48,7 +48,8 @@ MAX_FEN = 2**31 - 1
 DISPATCHER_OWNED: Mapping[str, frozenset[str]] = {
     "order": frozenset({
         "assignee_id", "priority", "symptom", "customer_requests", "requested_window_start",
-        "requested_window_end", "intake_issues", "service_location", "cancel_reason", "fee_schedule_id", "number",
+        "requested_window_end", "intake_issues", "service_location",
+        "cancel_reason", "fee_schedule_id", "number",
         "customer_id", "unit_id", "reopen_count", "flagged", "flag_reason", "assigned_at",
         "closed_at", "reported_at", "manual_prices",
     }),

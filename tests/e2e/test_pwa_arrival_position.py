@@ -18,9 +18,14 @@ HOME = {"lat": 31.2304, "lng": 121.4737}
 
 def arrive(browser: Any, live_server: Any, live_app: Any, **context: Any) -> tuple[Any, dict[str, Any], str]:
     now = datetime.now(UTC)
-    seeded = seed_visit(live_app, status="departed", appointment_in=timedelta(minutes=5),
-                        departed_at=now - timedelta(minutes=20), appointment_confirmed=True,
-                        service_location=HOME)
+    seeded = seed_visit(
+        live_app,
+        status="departed",
+        appointment_in=timedelta(minutes=5),
+        departed_at=now - timedelta(minutes=20),
+        appointment_confirmed=True,
+        service_location=HOME,
+    )
     phone = browser.new_context(base_url=live_server.url, locale="en-US", **PHONE, **context)
     page = phone.new_page()
     sign_in(page)
@@ -43,8 +48,13 @@ def test_arrival_at_the_door_records_position_accuracy_and_distance(
     browser: Any, live_server: Any, live_app: Any
 ) -> None:
     # About 55 m north of the address's coordinates.
-    _, data, text = arrive(browser, live_server, live_app, permissions=["geolocation"],
-                           geolocation={"latitude": 31.2309, "longitude": 121.4737, "accuracy": 12})
+    _, data, text = arrive(
+        browser,
+        live_server,
+        live_app,
+        permissions=["geolocation"],
+        geolocation={"latitude": 31.2309, "longitude": 121.4737, "accuracy": 12},
+    )
     assert data["position"]["accuracy_m"] == 12
     assert 50 <= data["distance_m"] <= 60
     assert data["far_from_address"] is False and data["radius_m"] == 200
@@ -52,8 +62,13 @@ def test_arrival_at_the_door_records_position_accuracy_and_distance(
 
 
 def test_arrival_far_from_the_address_is_flagged(browser: Any, live_server: Any, live_app: Any) -> None:
-    _, data, text = arrive(browser, live_server, live_app, permissions=["geolocation"],
-                           geolocation={"latitude": 31.2504, "longitude": 121.4737, "accuracy": 30})
+    _, data, text = arrive(
+        browser,
+        live_server,
+        live_app,
+        permissions=["geolocation"],
+        geolocation={"latitude": 31.2504, "longitude": 121.4737, "accuracy": 30},
+    )
     assert data["far_from_address"] is True and data["distance_m"] > 2000
     assert "beyond 200 m" in text
 

@@ -16,8 +16,13 @@ from tests.e2e.pwa_seed import PUMP, seed_visit
 
 def on_the_way(live_app: Any) -> Any:
     now = datetime.now(UTC)
-    return seed_visit(live_app, status="departed", appointment_in=timedelta(minutes=5),
-                      departed_at=now - timedelta(minutes=20), appointment_confirmed=True)
+    return seed_visit(
+        live_app,
+        status="departed",
+        appointment_in=timedelta(minutes=5),
+        departed_at=now - timedelta(minutes=20),
+        appointment_confirmed=True,
+    )
 
 
 def offline_at_order(phone: Any, number: str) -> Any:
@@ -83,7 +88,10 @@ def test_nobody_home_walks_the_000_sequence_with_times_then_agrees_a_new_visit(
     assert [s for s, _ in steps] == ["knock", "knock", "call", "neighbours", "note"]
     assert [at for _, at in steps] == sorted(at for _, at in steps)
     # "knock again" 30 seconds after the knock, "phone" 5 minutes after the first, as recorded.
-    hm = "(ms) => new Intl.DateTimeFormat('en', {hour: '2-digit', minute: '2-digit', hourCycle: 'h23'}).format(new Date(ms))"
+    hm = (
+        "(ms) => new Intl.DateTimeFormat('en', {hour: '2-digit', minute: '2-digit', hourCycle: 'h23'})"
+        ".format(new Date(ms))"
+    )
     knocked_ms = steps[0][1].timestamp() * 1000
     assert next_text == f"Knock again from {page.evaluate(hm, knocked_ms + 30_000)}."
     assert phone_text.startswith(f"Phone the customer from {page.evaluate(hm, knocked_ms + 300_000)}")
@@ -116,7 +124,9 @@ def test_nobody_home_handed_back_in_chinese(browser: Any, live_server: Any, live
     with live_app.app_context():
         order = db.session.get(ServiceOrder, seeded.order_id)
         assert order.status == "returned_to_dispatch" and order.handback_reason == "用户不在家"
-    assert [e.data["outcome"] for e in events(live_app, seeded.order_id) if e.kind == "not_home"] == ["handed_back"]
+    assert [e.data["outcome"] for e in events(live_app, seeded.order_id) if e.kind == "not_home"] == [
+        "handed_back"
+    ]
     phone.close()
 
 
@@ -141,10 +151,18 @@ def test_late_and_unable_to_come_goes_back_to_the_dispatcher_with_why(phone: Any
 
 def diagnosed(live_app: Any) -> Any:
     now = datetime.now(UTC)
-    return seed_visit(live_app, status="diagnosed", appointment_in=timedelta(hours=-1),
-                      arrived_at=now - timedelta(minutes=55), departed_at=now - timedelta(minutes=80),
-                      diagnosis="排水泵坏", cause="manufacturing_fault", in_warranty=False,
-                      warranty_reason="warranty_expired", badge_shown=True)
+    return seed_visit(
+        live_app,
+        status="diagnosed",
+        appointment_in=timedelta(hours=-1),
+        arrived_at=now - timedelta(minutes=55),
+        departed_at=now - timedelta(minutes=80),
+        diagnosis="排水泵坏",
+        cause="manufacturing_fault",
+        in_warranty=False,
+        warranty_reason="warranty_expired",
+        badge_shown=True,
+    )
 
 
 def test_a_wrong_part_is_requested_and_the_order_waits_for_a_return_visit(phone: Any, live_app: Any) -> None:
@@ -161,7 +179,9 @@ def test_a_wrong_part_is_requested_and_the_order_waits_for_a_return_visit(phone:
     assert "Drain pump requested (Wrong part)" in page.inner_text("[data-testid=parts-requested]")
     back_online(phone, page)
     asked = [e for e in events(live_app, seeded.order_id) if e.kind == "part_requested"]
-    assert [(e.data["part_code"], e.data["problem"], e.data["next"]) for e in asked] == [(PUMP, "wrong", "come_again")]
+    assert [(e.data["part_code"], e.data["problem"], e.data["next"]) for e in asked] == [
+        (PUMP, "wrong", "come_again")
+    ]
     with live_app.app_context():
         assert db.session.get(ServiceOrder, seeded.order_id).status == "awaiting_part"
 
@@ -178,15 +198,23 @@ def test_take_back_leaves_a_loaner_and_collects_it_when_the_unit_returns(phone: 
     page.wait_for_selector(".toast--error:has-text('loaner')")
     page.fill("[data-testid=loaner] input[name=loaner_serial]", "LN-204")
     page.click("[data-testid=loaner-out]")
-    wait_js(page, "document.querySelector('[data-testid=loaner-state]')?.textContent.includes('LN-204 with the customer')")
+    wait_js(
+        page,
+        "document.querySelector('[data-testid=loaner-state]')"
+        "?.textContent.includes('LN-204 with the customer')",
+    )
     back_online(phone, page)
 
     # Days later, the repaired unit goes back and the loaner comes home.
     phone.set_offline(True)
     page.click("[data-testid=loaner-back]")
-    wait_js(page, "document.querySelector('[data-testid=loaner-state]')?.textContent.includes('collected back')")
+    wait_js(
+        page, "document.querySelector('[data-testid=loaner-state]')?.textContent.includes('collected back')"
+    )
     back_online(phone, page)
-    loaner = [(e.kind, e.data["serial"]) for e in events(live_app, seeded.order_id) if e.kind.startswith("loaner")]
+    loaner = [
+        (e.kind, e.data["serial"]) for e in events(live_app, seeded.order_id) if e.kind.startswith("loaner")
+    ]
     assert loaner == [("loaner_out", "LN-204"), ("loaner_back", "LN-204")]
     with live_app.app_context():
         order = db.session.get(ServiceOrder, seeded.order_id)

@@ -38,7 +38,10 @@ def test_the_order_shows_what_to_check_and_opens_maps_and_the_dialler(phone: Any
     assert page.inner_text("[data-testid=intake-flags]") == "Serial missing"
     assert page.inner_text("[data-testid=deadline]") != "—"
     assert "{" not in facts.inner_text()
-    links = {a.get_attribute("data-app"): a.get_attribute("href") for a in page.locator("[data-testid=map-links] a").all()}
+    links = {
+        a.get_attribute("data-app"): a.get_attribute("href")
+        for a in page.locator("[data-testid=map-links] a").all()
+    }
     assert links["geo"] == f"geo:0,0?q={quote(ADDRESS, safe='')}"
     assert links["amap"].startswith(f"https://uri.amap.com/search?keyword={quote(ADDRESS, safe='')}")
     assert links["baidu"].startswith(f"https://api.map.baidu.com/geocoder?address={quote(ADDRESS, safe='')}")

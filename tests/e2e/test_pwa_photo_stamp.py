@@ -30,8 +30,13 @@ def camera_shot() -> bytes:
 
 def stamped_photo(browser: Any, live_server: Any, live_app: Any, locale: str, name: str) -> Image.Image:
     now = datetime.now(UTC)
-    seeded = seed_visit(live_app, status="on_site", appointment_in=timedelta(minutes=-30),
-                        arrived_at=now - timedelta(minutes=25), departed_at=now - timedelta(minutes=50))
+    seeded = seed_visit(
+        live_app,
+        status="on_site",
+        appointment_in=timedelta(minutes=-30),
+        arrived_at=now - timedelta(minutes=25),
+        departed_at=now - timedelta(minutes=50),
+    )
     phone = browser.new_context(base_url=live_server.url, locale=locale, **PHONE)
     try:
         page = phone.new_page()

@@ -45,13 +45,17 @@ def scan_offline(page: Any, phone: Any, number: str) -> list[str]:
     phone.set_offline(True)
     page.click("[data-testid=correct-unit]")
     assert not [u for u in fetched if "scanner" in u]  # the reader is not loaded until a scan
-    page.set_input_files("input[name=nameplate]", files=[{"name": "plate.jpg", "mimeType": "image/jpeg",
-                                                          "buffer": nameplate()}])
+    page.set_input_files(
+        "input[name=nameplate]",
+        files=[{"name": "plate.jpg", "mimeType": "image/jpeg", "buffer": nameplate()}],
+    )
     page.wait_for_selector(f".scan-code[data-code='{MODEL}']", timeout=20000)
     return fetched
 
 
-def test_the_nameplate_scan_fills_the_serial_and_offers_the_model_to_confirm(phone: Any, live_app: Any) -> None:
+def test_the_nameplate_scan_fills_the_serial_and_offers_the_model_to_confirm(
+    phone: Any, live_app: Any
+) -> None:
     seeded = seed_visit(live_app)
     page = phone.new_page()
     sign_in(page)

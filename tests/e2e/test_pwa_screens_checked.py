@@ -22,7 +22,8 @@ AXE_RUN = """async () => {
     runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] },
     rules: { "target-size": { enabled: true } },
   });
-  return result.violations.map((v) => ({ id: v.id, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) }));
+  return result.violations.map((v) => ({
+    id: v.id, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) }));
 }"""
 
 
@@ -51,10 +52,15 @@ def test_every_phone_screen_passes_axe_fits_320_and_keeps_the_primary_action_low
     browser: Any, live_server: Any, live_app: Any, locale: str
 ) -> None:
     now = datetime.now(UTC)
-    seeded = seed_visit(live_app, status="departed", appointment_in=timedelta(minutes=5),
-                        departed_at=now - timedelta(minutes=20), appointment_confirmed=True,
-                        customer_requests="请上门前电话联系",
-                        intake_issues=[{"field": "unit.serial", "code": "missing_serial", "severity": "warning"}])
+    seeded = seed_visit(
+        live_app,
+        status="departed",
+        appointment_in=timedelta(minutes=5),
+        departed_at=now - timedelta(minutes=20),
+        appointment_confirmed=True,
+        customer_requests="请上门前电话联系",
+        intake_issues=[{"field": "unit.serial", "code": "missing_serial", "severity": "warning"}],
+    )
     context = browser.new_context(base_url=live_server.url, locale=locale, bypass_csp=True, **PHONE)
     try:
         page = context.new_page()
