@@ -91,7 +91,9 @@ def test_a_whole_visit_offline_reaches_the_server_once_and_intact(phone: Any, li
     open_order(page, seeded.order_number)
     primary(page, "accepted")  # accept
     primary(page, "contacted")  # reached the customer by phone
-    primary(page, "scheduled")  # the appointment as agreed (20 minutes ago)
+    page.click(".actionbar [data-testid=primary]")  # the appointment as agreed (20 minutes ago)...
+    page.wait_for_selector(".toast--error:has-text('has already passed')")  # ...is said to be past
+    primary(page, "scheduled")  # and confirmed with a second tap
     for box in page.locator(".of-checklist input[type=checkbox]").all():
         box.check()
     primary(page, "departed")  # the bar's Depart submits the checklist

@@ -8,6 +8,7 @@ import * as checklistForm from "../../forms/checklist.js";
 import * as photosForm from "../../forms/photos.js";
 import { photoStrip } from "./photos.js";
 import { factsCard, correctionSheet, dialable } from "./order-facts.js";
+import { positionOnce, arrivalEvidence } from "../position.js";
 import { quickSlots, isPast, choiceChips, RESCHEDULE_REASONS } from "./appointment.js";
 import { notHomeSheet, unableSheet, partMissingSheet, loanerCard } from "./field-situations.js";
 
@@ -221,10 +222,16 @@ class VisitView {
     const { outbox } = this.app;
     const when = h("input", { type: "datetime-local", name: "appointment", required: true,
       value: toLocalInput(order.appointment_start || order.requested_window_start) });
+    let warnedFor = null;
     const confirm = async () => {
       const start = fromLocalInput(when.value);
       if (!start) { toast(this.t("appointment.pick_time"), "error"); return; }
-      if (isPast(start)) { toast(this.t("appointment.past", { time: this.app.dateTime(start) }), "error"); return; }
+      // A time already past is said out loud; a second tap confirms it was meant (a visit agreed earlier).
+      if (isPast(start) && warnedFor !== start) {
+        warnedFor = start;
+        toast(this.t("appointment.past_confirm", { time: this.app.dateTime(start) }), "error");
+        return;
+      }
       const fields = { appointment_confirmed: true };
       if (start !== order.appointment_start) fields.appointment_start = start;
       await this.act([
@@ -302,8 +309,11 @@ class VisitView {
       const late = order.appointment_start ? lateness(order.appointment_start, order.appointment_end, at, policy) : null;
       if (late && late.tier !== "on_time" && !reason) { toast(this.t("lateness.reason_required"), "error"); return; }
       const fields = late && late.tier !== "on_time" ? { late_reason: reason } : {};
+      // The position is asked once, after the moment of arrival is taken (it may take seconds).
+      toast(this.t("arrive.locating"));
+      const where = arrivalEvidence(await positionOnce(), order.service_location, policy.arrival_radius_m);
       await this.act([await outbox.event(order.id, "arrived", { lateness_minutes: late?.minutes ?? null,
-        tier: late?.tier ?? null, late_reason: fields.late_reason || null }),
+        tier: late?.tier ?? null, late_reason: fields.late_reason || null, ...where }),
       Object.keys(fields).length ? await outbox.updateMut("order", order.id, fields) : null,
       await outbox.statusMut(order, "on_site", { milestones: { arrived_at: at } })]);
     };
@@ -315,6 +325,21 @@ class VisitView {
       button(this.t("unable.open"), () => this.situation(unableSheet), "btn btn--block btn--quiet", { "data-testid": "open-unable" })),
     actions: [button(this.t("action.delayed"), () => this.reasonSheet("scheduled", this.t("appointment.delay"), { agreed: true }), "btn"),
       button(this.t("action.arrived"), arrive, "btn btn--primary", { "data-testid": "primary" })] };
+  }
+
+  /** Where the phone was at arrival, as recorded: distance and accuracy, flagged when far, or why not. */
+  arrivalBox() {
+    const arrived = this.bundle.timeline_event.filter((e) => e.kind === "arrived").pop();
+    if (!arrived || !("position_error" in (arrived.data || {}))) return null;
+    const d = arrived.data;
+    if (d.position_error) {
+      return h("p", { class: "notice notice--warn", "data-testid": "arrival-position" }, this.t(`arrive.no_position.${d.position_error}`));
+    }
+    const text = d.distance_m === null || d.distance_m === undefined
+      ? this.t("arrive.position_only", { accuracy: d.position.accuracy_m })
+      : this.t(d.far_from_address ? "arrive.far" : "arrive.near", { distance: d.distance_m, accuracy: d.position.accuracy_m, radius: d.radius_m });
+    return h("p", { class: `notice ${d.far_from_address ? "notice--warn" : "notice--ok"}`, "data-testid": "arrival-position",
+      "data-far": d.far_from_address ? "1" : "0" }, text);
   }
 
   latenessBox(tier) {
@@ -382,6 +407,7 @@ class VisitView {
       await this.move("diagnosed", { fields: { ...saveFields(), in_warranty: w.inWarranty, warranty_reason: w.reason } });
     };
     return { body: [
+      this.arrivalBox(),
       tier ? this.latenessBox(tier) : null,
       tier?.waiver ? h("p", { class: "muted" }, this.t("lateness.waiver_note")) : null,
       h("div", { class: "card" }, h("h2", null, this.t("step.on_site")),
