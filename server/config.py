@@ -23,6 +23,13 @@ class Config:
     # The cookie is rewritten when the session changes (sign-in, and `seen` once a minute:
     # server/security.py), not re-signed and re-sent on every request.
     SESSION_REFRESH_EACH_REQUEST = False
+    # Sessions and sign-in limits (server/security.py).
+    SESSION_IDLE_SECONDS = 8 * 3600  # unused this long: signed out
+    REAUTH_SECONDS = 5 * 60  # sensitive actions need a sign-in at most this old
+    SIGNIN_WINDOW_SECONDS = 15 * 60
+    SIGNIN_MAX_FAILURES = 5  # per username and IP within the window
+    SIGNIN_MAX_FAILURES_PER_IP = 30  # per IP, any username (password spraying)
+    WEBAUTHN_CHALLENGE_SECONDS = 120  # a passkey ceremony must finish within this
 
     # Request limits: everything larger is answered 413 before it is parsed.
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024

@@ -25,3 +25,23 @@ class Refusal(Exception):
 
 class BadInput(Refusal):
     """What was given is missing, malformed, or names nothing that exists (e.g. `required`)."""
+
+
+class NotSignedIn(Refusal):
+    """Nobody, or not recently enough, is signed in for this (e.g. `not_signed_in`)."""
+
+
+class Forbidden(Refusal):
+    """The signed-in person, device or mode may not do this (e.g. `device_revoked`)."""
+
+
+class NotFound(Refusal):
+    """What the request names does not exist for the caller (e.g. an order not theirs)."""
+
+
+class TooMany(Refusal):
+    """Too many attempts in a while (e.g. `too_many_attempts`)."""
+
+
+class Unavailable(Refusal):
+    """The installation is not set up for this (e.g. `passkeys_not_configured`)."""

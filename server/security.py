@@ -15,8 +15,8 @@ from typing import Any, TypeVar, cast
 from flask import Flask, Response, current_app, g, request, session
 from flask_login import current_user, logout_user
 
-from server.api.errors import ApiError
 from server.auth import customer_mode, sessions
+from server.errors import Forbidden, NotSignedIn, TooMany
 from server.extensions import db
 from server.models import AuditLog, Device, SignInFailure, utcnow
 
@@ -56,13 +56,6 @@ HSTS = "max-age=31536000; includeSubDomains"
 SIGNED_IN_AT, AUTH_AT = "signed_in_at", "auth_at"
 DEVICE_KEY = "device_id"
 
-DEFAULTS: dict[str, int] = {
-    "SESSION_IDLE_SECONDS": 8 * 3600,  # unused this long: signed out
-    "REAUTH_SECONDS": 5 * 60,  # sensitive actions need a sign-in at most this old
-    "SIGNIN_WINDOW_SECONDS": 15 * 60,
-    "SIGNIN_MAX_FAILURES": 5,  # per username and IP within the window
-    "SIGNIN_MAX_FAILURES_PER_IP": 30,  # per IP, any username (password spraying)
-}
 
 # Endpoints that start a new session: an old, expired one is simply dropped there.
 SIGN_IN_ENDPOINTS = {"auth.login", "passkeys.login_options", "passkeys.login"}
@@ -73,7 +66,8 @@ REVOKED_DEVICE_ALLOWED = {"auth.logout", "auth.SessionView", *QUARANTINE_ENDPOIN
 
 
 def setting(name: str) -> int:
-    return int(current_app.config.get(name, DEFAULTS[name]))
+    """A security setting, declared with its default in server/config.py."""
+    return int(current_app.config[name])
 
 
 def client_ip() -> str:
@@ -140,13 +134,12 @@ def require_recent_auth(view: F) -> F:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if not current_user.is_authenticated:
-            raise ApiError(401, "not_signed_in", "Sign in first.")
+            raise NotSignedIn("not_signed_in", "Sign in first.")
         if seconds_since_auth() > setting("REAUTH_SECONDS"):
-            raise ApiError(
-                401,
+            raise NotSignedIn(
                 "reauth_required",
                 "Confirm it is you: enter your password or use your passkey.",
-                details={"max_age_seconds": setting("REAUTH_SECONDS")},
+                params={"max_age_seconds": setting("REAUTH_SECONDS")},
             )
         return view(*args, **kwargs)
 
@@ -160,7 +153,7 @@ def _signed_out(code: str, message: str, *, audit_action: str | None = None) -> 
     if audit_action:
         audit(audit_action, actor_id=user_id, target_type="user", target_id=user_id)
     if request.path.startswith("/api/") and request.endpoint not in SIGN_IN_ENDPOINTS:
-        raise ApiError(401, code, message)
+        raise NotSignedIn(code, message)
 
 
 def _check_session() -> None:
@@ -198,7 +191,7 @@ def _refuse_revoked_device() -> None:
         device = db.session.get(Device, key)
         g.setdefault("devices", {})[key] = device  # held: current_device() takes it
         if device is not None and device.revoked:
-            raise ApiError(403, "device_revoked", "This device has been revoked.", field="X-Device-Id")
+            raise Forbidden("device_revoked", "This device has been revoked.", field="X-Device-Id")
 
 
 def bind_session_to_device(device_id: str) -> None:
@@ -233,11 +226,10 @@ def check_sign_in_allowed(username: str = "") -> None:
         retry = setting("SIGNIN_WINDOW_SECONDS")
         g.retry_after = retry
         audit("sign_in_throttled", actor_id=None, username=username[:64])
-        raise ApiError(
-            429,
+        raise TooMany(
             "too_many_attempts",
             "Too many failed sign-ins. Wait a few minutes and try again.",
-            details={"retry_after_seconds": retry},
+            params={"retry_after_seconds": retry},
         )
 
 
@@ -276,8 +268,6 @@ def _add_security_headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    for name, value in DEFAULTS.items():
-        app.config.setdefault(name, value)
     # A revoked phone hears `device_revoked` (and wipes) before it hears its session ended.
     app.before_request(_refuse_revoked_device)
     app.before_request(_check_session)

@@ -343,7 +343,7 @@ def intake(body: dict[str, Any]) -> dict[str, int]:
     sign-in of its owner). Repeats are harmless: mutations are kept once per (device, mutation id).
     """
     device = _handing_over()
-    if len(body["mutations"]) > int(current_app.config.get("MAX_PUSH_BATCH", 2000)):
+    if len(body["mutations"]) > int(current_app.config["MAX_PUSH_BATCH"]):
         raise ApiError(413, "too_large", "Too many mutations in one request.", field="mutations")
     held = set(
         db.session.scalars(

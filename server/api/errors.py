@@ -9,12 +9,30 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from server.errors import BadInput, Refusal
+from server.errors import BadInput, Forbidden, NotFound, NotSignedIn, Refusal, TooMany, Unavailable
 
 # The one table from a refusal (server/errors.py) to the status it is answered with: by its
 # code where the code says more than its kind, else by its kind.
-STATUS_OF_CODE: dict[str, int] = {"forbidden": 403, "too_large": 413, "upload_quota": 429}
-STATUS_OF_KIND: tuple[tuple[type[Refusal], int], ...] = ((BadInput, 422), (Refusal, 409))
+STATUS_OF_CODE: dict[str, int] = {
+    "forbidden": 403,
+    "too_large": 413,
+    "upload_quota": 429,
+    # a request the server cannot read as meant (the passkey ceremony, a missing device header)
+    "device_required": 400,
+    "challenge_missing": 400,
+    "challenge_expired": 400,
+    "challenge_mismatch": 400,
+    "passkey_invalid": 400,
+}
+STATUS_OF_KIND: tuple[tuple[type[Refusal], int], ...] = (
+    (NotSignedIn, 401),
+    (Forbidden, 403),
+    (NotFound, 404),
+    (TooMany, 429),
+    (Unavailable, 503),
+    (BadInput, 422),
+    (Refusal, 409),
+)
 
 
 def status_of(refusal: Refusal) -> int:

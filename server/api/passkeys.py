@@ -14,6 +14,7 @@ from server.api.auth import SessionSchema, session_body
 from server.api.errors import ApiError
 from server.auth import passkeys, sessions
 from server.auth.roles import signed_in
+from server.errors import Refusal
 from server.extensions import db
 from server.models import Passkey
 from server.security import (
@@ -157,11 +158,11 @@ def login(body: dict[str, Any]) -> dict[str, Any]:
     check_sign_in_allowed()
     try:
         passkey = passkeys.authenticate("login", body["credential"])
-    except ApiError as exc:
+    except Refusal as exc:
         db.session.rollback()
         known = passkeys.passkey_for(body["credential"])
         record_sign_in_failure(
-            known.user.username if known else "", reason=str((exc.details or {}).get("reason", exc.code))
+            known.user.username if known else "", reason=str((exc.params or {}).get("reason", exc.code))
         )
         raise
     user = passkey.user
@@ -208,9 +209,9 @@ def reauth_passkey(body: dict[str, Any]) -> dict[str, bool]:
     check_sign_in_allowed(current_user.username)
     try:
         passkeys.authenticate("reauth", body["credential"], current_user)
-    except ApiError as exc:
+    except Refusal as exc:
         db.session.rollback()
-        record_sign_in_failure(current_user.username, reason=str((exc.details or {}).get("reason", exc.code)))
+        record_sign_in_failure(current_user.username, reason=str((exc.params or {}).get("reason", exc.code)))
         raise
     db.session.commit()
     mark_reauthenticated("passkey")

@@ -10,7 +10,7 @@ import secrets
 from flask import Flask, request, session
 from flask_login import current_user
 
-from server.api.errors import ApiError
+from server.errors import Forbidden, NotSignedIn
 from server.extensions import db, login_manager
 from server.models import User
 
@@ -50,7 +50,7 @@ def init_app(app: Flask) -> None:
 
     @login_manager.unauthorized_handler
     def _unauthorized() -> None:
-        raise ApiError(401, "not_signed_in", "Sign in first.")
+        raise NotSignedIn("not_signed_in", "Sign in first.")
 
     @app.before_request
     def _check_csrf() -> None:
@@ -60,4 +60,4 @@ def init_app(app: Flask) -> None:
             return  # the endpoint itself refuses with 401
         sent = request.headers.get(CSRF_HEADER, "")
         if not sent or not secrets.compare_digest(sent, session.get("csrf", "")):
-            raise ApiError(403, "csrf_failed", "Missing or wrong CSRF token.", field=CSRF_HEADER)
+            raise Forbidden("csrf_failed", "Missing or wrong CSRF token.", field=CSRF_HEADER)

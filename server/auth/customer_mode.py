@@ -14,7 +14,7 @@ from datetime import datetime
 
 from flask import request
 
-from server.api.errors import ApiError
+from server.errors import Forbidden
 from server.extensions import db
 from server.models import Receipt, UserSession
 
@@ -84,4 +84,4 @@ def check(row: UserSession) -> None:
         return
     if request.endpoint in RECEIPT_ENDPOINTS and _receipt_of_order(row.customer_order_id):
         return
-    raise ApiError(403, "customer_mode", "The phone is with the customer: the engineer must unlock it first.")
+    raise Forbidden("customer_mode", "The phone is with the customer: the engineer must unlock it first.")

@@ -8,7 +8,7 @@ import string
 from flask import g, request
 from flask_login import current_user
 
-from server.api.errors import ApiError
+from server.errors import BadInput, Forbidden, Refusal
 from server.extensions import db
 from server.models import Device
 
@@ -32,11 +32,9 @@ def register_device(device_id: str, name: str) -> Device:
     device = db.session.get(Device, device_id)
     if device is not None:
         if device.user_id != current_user.id:
-            raise ApiError(
-                409, "device_taken", "This device is registered to someone else.", field="device_id"
-            )
+            raise Refusal("device_taken", "This device is registered to someone else.", field="device_id")
         if device.revoked:
-            raise ApiError(403, "device_revoked", "This device has been revoked.", field="device_id")
+            raise Forbidden("device_revoked", "This device has been revoked.", field="device_id")
         return device
     device = Device(id=device_id, user_id=current_user.id, name=name, receipt_prefix=new_receipt_prefix())
     db.session.add(device)
@@ -49,12 +47,12 @@ def current_device(required: bool = True) -> Device | None:
     device_id = request.headers.get(DEVICE_HEADER, "")
     if not device_id:
         if required:
-            raise ApiError(400, "device_required", "Send the X-Device-Id header.", field=DEVICE_HEADER)
+            raise BadInput("device_required", "Send the X-Device-Id header.", field=DEVICE_HEADER)
         return None
     held = g.get("devices") or {}  # loaded by the revoked-device check of this request
     device = held[device_id] if device_id in held else db.session.get(Device, device_id)
     if device is None or device.user_id != current_user.id:
-        raise ApiError(403, "device_unknown", "This device is not registered to you.", field=DEVICE_HEADER)
+        raise Forbidden("device_unknown", "This device is not registered to you.", field=DEVICE_HEADER)
     if device.revoked:
-        raise ApiError(403, "device_revoked", "This device has been revoked.", field=DEVICE_HEADER)
+        raise Forbidden("device_revoked", "This device has been revoked.", field=DEVICE_HEADER)
     return device

@@ -37,7 +37,7 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from server.api.errors import ApiError
+from server.errors import BadInput, NotFound, NotSignedIn, Refusal, Unavailable
 from server.extensions import db
 from server.models import Passkey, User, WebAuthnChallenge, utcnow
 
@@ -55,8 +55,8 @@ def _request_host() -> str:
     host = str(urlsplit(request.host_url).hostname or "")
     if host in LOOPBACK or host.endswith(".localhost"):
         return host
-    raise ApiError(
-        503, "passkeys_not_configured", "Passkeys need WEBAUTHN_RP_ID and WEBAUTHN_ORIGIN set for this host."
+    raise Unavailable(
+        "passkeys_not_configured", "Passkeys need WEBAUTHN_RP_ID and WEBAUTHN_ORIGIN set for this host."
     )
 
 
@@ -92,7 +92,7 @@ def _new_challenge(purpose: str, user_id: int | None) -> bytes:
         db.session.execute(db.delete(WebAuthnChallenge).where(WebAuthnChallenge.id == str(old)))
     handle = secrets.token_urlsafe(32)
     challenge = secrets.token_bytes(32)
-    ttl = int(current_app.config.get("WEBAUTHN_CHALLENGE_SECONDS", 120))
+    ttl = int(current_app.config["WEBAUTHN_CHALLENGE_SECONDS"])
     db.session.add(
         WebAuthnChallenge(
             id=handle,
@@ -112,17 +112,15 @@ def _take_challenge(purpose: str, user_id: int | None) -> bytes:
     handle = session.pop(CHALLENGE_KEY, None)
     row = db.session.get(WebAuthnChallenge, str(handle)) if handle else None
     if row is None:
-        raise ApiError(
-            400, "challenge_missing", "Start again: the sign-in request was already used.", field="credential"
+        raise BadInput(
+            "challenge_missing", "Start again: the sign-in request was already used.", field="credential"
         )
     db.session.delete(row)
     db.session.commit()
     if row.expires_at < utcnow():
-        raise ApiError(
-            400, "challenge_expired", "Start again: the sign-in request timed out.", field="credential"
-        )
+        raise BadInput("challenge_expired", "Start again: the sign-in request timed out.", field="credential")
     if row.purpose != purpose or row.user_id != user_id:
-        raise ApiError(400, "challenge_mismatch", "Start again.", field="credential")
+        raise BadInput("challenge_mismatch", "Start again.", field="credential")
     return row.challenge
 
 
@@ -132,7 +130,7 @@ def _take_challenge(purpose: str, user_id: int | None) -> bytes:
 def registration_options(user: User) -> dict[str, Any]:
     existing = list(db.session.scalars(db.select(Passkey).where(Passkey.user_id == user.id)))
     if len(existing) >= MAX_PASSKEYS_PER_USER:
-        raise ApiError(409, "too_many_passkeys", "Remove a passkey before adding another.")
+        raise Refusal("too_many_passkeys", "Remove a passkey before adding another.")
     options = generate_registration_options(
         rp_id=rp_id(),
         rp_name="Onsite",
@@ -163,14 +161,14 @@ def register(user: User, credential: dict[str, Any], name: str) -> Passkey:
             supported_pub_key_algs=ALGORITHMS,
         )
     except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
-        raise ApiError(
-            400, "passkey_invalid", f"The passkey could not be verified: {exc}", field="credential"
+        raise BadInput(
+            "passkey_invalid", f"The passkey could not be verified: {exc}", field="credential"
         ) from exc
     if (
         db.session.scalar(db.select(Passkey.id).where(Passkey.credential_id == verified.credential_id))
         is not None
     ):
-        raise ApiError(409, "passkey_exists", "This passkey is registered already.", field="credential")
+        raise Refusal("passkey_exists", "This passkey is registered already.", field="credential")
     transports = [
         t
         for t in (credential.get("response") or {}).get("transports") or []
@@ -201,7 +199,7 @@ def authentication_options(purpose: str, user: User | None = None) -> dict[str, 
             for p in db.session.scalars(db.select(Passkey).where(Passkey.user_id == user.id))
         ]
         if not allow:
-            raise ApiError(404, "no_passkeys", "You have no passkey yet.")
+            raise NotFound("no_passkeys", "You have no passkey yet.")
     options = generate_authentication_options(
         rp_id=rp_id(),
         challenge=_new_challenge(purpose, user.id if user else None),
@@ -231,7 +229,7 @@ def authenticate(purpose: str, credential: dict[str, Any], user: User | None = N
     challenge = _take_challenge(purpose, user.id if user else None)
     passkey = passkey_for(credential)
     if passkey is None or (user is not None and passkey.user_id != user.id):
-        raise ApiError(401, "passkey_unknown", "This passkey is not registered here.", field="credential")
+        raise NotSignedIn("passkey_unknown", "This passkey is not registered here.", field="credential")
     handle = (credential.get("response") or {}).get("userHandle")
     if handle:
         try:
@@ -239,8 +237,8 @@ def authenticate(purpose: str, credential: dict[str, Any], user: User | None = N
         except (ValueError, TypeError):
             handle_ok = False
         if not handle_ok:
-            raise ApiError(
-                401, "passkey_refused", "The passkey does not belong to this account.", field="credential"
+            raise NotSignedIn(
+                "passkey_refused", "The passkey does not belong to this account.", field="credential"
             )
     try:
         verified = verify_authentication_response(
@@ -254,12 +252,11 @@ def authenticate(purpose: str, credential: dict[str, Any], user: User | None = N
         )
     except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
         reason = "sign_count_regressed" if "sign count" in str(exc).lower() else "invalid_assertion"
-        raise ApiError(
-            401,
+        raise NotSignedIn(
             "passkey_refused",
             "The passkey could not be verified.",
             field="credential",
-            details={"reason": reason},
+            params={"reason": reason},
         ) from exc
     passkey.sign_count = verified.new_sign_count
     passkey.backed_up = verified.credential_backed_up

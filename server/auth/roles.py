@@ -8,7 +8,7 @@ from typing import Any, TypeVar, cast
 
 from flask_login import current_user
 
-from server.api.errors import ApiError
+from server.errors import Forbidden, NotFound, NotSignedIn
 from server.models import Role, ServiceOrder
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -21,9 +21,9 @@ def require_role(*roles: str) -> Callable[[F], F]:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
-                raise ApiError(401, "not_signed_in", "Sign in first.")
+                raise NotSignedIn("not_signed_in", "Sign in first.")
             if roles and current_user.role not in roles:
-                raise ApiError(403, "forbidden", "Your role may not do this.")
+                raise Forbidden("forbidden", "Your role may not do this.")
             return view(*args, **kwargs)
 
         return cast(F, wrapped)
@@ -42,5 +42,5 @@ def is_staff() -> bool:
 def ensure_can_see(order: ServiceOrder | None) -> ServiceOrder:
     """The order if the caller may see it; 404 otherwise, so another engineer's order is not probed."""
     if order is None or not (is_staff() or order.assignee_id == current_user.id):
-        raise ApiError(404, "not_found", "No such order.")
+        raise NotFound("not_found", "No such order.")
     return order

@@ -40,6 +40,7 @@ MATRIX = {
     ("PATCH", "/api/customers/{customer_id}"): "401 403 403 403 ok ok",
     ("POST", "/api/customers/{customer_id}/units"): "401 403 403 403 bad bad",
     ("GET", "/api/dispatch/board"): "401 403 403 403 ok ok",
+    ("GET", "/api/dispatch/orders/{order_id}/record"): "401 404 403 403 ok ok",
     ("GET", "/api/dispatch/order-numbers"): "401 403 403 403 bad bad",
     ("POST", "/api/dispatch/order-numbers"): "401 403 403 403 bad bad",
     ("GET", "/api/dispatch/people"): "401 403 403 403 ok ok",
