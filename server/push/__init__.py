@@ -1,4 +1,4 @@
-"""Web Push: the transactional outbox, the sender, and subscription upkeep."""
+"""Notifications: the transactional outbox, the Web Push and SMS senders, assignment notices."""
 
 from __future__ import annotations
 
@@ -41,3 +41,17 @@ def init_app(app: Flask) -> None:
         event.listen(Session, "after_rollback", _after_rollback)
     if app.config.get("PUSH_WORKER_THREAD") and not app.config.get("TESTING"):
         start_worker_thread(app)
+    if app.config.get("SMS_WORKER_THREAD") and not app.config.get("TESTING"):
+        start_sms_thread(app)
+
+
+def start_sms_thread(app: Flask) -> tuple[threading.Thread, threading.Event]:
+    """Escalate and send SMS in a daemon thread of this process (the embedded default)."""
+    from server.push.sms import SmsSender
+
+    stop = threading.Event()
+    sender = SmsSender(app)
+    thread = threading.Thread(target=sender.run, args=(stop,), name="sms-worker", daemon=True)
+    thread.start()
+    app.extensions["sms_worker"] = {"thread": thread, "stop": stop, "sender": sender}
+    return thread, stop

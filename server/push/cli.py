@@ -56,3 +56,28 @@ def push_worker_command(once: bool, idle: float, crash_after_take: bool) -> None
         pass
     finally:
         sender.close()
+
+
+@click.command("sms-worker")
+@with_appcontext
+@click.option("--once", is_flag=True, help="Escalate and send what is due, then exit.")
+@click.option("--idle", default=5.0, show_default=True, help="Seconds to wait when nothing is due.")
+def sms_worker_command(once: bool, idle: float) -> None:
+    """Escalate unacknowledged assignments and deliver the SMS outbox until stopped."""
+    from server.push.sms import SmsSender
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    sender = SmsSender(app)
+    if once:
+        click.echo(f"sent {sender.drain()}")
+        sender.close()
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    click.echo("sms worker running", err=True)
+    try:
+        sender.run(stop, idle_seconds=idle)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sender.close()

@@ -42,6 +42,12 @@ def enqueue(
         select(PushSubscription.id).where(PushSubscription.user_id == user_id)
     ):
         _deliver(session, subscription_id, note)
+    if kind == "assigned" and order_id:
+        from flask import current_app
+
+        from server.push.notices import open_notice
+
+        open_notice(session, note, utcnow(), float(current_app.config.get("ACK_TIMEOUT_SECONDS", 300)))
     session.info[WAKE_FLAG] = True
     return note
 

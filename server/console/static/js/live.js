@@ -17,11 +17,15 @@ export function startLive(refresh, { interval = 3000 } = {}) {
   let etag = null;
   let stopped = false;
 
-  function show(state) {
+  let shown = { state: null, at: null };
+  function show(state, at = new Date().toISOString()) {
     if (!badge) return;
+    shown = { state, at };
     badge.dataset.state = state;
-    text.textContent = state === "on" ? t("live.on", { time: time(new Date().toISOString()) }) : t("live.off");
+    text.textContent = state === "on" ? t("live.on", { time: time(at) }) : t("live.off");
   }
+  // Another language: the same state and time in its words, at once rather than at the next tick.
+  document.addEventListener("langchange", () => { if (shown.state) show(shown.state, shown.at); });
 
   async function tick() {
     if (stopped) return;
