@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, redirect, render_template, url_for
+from flask import Blueprint, Flask, current_app, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from server.auth import csrf_token
 from server.auth.roles import is_staff
+from server.domain.products import BRANDS, CATEGORIES
 from server.services.policy import current_policy, local_zone
 
 bp = Blueprint(
@@ -22,10 +23,12 @@ bp = Blueprint(
 # page name -> (navigation label key, template)
 PAGES = {
     "board": "nav.board",
+    "plan": "nav.plan",
     "intake": "nav.intake",
     "follow-ups": "nav.follow_ups",
     "complaints": "nav.complaints",
     "conflicts": "nav.conflicts",
+    "map": "nav.map",
     "figures": "nav.figures",
     "devices": "nav.devices",
 }
@@ -65,12 +68,16 @@ def page(name: str) -> str | tuple[str, int]:
         return render_template("console/login.html", signed_in_as=signed_in_as, page_name=name)
     return render_template(
         f"console/{name}.html",
+        categories=CATEGORIES,
+        brands=BRANDS,
         page_name=name,
         pages=PAGES,
         csrf=csrf_token(),
         user=current_user,
         zone=local_zone().key,
         policy=current_policy().to_mapping(),
+        tiles=current_app.config["MAP_TILE_URL"],
+        tiles_attribution=current_app.config["MAP_TILE_ATTRIBUTION"],
     )
 
 

@@ -59,8 +59,15 @@ def test_offline_work_on_a_reassigned_order_is_one_card_in_plain_words(console, 
         assert words in text, words
     for internal in ("timeline_event", "part_used", "{", "T02:05", "arrived_at"):
         assert internal not in text, internal
+    # The server has nothing of the phone's work yet: it is kept aside, not lost.
+    assert "Not applied yet: kept for you to decide" in text and "Not on the server" not in text
     screenshot_path = console_tests.screenshot(page, "console-conflict-card")
     assert screenshot_path.exists()
+    page.click("[data-lang=zh-CN]")
+    page.wait_for_function("() => document.documentElement.lang === 'zh-CN'")
+    page.wait_for_function(
+        "() => document.querySelector('.conflict-group').innerText.includes('尚未采用：已保留，等您决定')"
+    )
     card.locator("button[data-choice=server]").click()
     page.wait_for_selector(f".conflict-group[data-order-id='{order_id}']", state="detached")
     with live_app.app_context():

@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from PIL import Image
+from playwright.sync_api import expect
 
 from server.extensions import db
 from server.models import Complaint, Photo, Receipt, ServiceOrder, ServicePolicyRecord, Signature
@@ -136,4 +137,4 @@ def test_labels_take_their_numbers_from_the_policy_record(console, world, live_a
     assert "Formal answer (3 working days)" in text
     page.click("[data-lang=zh-CN]")
     page.wait_for_function("() => document.documentElement.lang === 'zh-CN'")
-    assert "正式答复（3 个工作日）" in page.inner_text("main")
+    expect(page.locator("main")).to_contain_text("正式答复（3 个工作日）")  # redrawn in Chinese

@@ -1,5 +1,5 @@
 """Small console behaviours in Chromium: no refused request on the phones page for a dispatcher,
-durations in Chinese words, and a due time read as due."""
+durations in Chinese words, a due time read as due, and a language switch that rewords at once."""
 
 from __future__ import annotations
 
@@ -37,3 +37,17 @@ def test_a_running_clock_says_when_it_is_due(console, world):
     running = [c for c in clocks if "overdue" not in c]
     assert running and all(" due in " in c for c in running), clocks
     assert not any(c.startswith("Done in") for c in clocks)
+
+
+def test_switching_language_rewords_the_live_strip_and_the_intake_choices_at_once(console, world):
+    page = console
+    page.wait_for_function("() => /updated/.test(document.getElementById('live-text').textContent)")
+    page.click("[data-lang=zh-CN]")
+    # At once, not at the next poll: the strip and the already-filled choice are in Chinese.
+    assert "更新于" in page.inner_text("#live-text")
+    page.goto("/console/intake")
+    page.wait_for_selector("#intake-assignee option", state="attached")
+    page.click("[data-lang=en]")
+    assert page.locator("#intake-assignee option").first.inner_text() == "Nobody yet"
+    page.click("[data-lang=zh-CN]")
+    assert page.locator("#intake-assignee option").first.inner_text() != "Nobody yet"

@@ -31,3 +31,14 @@ export async function request(method, url, body, extraHeaders = {}) {
 
 export const get = (url) => request("GET", url);
 export const post = (url, body = {}) => request("POST", url, body);
+
+// For a page whose data can be asked for again before the last answer came (a day picked while the
+// live refresh is in flight, a tab switched): `const current = loads(); ...await...; if (!current()) return;`
+// applies only the newest request's answer, whatever order the answers arrive in.
+export function newestOnly() {
+  let newest = 0;
+  return () => {
+    const mine = ++newest;
+    return () => mine === newest;
+  };
+}

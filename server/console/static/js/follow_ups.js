@@ -1,6 +1,6 @@
 // The follow-up call queue: calls due and overdue, and recording what the customer said.
-import { get, post } from "./api.js";
-import { dateTime, duration, h, replace, toast } from "./html.js";
+import { get, newestOnly, post } from "./api.js";
+import { dateTime, duration, h, replace, tel, toast } from "./html.js";
 import { t } from "./i18n.js";
 
 let stateName = "open";
@@ -39,14 +39,19 @@ function row(call, now) {
       }, t(`follow.${o}`))));
   return h("tr", { class: call.overdue ? "overdue" : "", dataset: { followUpId: call.id, number: call.order_number } },
     h("td", {}, h("a", { class: "order-link", href: `/console/orders/${encodeURIComponent(call.order_id)}` }, call.order_number)),
+    h("td", { class: "callee" }, h("div", {}, call.customer_name), h("div", { class: "phones" }, (call.customer_phones || []).map(tel))),
     h("td", {}, t(`follow.kind.${call.kind}`)),
     h("td", {}, dateTime(call.due_at), call.window_end ? h("div", { class: "muted small" }, `→ ${dateTime(call.window_end)}`) : null),
     h("td", {}, clock(call, now)),
     h("td", {}, outcome));
 }
 
+const loads = newestOnly();
+
 export async function refresh() {
+  const current = loads();
   const calls = await get(`/api/follow-ups?state=${stateName}&per_page=200`);
+  if (!current()) return;
   const now = Date.now();
   replace(document.querySelector("#follow-ups tbody"), calls.map((c) => row(c, now)));
   document.getElementById("follow-ups-empty").hidden = calls.length > 0;

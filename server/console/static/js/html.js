@@ -25,16 +25,25 @@ export function replace(el, ...children) {
 // Times are shown in the service centre's zone (the server's), whatever the desk computer is set to.
 const zone = () => document.body.dataset.zone || undefined;
 
+// Formatters are made once per language and zone: making one per call (toLocaleString) costs more
+// than the rest of a board card together.
+const formatters = new Map();
+function formatter(kind, options) {
+  const key = `${kind}|${currentLang()}|${zone()}`;
+  if (!formatters.has(key)) {
+    formatters.set(key, new Intl.DateTimeFormat(currentLang(), { ...options, hourCycle: "h23", timeZone: zone() }));
+  }
+  return formatters.get(key);
+}
+
 export function time(iso) {
   if (!iso) return "";
-  return new Date(iso).toLocaleTimeString(currentLang(), { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone() });
+  return formatter("time", { hour: "2-digit", minute: "2-digit" }).format(new Date(iso));
 }
 
 export function dateTime(iso) {
   if (!iso) return "";
-  return new Date(iso).toLocaleString(currentLang(), {
-    month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone(),
-  });
+  return formatter("dateTime", { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" }).format(new Date(iso));
 }
 
 // "10h 37m" / "10 小时 37 分", "2d 6h" / "2 天 6 小时".
@@ -68,4 +77,9 @@ export function toast(message, kind = "ok") {
 
 export function label(prefix, value) {
   return t(`${prefix}.${value}`);
+}
+
+// A phone number the desk can click to call.
+export function tel(phone) {
+  return h("a", { href: `tel:${phone.replace(/[^\d+#]/g, "")}`, class: "tel" }, phone);
 }

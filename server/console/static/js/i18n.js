@@ -1,5 +1,9 @@
 // The console's two languages: a flat dictionary per locale, applied to [data-i18n] elements.
 // Policy numbers are never written here: {contact_within} and the like are filled from the policy record.
+import { conflictWords } from "./conflict_words.js";
+import * as board from "./i18n_board.js";
+import * as field from "./i18n_field.js";
+import * as notice from "./i18n_notice.js";
 import { policy } from "./policy.js";
 
 const en = {
@@ -17,7 +21,23 @@ const en = {
   "board.not_scheduled": "Not scheduled", "board.reported": "Reported {ago}", "board.flagged": "Flagged", "board.intake_issues": "Intake: {list}",
   "assign.title_assign": "Assign {number}", "assign.title_reassign": "Reassign {number}",
   "assign.engineer": "Engineer", "assign.reason": "Reason", "assign.submit": "Assign",
-  "assign.reason_needed": "A reason is needed to reassign.", "assign.done": "{number} → {name}",
+  "assign.reason_needed": "A reason is needed to reassign.", "assign.option": "{name} · {load}", "assign.done": "{number} → {name}",
+  "nav.plan": "Day plan",
+  "suggest.title": "Suggested engineers", "suggest.none": "No engineers.", "suggest.assign_at": "Assign, visit at {time}",
+  "suggest.skill": "Repairs {category}", "suggest.no_skill": "Does not repair {category}",
+  "suggest.free_at": "Free at {time} in the customer's window", "suggest.no_free_time": "No free time in the customer's window",
+  "suggest.travel_from": "+{minutes} min travel from {from}", "suggest.travel_home": "+{minutes} min travel from home",
+  "suggest.workload": "{n} of {capacity} visits that day", "suggest.full": "Day full: {n} of {capacity} visits",
+  "suggest.handed_back": "Handed this order back",
+  "plan.day": "Day", "plan.move_confirmed": "Let times confirmed with customers move", "plan.propose": "Plan the unassigned",
+  "plan.hint": "Choose a day and plan its unassigned orders. Nothing changes until you accept.",
+  "plan.figures": "Proposal: {n} visits, {km} km of travel in all (straight-line).", "plan.nothing": "Nothing to place.",
+  "plan.col_take": "Accept", "plan.col_order": "Order", "plan.col_engineer": "Engineer", "plan.col_time": "Visit",
+  "plan.take": "Accept {number}", "plan.confirmed": "confirmed with the customer", "plan.unplaced": "Not placed",
+  "plan.why.no_location": "no map position for the address", "plan.why.no_skill": "nobody repairs this product",
+  "plan.why.no_room": "no engineer has room in the customer's window",
+  "plan.tick_all": "Tick all", "plan.accept": "Accept the ticked", "plan.tick_some": "Tick the visits to accept.",
+  "plan.accepted": "{n} orders assigned and booked", "plan.reason": "Accepted from the day plan",
   "clock.contact": "Contact", "clock.on_site": "On site", "clock.complete": "Completion",
   "clock.left": "{label} due in {d}", "clock.over": "{label} overdue {d}",
   "clock.overdue": "Overdue {d}", "clock.due_in": "Due in {d}", "clock.call_within": "Call within {d}",
@@ -44,7 +64,10 @@ const en = {
   "follow.kind.completed": "After completion ({follow_up_within})", "follow.kind.completion": "After completion ({follow_up_within})",
   "follow.satisfied": "Satisfied", "follow.dissatisfied": "Dissatisfied", "follow.unreachable": "Unreachable",
   "follow.recorded": "{number}: {outcome} recorded", "follow.reopened": "{number} reopened for another visit",
-  "follow.closed": "{number} closed",
+  "follow.closed": "{number} closed", "follow.customer": "Customer",
+  "complaint.new": "Log a complaint", "complaint.new_text": "What the customer complains about", "complaint.log": "Log complaint",
+  "complaint.logged": "Complaint logged: its clocks have started", "complaint.no_order": "Not about one order", "complaint.about_order": "About order",
+  "complaint.due_by": "due {time}",
   "complaint.tab_open": "Open", "complaint.tab_overdue": "Overdue", "complaint.tab_closed": "Answered",
   "complaint.none": "No complaints here.", "complaint.first": "First response ({complaint_first_response})",
   "complaint.formal": "Formal answer ({complaint_formal_answer_working_days} working days)", "complaint.respond": "Record first response",
@@ -55,8 +78,7 @@ const en = {
   "conflict.server": "Server", "conflict.device": "Phone", "conflict.base": "Before both",
   "conflict.provisional": "Provisional winner", "conflict.keep_server": "Keep server value",
   "conflict.keep_device": "Keep phone value", "conflict.resolved": "Resolved: {choice}",
-  "conflict.by": "{name} · {time}", "conflict.kind.field": "Same field changed on both sides",
-  "conflict.kind.reassigned": "Work arrived after reassignment", "conflict.done": "Conflict resolved",
+  "conflict.by": "{name} · {time}", "conflict.done": "Conflict resolved",
   "fig.satisfaction": "Customer satisfaction by week (of 5)", "fig.rates": "On-time arrival and first-visit fix",
   "fig.breaches": "Service-level breaches by week", "fig.repair_quality": "Repair quality",
   "fig.service_attitude": "Service attitude", "fig.target": "Target {value}", "fig.on_time": "On-time arrival",
@@ -71,12 +93,19 @@ const en = {
   "intake.assignee": "Assign to", "intake.nobody": "Nobody yet", "intake.submit": "Create order",
   "intake.created": "Order {number} created", "intake.refused": "The order was not created: fix the fields marked",
   "intake.warnings": "Created with warnings to check with the customer:",
+  "intake.lookup": "Returning customer", "intake.lookup_hint": "Phone number or name", "intake.find": "Find",
+  "intake.no_customer": "No customer found: take the details below.", "intake.past_orders": "Past orders",
+  "intake.no_past_orders": "No orders before.", "intake.which_unit": "Which appliance?", "intake.new_unit": "Another appliance (fill in below)",
+  "intake.window_day": "Customer's day", "intake.window_from": "From", "intake.window_to": "To",
+  "intake.created_link": "Order created:", "intake.draft_saved": "Saved as a draft, flagged to complete:",
+  "intake.draft_missing": "Still missing:", "intake.save_draft": "Save as a draft",
+  "intake.duplicate": "This customer already has an open order for this appliance:", "intake.create_anyway": "Create a new order anyway",
   "issue.missing": "missing", "issue.vague": "too vague", "issue.invalid": "not valid",
   "login.username": "Username", "login.password": "Password", "login.submit": "Sign in",
   "login.staff_only": "This console is for dispatchers.",
   "order.title": "Order", "order.back": "Back to the board", "order.none": "None.", "common.close": "Close",
   "order.sec.customer": "Customer", "order.sec.unit": "Appliance and warranty", "order.sec.intake": "Intake",
-  "order.sec.actions": "What can be done now", "order.sec.timeline": "Timeline", "order.sec.appointments": "Appointment history",
+  "order.sec.actions": "What can be done now", "order.sec.suggestions": "Suggested engineers", "order.sec.timeline": "Timeline", "order.sec.appointments": "Appointment history",
   "order.sec.photos": "Photos", "order.sec.signature": "Customer's signature", "order.sec.ratings": "Ratings",
   "order.sec.charges": "Charges", "order.sec.receipts": "Receipts", "order.sec.follow_ups": "Follow-up calls",
   "order.sec.complaints": "Complaints",
@@ -105,33 +134,16 @@ const en = {
   "order.ev.manual_price_approved": "Manual price approved", "order.ev.phone_guidance": "Guided by phone",
   "order.ev.completed": "Completed",
   "order.appt.set": "Set", "order.appt.reschedule": "Moved", "order.appt.confirm": "Confirmed",
-  "common.yes": "Yes", "common.no": "No", "conflict.not_on_server": "Not on the server",
+  "common.yes": "Yes", "common.no": "No", "conflict.not_on_server": "Not applied yet: kept for you to decide",
   "conflict.keep_server_all": "Keep the server's values", "conflict.keep_device_all": "Apply the phone's work",
   "conflict.charges_server": "Void and reissue at the server's price", "conflict.charges_device": "Accept what the customer signed",
-  "conflict.charges_refund": "Refund the difference", "conflict.n_fields": "{n} items",
-  "conflict.kind.charges": "The phone's charges differ from the server's",
+  "conflict.charges_refund": "Refund the difference",
   "conflict.reassigned_hint": "{name} worked on this order offline after it was given to someone else. The work is kept here until you decide.",
   "conflict.reason.changed_on_both_sides": "Changed on the phone and at the desk since they last agreed.",
   "conflict.reason.deleted": "Deleted on one side, changed on the other.",
   "conflict.reason.reassigned_work_kept": "Work recorded after the order was reassigned.",
   "conflict.reason.order_reassigned": "A status change on an order now assigned to someone else.",
   "conflict.reason.order_cancelled_work_kept": "Work recorded after the order was cancelled.",
-  "field.diagnosis": "Diagnosis", "field.cause": "Cause", "field.priority": "Priority", "field.status": "Status",
-  "field.appointment_start": "Appointment", "field.appointment_end": "Appointment end", "field.contact_phone": "Phone",
-  "field.service_address": "Address", "field.symptom": "Symptom", "field.customer_requests": "Customer's requests",
-  "field.job_code": "Job", "field.repair_outcome": "Repair outcome", "field.late_reason": "Reason for lateness",
-  "field.arrived_at": "Arrived", "field.departed_at": "Set off", "field.completed_at": "Completed",
-  "field.contacted_at": "Customer contacted", "field.checklist": "Checklist", "field.charges": "Charges",
-  "field.total_fen": "Total", "field.kind": "Kind", "field.at": "Time", "field.data": "Details", "field.reason": "Reason",
-  "field.part_code": "Part", "field.qty": "Quantity", "field.caption": "Caption", "field.taken_at": "Taken",
-  "field.signer_name": "Signed by", "field.signed_at": "Signed", "field.repair_quality": "Repair quality",
-  "field.service_attitude": "Service attitude", "field.comment": "Comment", "field.rated_at": "Rated",
-  "field.number": "Number", "field.issued_at": "Issued", "field.method": "Method", "field.amount_fen": "Amount",
-  "field.new_start": "New time", "field.new_end": "New end", "field.old_start": "Old time",
-  "field.customer_agreed": "Customer agreed", "field.sha256": "Photo file", "field.mime": "File type", "field.size": "Size",
-  "entity.order": "Order", "entity.timeline_event": "Note on order", "entity.part_used": "Part fitted",
-  "entity.photo": "Photo", "entity.signature": "Signature", "entity.rating": "Rating", "entity.receipt": "Receipt",
-  "entity.appointment_change": "Appointment change", "entity.payment": "Payment", "entity.follow_up": "Follow-up call",
   "ago.now": "just now", "ago.min": "{n} min ago", "ago.hour": "{n} h ago", "ago.day": "{n} d ago",
 };
 
@@ -149,7 +161,23 @@ const zh = {
   "board.not_scheduled": "未预约", "board.reported": "{ago}报修", "board.flagged": "已标记", "board.intake_issues": "受理信息：{list}",
   "assign.title_assign": "派工 {number}", "assign.title_reassign": "改派 {number}",
   "assign.engineer": "工程师", "assign.reason": "原因", "assign.submit": "确认派工",
-  "assign.reason_needed": "改派需要填写原因。", "assign.done": "{number} → {name}",
+  "assign.reason_needed": "改派需要填写原因。", "assign.option": "{name} · {load}", "assign.done": "{number} → {name}",
+  "nav.plan": "日计划",
+  "suggest.title": "推荐工程师", "suggest.none": "没有工程师。", "suggest.assign_at": "派工，{time} 上门",
+  "suggest.skill": "会修{category}", "suggest.no_skill": "不修{category}",
+  "suggest.free_at": "{time} 有空（在用户要求的时段内）", "suggest.no_free_time": "用户要求的时段内没有空",
+  "suggest.travel_from": "从 {from} 过去，多走 {minutes} 分钟", "suggest.travel_home": "从家出发，多走 {minutes} 分钟",
+  "suggest.workload": "当天已有 {n} 单，上限 {capacity} 单", "suggest.full": "当天已满：{n} 单，上限 {capacity} 单",
+  "suggest.handed_back": "曾退回此单",
+  "plan.day": "日期", "plan.move_confirmed": "允许调整已与用户确认的时间", "plan.propose": "规划待派工单",
+  "plan.hint": "选择日期，规划当天的待派工单。接受之前不会改动任何工单。",
+  "plan.figures": "方案：{n} 次上门，路程共 {km} 公里（直线）。", "plan.nothing": "没有需要安排的工单。",
+  "plan.col_take": "接受", "plan.col_order": "工单", "plan.col_engineer": "工程师", "plan.col_time": "上门时间",
+  "plan.take": "接受 {number}", "plan.confirmed": "已与用户确认", "plan.unplaced": "未能安排",
+  "plan.why.no_location": "地址没有地图位置", "plan.why.no_skill": "没有人会修这类产品",
+  "plan.why.no_room": "用户要求的时段内没有工程师有空",
+  "plan.tick_all": "全选", "plan.accept": "接受已勾选的", "plan.tick_some": "请勾选要接受的上门安排。",
+  "plan.accepted": "已派工并预约 {n} 单", "plan.reason": "按日计划派工",
   "clock.contact": "联系", "clock.on_site": "上门", "clock.complete": "完工",
   "clock.left": "{label}时限还剩 {d}", "clock.over": "{label}超时 {d}",
   "clock.overdue": "超时 {d}", "clock.due_in": "{d} 后到期", "clock.call_within": "{d} 内回访",
@@ -174,6 +202,9 @@ const zh = {
   "follow.satisfied": "满意", "follow.dissatisfied": "不满意", "follow.unreachable": "联系不上",
   "follow.recorded": "{number}：已记录{outcome}", "follow.reopened": "{number} 已重开，需再次上门",
   "follow.closed": "{number} 已关闭",
+  "follow.customer": "用户", "complaint.new": "登记投诉", "complaint.new_text": "用户投诉的内容", "complaint.log": "登记",
+  "complaint.logged": "投诉已登记，时限开始计算", "complaint.no_order": "不针对某个工单", "complaint.about_order": "相关工单",
+  "complaint.due_by": "截止 {time}",
   "complaint.tab_open": "处理中", "complaint.tab_overdue": "已超时", "complaint.tab_closed": "已答复",
   "complaint.none": "暂无投诉。", "complaint.first": "首次响应（{complaint_first_response}）", "complaint.formal": "正式答复（{complaint_formal_answer_working_days} 个工作日）",
   "complaint.respond": "记录首次响应", "complaint.answer": "发送正式答复",
@@ -183,7 +214,6 @@ const zh = {
   "conflict.server": "服务器", "conflict.device": "手机", "conflict.base": "修改前",
   "conflict.provisional": "暂定采用", "conflict.keep_server": "采用服务器的值", "conflict.keep_device": "采用手机的值",
   "conflict.resolved": "已处理：{choice}", "conflict.by": "{name} · {time}",
-  "conflict.kind.field": "同一字段两边都改了", "conflict.kind.reassigned": "改派后收到原工程师的工作",
   "conflict.done": "冲突已处理",
   "fig.satisfaction": "用户满意度（按周，满分 5）", "fig.rates": "准时上门率与一次修复率",
   "fig.breaches": "服务时限超时（按周）", "fig.repair_quality": "维修质量", "fig.service_attitude": "服务态度",
@@ -199,11 +229,18 @@ const zh = {
   "intake.assignee": "派给", "intake.nobody": "暂不派工", "intake.submit": "创建工单",
   "intake.created": "已创建工单 {number}", "intake.refused": "工单未创建：请修改标出的字段",
   "intake.warnings": "已创建，以下信息需与用户核实：",
+  "intake.lookup": "老用户", "intake.lookup_hint": "电话号码或姓名", "intake.find": "查找",
+  "intake.no_customer": "没有找到用户：请在下面填写。", "intake.past_orders": "以往工单",
+  "intake.no_past_orders": "以前没有工单。", "intake.which_unit": "哪台产品？", "intake.new_unit": "其他产品（在下面填写）",
+  "intake.window_day": "用户要求的日期", "intake.window_from": "从", "intake.window_to": "到",
+  "intake.created_link": "工单已创建：", "intake.draft_saved": "已存为草稿，已标记待补全：",
+  "intake.draft_missing": "还缺：", "intake.save_draft": "存为草稿",
+  "intake.duplicate": "该用户这台产品已有未完成的工单：", "intake.create_anyway": "仍然新建工单",
   "issue.missing": "缺失", "issue.vague": "不够具体", "issue.invalid": "无效",
   "login.username": "用户名", "login.password": "密码", "login.submit": "登录", "login.staff_only": "调度台仅供调度员使用。",
   "order.title": "工单", "order.back": "返回调度看板", "order.none": "无。", "common.close": "关闭",
   "order.sec.customer": "用户", "order.sec.unit": "产品与保修", "order.sec.intake": "受理信息",
-  "order.sec.actions": "当前可做的操作", "order.sec.timeline": "处理记录", "order.sec.appointments": "预约记录",
+  "order.sec.actions": "当前可做的操作", "order.sec.suggestions": "推荐工程师", "order.sec.timeline": "处理记录", "order.sec.appointments": "预约记录",
   "order.sec.photos": "照片", "order.sec.signature": "用户签名", "order.sec.ratings": "评价",
   "order.sec.charges": "费用", "order.sec.receipts": "收据", "order.sec.follow_ups": "回访", "order.sec.complaints": "投诉",
   "order.district": "区", "order.warranty": "保修", "order.warranty_reason": "依据",
@@ -230,37 +267,21 @@ const zh = {
   "order.ev.fee_schedule_repinned": "更换收费标准", "order.ev.manual_price_approved": "批准手工价格",
   "order.ev.phone_guidance": "电话指导", "order.ev.completed": "完工",
   "order.appt.set": "设定", "order.appt.reschedule": "改约", "order.appt.confirm": "确认",
-  "common.yes": "是", "common.no": "否", "conflict.not_on_server": "服务器上没有",
+  "common.yes": "是", "common.no": "否", "conflict.not_on_server": "尚未采用：已保留，等您决定",
   "conflict.keep_server_all": "保留服务器的值", "conflict.keep_device_all": "采用手机上的工作",
   "conflict.charges_server": "作废并按服务器价格重开", "conflict.charges_device": "认可用户签署的费用",
-  "conflict.charges_refund": "退还差额", "conflict.n_fields": "{n} 项",
-  "conflict.kind.charges": "手机费用与服务器计算不同",
+  "conflict.charges_refund": "退还差额",
   "conflict.reassigned_hint": "{name}在工单改派后离线做了这些工作。工作先保存在这里，等您决定。",
   "conflict.reason.changed_on_both_sides": "上次一致之后，手机和调度台都改了。",
   "conflict.reason.deleted": "一边删除，另一边修改。",
   "conflict.reason.reassigned_work_kept": "工单改派后记录的工作。",
   "conflict.reason.order_reassigned": "工单已改派给别人后的状态变更。",
   "conflict.reason.order_cancelled_work_kept": "工单取消后记录的工作。",
-  "field.diagnosis": "诊断", "field.cause": "原因", "field.priority": "优先级", "field.status": "状态",
-  "field.appointment_start": "预约时间", "field.appointment_end": "预约结束", "field.contact_phone": "电话",
-  "field.service_address": "地址", "field.symptom": "故障现象", "field.customer_requests": "用户要求",
-  "field.job_code": "维修项目", "field.repair_outcome": "维修结果", "field.late_reason": "迟到原因",
-  "field.arrived_at": "到达时间", "field.departed_at": "出发时间", "field.completed_at": "完工时间",
-  "field.contacted_at": "联系用户时间", "field.checklist": "检查单", "field.charges": "费用",
-  "field.total_fen": "合计", "field.kind": "类型", "field.at": "时间", "field.data": "详情", "field.reason": "原因",
-  "field.part_code": "配件", "field.qty": "数量", "field.caption": "说明", "field.taken_at": "拍摄时间",
-  "field.signer_name": "签名人", "field.signed_at": "签名时间", "field.repair_quality": "维修质量",
-  "field.service_attitude": "服务态度", "field.comment": "留言", "field.rated_at": "评价时间",
-  "field.number": "编号", "field.issued_at": "开具时间", "field.method": "方式", "field.amount_fen": "金额",
-  "field.new_start": "新时间", "field.new_end": "新结束时间", "field.old_start": "原时间",
-  "field.customer_agreed": "用户同意", "field.sha256": "照片文件", "field.mime": "文件类型", "field.size": "大小",
-  "entity.order": "工单", "entity.timeline_event": "工单记录", "entity.part_used": "更换配件",
-  "entity.photo": "照片", "entity.signature": "签名", "entity.rating": "评价", "entity.receipt": "收据",
-  "entity.appointment_change": "预约变更", "entity.payment": "收款", "entity.follow_up": "回访",
   "ago.now": "刚刚", "ago.min": "{n} 分钟前", "ago.hour": "{n} 小时前", "ago.day": "{n} 天前",
 };
 
-const DICTS = { en, "zh-CN": zh };
+const DICTS = { en: { ...conflictWords.en, ...en, ...board.en, ...field.en, ...notice.en },
+  "zh-CN": { ...conflictWords["zh-CN"], ...zh, ...board.zh, ...field.zh, ...notice.zh } };
 const KEY = "onsite.console.lang";
 
 export function currentLang() {
@@ -288,7 +309,7 @@ function policyParam(name) {
 }
 
 export function t(key, params = {}) {
-  const text = DICTS[currentLang()][key] ?? en[key] ?? key;
+  const text = DICTS[currentLang()][key] ?? DICTS.en[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => {
     if (name in params) return String(params[name]);
     return policyParam(name) ?? `{${name}}`;
@@ -296,7 +317,7 @@ export function t(key, params = {}) {
 }
 
 export function has(key) {
-  return key in en;
+  return key in DICTS.en;
 }
 
 export function applyTranslations(root = document) {

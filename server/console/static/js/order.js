@@ -1,7 +1,13 @@
 // The order record: customer and phones, unit and warranty, intake flags, timeline, visit, money, care.
 import { get, post } from "./api.js";
-import { dateTime, h, label, replace, toast } from "./html.js";
+import { fieldEventBadge, fieldEventText, isFieldEvent } from "./field_events.js";
+import { dateTime, h, label, replace, tel, toast } from "./html.js";
 import { has, issueText, t } from "./i18n.js";
+import * as suggestions from "./suggestions.js";
+import { clockBar, complaintForm } from "./complaint_form.js";
+
+// Back with the dispatcher: nobody's, or handed back by the engineer (as the board has it).
+const WAITING = new Set(["received", "returned_to_dispatch"]);
 
 let record = null;
 
@@ -32,9 +38,7 @@ function empty(key = "order.none") {
   return h("p", { class: "muted" }, t(key));
 }
 
-function telLink(phone) {
-  return h("a", { href: `tel:${phone.replace(/[^\d+]/g, "")}`, class: "tel" }, phone);
-}
+const telLink = tel;
 
 function windowText(start, end) {
   if (!start) return "";
@@ -43,6 +47,8 @@ function windowText(start, end) {
 
 function timelineText(event) {
   const data = event.data || {};
+  const onSite = fieldEventText(event);
+  if (onSite) return onSite;
   if (event.kind === "status_changed" && data.status) return t("order.ev.status", { status: label("status", data.status) });
   if ((event.kind === "assigned" || event.kind === "reassigned") && data.engineer_id) {
     return t(`order.ev.${event.kind}`, { name: person(data.engineer_id) });
@@ -55,7 +61,8 @@ function timeline(order) {
   return h("ol", { class: "timeline" }, order.timeline.map((e) => h("li", {},
     h("time", { datetime: e.at }, dateTime(e.at)),
     h("span", {}, timelineText(e)),
-    e.data && e.data.reason ? h("span", { class: "muted" }, ` · ${e.data.reason}`) : null,
+    e.data && e.data.reason && !isFieldEvent(e) ? h("span", { class: "muted" }, ` · ${e.data.reason}`) : null,
+    fieldEventBadge(e),
     e.updated_by_id ? h("span", { class: "muted small" }, ` · ${person(e.updated_by_id)}`) : null,
     e.time_suspect ? h("span", { class: "badge badge-flag" }, t("order.time_suspect")) : null)));
 }
@@ -135,11 +142,16 @@ function followUps(order) {
     f.done_at ? ` · ${t(`follow.${f.outcome}`)} ${dateTime(f.done_at)}` : "")));
 }
 
-function complaints() {
-  if (!record.complaints.length) return empty();
-  return h("ul", { class: "plain" }, record.complaints.map((c) => h("li", {},
-    h("a", { href: "/console/complaints" }, c.text), ` · ${t("complaint.opened", { time: dateTime(c.opened_at) })}`,
-    ...c.breaches.map((b) => h("span", { class: "badge badge-breach" }, t(`breach.${b}`))))));
+function complaints(order) {
+  const now = Date.now();
+  return h("div", { class: "record-complaints" },
+    record.complaints.length ? h("ul", { class: "plain" }, record.complaints.map((c) => h("li", { dataset: { complaintId: c.id } },
+      h("a", { href: "/console/complaints" }, c.text), ` · ${t("complaint.opened", { time: dateTime(c.opened_at) })}`,
+      ...c.breaches.map((b) => h("span", { class: "badge badge-breach" }, t(`breach.${b}`))),
+      h("div", { class: "clock-bars" },
+        clockBar(t("complaint.first"), c.opened_at, c.first_response_due, c.first_response_at, now),
+        clockBar(t("complaint.formal"), c.opened_at, c.formal_answer_due, c.formal_answer_at, now))))) : empty(),
+    complaintForm({ orderId: order.id, onSaved: refresh }));
 }
 
 async function moveTo(order, status, reason) {
@@ -192,6 +204,7 @@ function render(order, receiptList) {
         ["order.flag", order.flagged ? order.flag_reason || t("board.flagged") : ""],
         ["order.intake_issues", (order.intake_issues || []).map(issueText).join(", ")]])),
       section("actions", actions(order)),
+      waiting(order) ? section("suggestions", h("div", { id: "suggestions" }, h("p", { class: "muted" }, t("live.loading")))) : null,
       section("timeline", timeline(order)),
       section("appointments", order.appointment_changes.length
         ? h("ul", { class: "plain" }, order.appointment_changes.map((a) => h("li", {},
@@ -204,7 +217,7 @@ function render(order, receiptList) {
       section("charges", charges(order)),
       section("receipts", receipts(receiptList)),
       section("follow_ups", followUps(order)),
-      section("complaints", complaints())));
+      section("complaints", complaints(order))));
 }
 
 export async function refresh() {
@@ -213,6 +226,11 @@ export async function refresh() {
     get(`/api/orders/${id}`), get(`/api/dispatch/orders/${id}/record`), get(`/api/orders/${id}/receipts`)]);
   record = extra;
   render(order, receiptList);
+  if (waiting(order)) await suggestions.show(document.getElementById("suggestions"), order, refresh);
+}
+
+function waiting(order) {
+  return !order.assignee_id || WAITING.has(order.status);
 }
 
 export function mount() {
