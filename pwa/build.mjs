@@ -29,6 +29,12 @@ await build({ ...common, entryPoints: [path.join(root, "scanner/zxing.js")], out
 await copyFile(path.join(root, "../node_modules/zxing-wasm/dist/reader/zxing_reader.wasm"),
   path.join(dist, "vendor/zxing_reader.wasm"));
 
+// The console's map library (Leaflet), served from the app itself, never from a CDN.
+const consoleVendor = path.join(root, "../server/console/static/vendor");
+await mkdir(consoleVendor, { recursive: true });
+await copyFile(path.join(root, "../node_modules/leaflet/dist/leaflet-src.esm.js"), path.join(consoleVendor, "leaflet.js"));
+await copyFile(path.join(root, "../node_modules/leaflet/dist/leaflet.css"), path.join(consoleVendor, "leaflet.css"));
+
 await build({ ...common, entryPoints: [path.join(root, "service-worker.js")], outfile: path.join(dist, "sw.src.js"),
   format: "iife", target: ["chrome100", "safari15"] });
 const { count, size, warnings } = await injectManifest({

@@ -80,6 +80,48 @@ async function send(method, url, { json, body, headers = {}, signal } = {}) {
   return data;
 }
 
+/**
+ * A GET answered with one JSON document per line (a streamed pull): yields each as it arrives.
+ * A connection that drops mid-way throws an offline ApiError after the last whole line; a
+ * line cut short is never yielded.
+ */
+export async function* lines(url) {
+  const headers = { Accept: "application/x-ndjson" };
+  if (deviceId) headers["X-Device-Id"] = deviceId;
+  let response;
+  try {
+    response = await fetch(url, { headers, credentials: "same-origin", cache: "no-store" });
+  } catch {
+    throw new ApiError(0, "offline", "No connection.");
+  }
+  if (!response.ok) {
+    let data = null;
+    try { data = await response.json(); } catch { /* not JSON: the status says enough */ }
+    const e = (data && data.error) || {};
+    throw new ApiError(response.status, e.code || `http_${response.status}`, e.message || response.statusText,
+      e.field, data);
+  }
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    let chunk;
+    try {
+      chunk = await reader.read();
+    } catch {
+      throw new ApiError(0, "offline", "The connection dropped.");
+    }
+    if (chunk.done) return;
+    let from = buffer.length;
+    buffer += chunk.value;
+    for (let nl = buffer.indexOf("\n", from); nl >= 0; nl = buffer.indexOf("\n", from)) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      from = 0;
+      if (line) yield JSON.parse(line);
+    }
+  }
+}
+
 export const get = (url, opts) => request("GET", url, opts);
 export const post = (url, json, opts = {}) => request("POST", url, { ...opts, json });
 export const put = (url, json, opts = {}) => request("PUT", url, { ...opts, json });

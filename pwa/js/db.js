@@ -41,6 +41,14 @@ export async function getMeta(key, fallback = null) {
   const value = await (await open()).get("meta", key);
   return value === undefined ? fallback : value;
 }
+/** Several meta values in one transaction: `fallbacks` names the keys and their defaults. */
+export async function getMetaMany(fallbacks) {
+  const tx = (await open()).transaction("meta");
+  const keys = Object.keys(fallbacks);
+  const values = await Promise.all(keys.map((k) => tx.store.get(k)));
+  await tx.done;
+  return Object.fromEntries(keys.map((k, i) => [k, values[i] === undefined ? fallbacks[k] : values[i]]));
+}
 export async function setMeta(key, value) { await (await open()).put("meta", value, key); }
 export async function setMetaMany(values) {
   const tx = (await open()).transaction("meta", "readwrite");
@@ -89,8 +97,25 @@ export async function removeOrderRecords(orderId) {
 export async function clearRecords() {
   const tx = (await open()).transaction(["records", "meta"], "readwrite");
   await tx.objectStore("records").clear();
-  await tx.objectStore("meta").delete("cursor");
+  for (const key of ["cursor", "first_pull_done", "provisional"]) tx.objectStore("meta").delete(key);
   await tx.done;
+}
+
+export async function countOrders() {
+  return (await open()).countFromIndex("records", "entity", "order");
+}
+
+/** Store the rows whose keys are not stored yet (a preview never overwrites what a page brought);
+ *  answers the keys it stored. `metaFor(keys)` names meta to write in the same transaction. */
+export async function putAbsent(rows, metaFor = () => ({})) {
+  const tx = (await open()).transaction(["records", "meta"], "readwrite");
+  const records = tx.objectStore("records");
+  const present = await Promise.all(rows.map((r) => records.getKey(r.key)));
+  const stored = [];
+  rows.forEach((r, i) => { if (present[i] === undefined) { records.put(r); stored.push(r.key); } });
+  for (const [k, v] of Object.entries(metaFor(stored))) tx.objectStore("meta").put(v, k);
+  await tx.done;
+  return stored;
 }
 
 // ---- outbox -------------------------------------------------------------------------------

@@ -46,6 +46,17 @@ export function bind(app) {
     time: (iso) => fmt({ hour: "2-digit", minute: "2-digit" }).format(new Date(iso)),
     clock: (iso) => fmt({ hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(iso)),
     day: (iso) => fmt({ month: "short", day: "numeric" }).format(new Date(iso)),
+    /** The phone's local calendar date of a moment, YYYY-MM-DD. */
+    localDate: (iso) => new Date(iso).toLocaleDateString("en-CA"),
+    /** Today, tomorrow, yesterday, or the date (with its weekday when long), in the phone's time zone. */
+    relativeDay(iso, { long = false, now = new Date() } = {}) {
+      const day = (d) => d.toLocaleDateString("en-CA");
+      const offset = (n) => { const d = new Date(now); d.setDate(d.getDate() + n); return day(d); };
+      const target = day(new Date(iso));
+      const named = { [offset(0)]: "day.today", [offset(1)]: "day.tomorrow", [offset(-1)]: "day.yesterday" }[target];
+      if (named) return app.t(named);
+      return fmt(long ? { weekday: "short", month: "short", day: "numeric" } : { month: "short", day: "numeric" }).format(new Date(iso));
+    },
     duration(minutes) {
       const h = Math.floor(minutes / 60);
       const m = minutes % 60;

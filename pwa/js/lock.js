@@ -233,7 +233,7 @@ export const STRINGS = {
     "lock.offline": "No connection: use your passkey or PIN.", "lock.bad_password": "Wrong password.",
   },
   zh: {
-    "lock.title": "已锁定", "lock.idle": "闲置后已自动锁定。", "lock.handoff": "客户使用后已锁定。",
+    "lock.title": "已锁定", "lock.idle": "闲置后已自动锁定。", "lock.handoff": "用户使用后已锁定。",
     "lock.start": "解锁后继续。", "lock.manual": "解锁后继续。", "lock.passkey": "用通行密钥解锁",
     "lock.pin": "PIN 码", "lock.pin_submit": "用 PIN 码解锁", "lock.password": "密码（需联网）",
     "lock.password_submit": "登录", "lock.wrong_pin": "PIN 码错误，还可尝试 {left} 次。",

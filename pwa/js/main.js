@@ -5,6 +5,7 @@ import * as db from "./db.js";
 import * as bridge from "./sw-bridge.js";
 import * as outbox from "./outbox.js";
 import * as sync from "./sync.js";
+import * as live from "./live.js";
 import * as i18n from "./i18n.js";
 import * as issuer from "./issuer.js";
 import * as lock from "./lock.js";
@@ -45,16 +46,36 @@ const ROUTES = [
 ];
 
 let cleanup = null;
-let renderSeq = 0;
 const main = h("main", { class: "screen" });
 const chrome = h("div", { class: "chrome" });
 
-async function render() {
-  const seq = ++renderSeq;
+// Renders run one at a time: a view awaits its data before it writes the screen, so two renders
+// side by side (a background sync's and the engineer's tap) could finish out of order and leave the
+// older screen showing. Asked for while one runs, one more render follows it; more asks join that one.
+let rendering = Promise.resolve();
+let renderWaiting = false;
+function render() {
+  if (renderWaiting) return rendering;
+  renderWaiting = true;
+  rendering = rendering.then(() => { renderWaiting = false; return renderOnce(); })
+    .catch((error) => { console.error("render failed", error); });
+  return rendering;
+}
+
+/** A render that a finished sync asks for: it waits its turn and then draws only if the engineer is
+ *  not in the middle of something (busy() is asked when it runs, not when it was queued, so a form
+ *  that appeared meanwhile keeps what was typed into it). */
+function renderIfIdle() {
+  if (renderWaiting) return rendering; // a render is coming anyway
+  rendering = rendering.then(async () => { if (!(await busy())) await renderOnce(); })
+    .catch((error) => { console.error("render failed", error); });
+  return rendering;
+}
+
+async function renderOnce() {
   if (cleanup) { try { cleanup(); } catch { /* a view's teardown never blocks the next */ } cleanup = null; }
   // Customer hand-off locks the device to one order until the engineer's PIN releases it.
   const locked = await db.getMeta("handoff", null);
-  if (seq !== renderSeq) return;
   document.documentElement.lang = app.lang;
   if (locked) {
     document.body.classList.add("customer-mode");
@@ -109,7 +130,7 @@ async function runSync(reason) {
       const left = (await outbox.unsentWork()).count;
       toast(left ? app.t("sync.result.partial", { n: left }) : app.t("sync.result.done"));
     }
-    if (sync.state.pulled && !(await busy())) await render();
+    if (sync.state.pulled) await renderIfIdle();
   } catch (error) {
     if (error.offline || error.status >= 500) retryLater();
     if (wipe.isRevocation(error)) {
@@ -135,7 +156,7 @@ async function busy() {
   const active = document.activeElement;
   if (active && main.contains(active) && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName)) return true;
   // A sheet (reschedule, nobody home, ...) open on the order screen is work in progress too.
-  return !!main.querySelector(".form-host > *, .pin-pad, canvas, [data-sheet]");
+  return !!main.querySelector(".form-host > *, .pin-pad, .pin-setup, canvas, [data-sheet]");
 }
 
 async function refreshSession() {
@@ -155,9 +176,13 @@ async function start() {
   api.setDeviceId(app.deviceId);
   outbox.onChange(() => statusBar.refresh(app));
   let wasRunning = false;
+  let listShown = false;
   sync.onProgress((state) => {
     statusBar.progress(app);
     if (state.running !== wasRunning) { wasRunning = state.running; statusBar.refresh(app); }
+    // A first sync stores the day's orders before the rest: show the list as soon as they are in.
+    if (state.listReady && !listShown && (location.hash || "#/") === "#/") { listShown = true; render(); }
+    if (!state.running) listShown = false;
   });
   window.addEventListener("hashchange", render);
   window.addEventListener("online", () => { app.online = true; statusBar.refresh(app); runSync("online"); });
@@ -169,6 +194,7 @@ async function start() {
     if (message.type === "OPEN" && message.url) location.hash = message.url.split("#")[1] ? `#${message.url.split("#")[1]}` : "#/";
   });
   bridge.on("update", () => { app.updateReady = true; statusBar.refresh(app); });
+  live.start(app); // the live channel wakes sync through app.syncNow while the app is open
   await render();
   document.documentElement.dataset.ready = "1";
   performance.mark("onsite:interactive");
@@ -221,12 +247,12 @@ app.signedIn = async (user) => {
   app.needsSignIn = false;
   await db.setMetaMany({ user: app.user, receipt_prefix: device.receipt_prefix });
   wipe.forgetWipe();
-  // The engineer's passkeys (public keys) come to the phone so the lock can check them offline.
-  await refreshLocalKeys().catch(() => {});
-  startLock();
-  await refreshSession(); // the service company and complaint line the receipt prints
+  // The engineer's passkeys (public keys, so the lock can check them offline) and the session's
+  // service block (the company and complaint line the receipt prints) come beside the first sync,
+  // not before it: on a weak network each is a round trip the engineer would wait through.
+  const beside = Promise.all([refreshLocalKeys().catch(() => {}).then(startLock), refreshSession()]);
   await render();
-  await runSync("sign-in");
+  await Promise.all([runSync("sign-in"), beside]);
 };
 
 /** Sign out, refused while anything on this device has not reached the server. */

@@ -23,6 +23,7 @@ function report(patch) {
 export function syncNow(reason = "manual") {
   if (running) { again = true; return running; }
   state.pulled = 0; // changes received by this sync (and any re-run it absorbs): the screens redraw on them
+  state.listReady = false; // set once orders to list are stored (a first sync's day orders, its first page)
   running = (async () => {
     try {
       do {
@@ -45,13 +46,17 @@ export function syncNow(reason = "manual") {
 async function runOnce() {
   performance.mark("onsite:sync-start");
   report({ running: true, phase: "push", done: 0, total: 0, error: null });
+  // The pull's cursor is read beside the outbox, not after the push: a push never moves it, and
+  // on an incremental sync each store round trip is on the way to the request.
+  const pullMeta = readPullMeta();
+  pullMeta.catch(() => {}); // awaited below; a push failing first must not leave it unhandled
   await pushOutbox();
-  report({ phase: "pull", done: 0, total: 0 });
-  await pullAll();
+  report({ phase: "pull", done: 0, total: 0, unit: null });
+  await pullAll({ meta: await pullMeta });
   report({ phase: "blobs", done: 0, total: 0 });
-  await uploadBlobs();
-  // Photos whose bytes arrived change on the server (pending -> stored): take that too.
-  await pullAll();
+  // Photos whose bytes arrived change on the server (pending -> stored): take that too. With
+  // nothing uploaded there is nothing to take, and a weak network is spared the round trip.
+  if (await uploadBlobs()) await pullAll();
   await db.setMeta("last_sync_at", new Date().toISOString());
   performance.measure("onsite:sync", "onsite:sync-start");
 }
@@ -114,15 +119,83 @@ export function wrap(entity, record, id = record.id ?? record.code) {
   return { key: db.recordKey(entity, id), entity, id: String(id), order_id: orderId, record };
 }
 
-export async function pullAll({ limit = 500 } = {}) {
-  let since = await db.getMeta("cursor", 0);
+// A first sync (PROTOCOL.md P31, P32): the day's orders first so the list is usable at once, then
+// pages whose windows the server plans, fetched IN_FLIGHT at a time and applied in order, each in
+// one transaction with its cursor: a sync cut half-way goes on from the last whole page.
+// The plan cuts small windows; the phone fetches them in growing runs (GROWTH): the first run is
+// small, so the store starts writing its rows soon after the first page, and the later ones are
+// large, so a 2,000-order scope is written in a handful of transactions (each costs a commit).
+const STREAM_PAGE = 2000; // a streamed page is one transaction: few, and not so large the list waits
+const FIRST_PAGE = 200; // small: the store starts writing while the server reads the windows
+const WINDOW = 500;
+const GROWTH = [1, 2, 4]; // windows per run, the last repeated
+const IN_FLIGHT = 3;
+const WINDOW_LIMIT = 10000;
+
+/** The plan's windows joined into runs of GROWTH windows: [[since, until], ...]. */
+export function runsOf(bounds) {
+  const runs = [];
+  for (let i = 0; i + 1 < bounds.length;) {
+    const size = GROWTH[Math.min(runs.length, GROWTH.length - 1)];
+    const end = Math.min(i + size, bounds.length - 1);
+    runs.push([bounds[i], bounds[end]]);
+    i = end;
+  }
+  return runs;
+}
+
+const pullUrl = (query) =>
+  `/api/sync/pull?${query}&shape=columns&device_time=${encodeURIComponent(new Date().toISOString())}`;
+
+/** A page sent column by column (PROTOCOL.md section 2c) as the list of changes it stands for:
+ *  the records, then the removals, the order the store applies them in. */
+async function getPage(query) {
+  const t0 = performance.now();
+  const page = await api.get(pullUrl(query));
+  performance.measure("onsite:pull-fetch", { start: t0, detail: query });
+  return expand(page);
+}
+
+/** A page as the list of changes it stands for: one sent column by column (PROTOCOL.md section
+ *  2c) gives its records, then its removals, the order the store applies them in. */
+function expand(page) {
+  if (!page.tables) return page;
+  const changes = [];
+  for (const { entity, id, seq, fields, values } of page.tables) {
+    for (let i = 0; i < id.length; i += 1) {
+      const record = {};
+      for (let f = 0; f < fields.length; f += 1) record[fields[f]] = values[f][i];
+      changes.push({ entity, id: id[i], seq: seq[i], record });
+    }
+  }
+  changes.push(...page.removals);
+  const rest = { ...page, changes };
+  delete rest.tables;
+  delete rest.removals;
+  return rest;
+}
+
+const readPullMeta = () => db.getMetaMany({ cursor: 0, first_pull_done: false });
+
+/** Pull until nothing more; `meta`: the cursor and first-pull flag when already read. */
+export async function pullAll({ limit = 500, meta: known = null } = {}) {
+  const meta = { ...(known || (await readPullMeta())) };
+  let since = meta.cursor;
   let pages = 0;
   for (;;) {
     let page;
     try {
-      page = await api.get(`/api/sync/pull?since=${since}&limit=${limit}&device_time=${encodeURIComponent(new Date().toISOString())}`);
+      // A first pull that answered has_more was not through (its last page would have said so).
+      if (since === 0 || !meta.first_pull_done) {
+        const end = await pullPlanned(since);
+        pages += end.pages;
+        if (!end.has_more) break;
+        since = end.cursor;
+        continue;
+      }
+      page = await getPage(`since=${since}&limit=${limit}`);
     } catch (error) {
-      if (error.status === 410) { await db.clearRecords(); since = 0; continue; }
+      if (error.status === 410) { await db.clearRecords(); since = 0; meta.first_pull_done = false; continue; }
       throw error;
     }
     await applyPage(page);
@@ -135,9 +208,122 @@ export async function pullAll({ limit = 500 } = {}) {
   if (pages) changed();
 }
 
-async function applyPage(page) {
+/** A first sync from 0: the day's orders, and beside them every page in one streamed answer
+ *  (PROTOCOL.md section 2d, P35), each applied as it arrives: one round trip, and the store
+ *  writes one page while the next is on its way. Cut half-way, it answers the cursor of the last
+ *  whole page, from which the sync goes on with a plan (pullPlanned), not from 0. */
+async function pullStreamed() {
+  const provisional = new Set(await db.getMeta("provisional", []));
+  const day = dayOrders(provisional);
+  day.catch(() => {}); // its failure is the pages' failure too, reported there
+  let progress = null;
+  let last = null;
+  let pages = 0;
+  let t0 = performance.now();
+  try {
+    for await (const body of api.lines(pullUrl(`since=0&limit=${STREAM_PAGE}&stream=true`))) {
+      performance.measure("onsite:pull-fetch", { start: t0, detail: `stream page ${pages}` });
+      const page = expand(body);
+      if (!progress) {
+        await day;
+        progress = { done: 0, total: page.orders || 0 };
+        report({ phase: "pull", done: 0, total: progress.total, unit: "orders" });
+      }
+      await applyPlanned(page, provisional, progress);
+      last = page;
+      pages += 1;
+      t0 = performance.now();
+    }
+  } catch (error) {
+    if (!last || !error.offline) throw error; // nothing whole came, or not a cut: as any pull fails
+  }
+  if (!last) throw new api.ApiError(0, "offline", "No connection.");
+  const whole = last.last === true;
+  if (whole && !last.has_more) changed();
+  return { pages, has_more: !whole || last.has_more, cursor: last.cursor };
+}
+
+/** A first sync that goes on from a cursor: the planned windows. Answers where it ended. */
+async function pullPlanned(since) {
+  if (since === 0) return pullStreamed();
+  const provisional = new Set(await db.getMeta("provisional", []));
+  const day = since === 0 ? dayOrders(provisional) : Promise.resolve();
+  day.catch(() => {}); // its failure is the pages' failure too, reported there
+  const first = await getPage(`since=${since}&limit=${FIRST_PAGE}&plan=true&window=${WINDOW}`);
+  // The windows of a plan made from 0 are read as a first pull too (P31): no grants to expand.
+  const windows = runsOf([first.cursor, ...(first.plan || [])]);
+  const fetching = [];
+  const start = () => {
+    if (fetching.length >= windows.length) return;
+    const [from, until] = windows[fetching.length];
+    const pending = fetchWindow(from, until, since === 0);
+    pending.catch(() => {}); // awaited in order below; an early failure must not go unhandled
+    fetching.push(pending);
+  };
+  for (let i = 0; i < IN_FLIGHT; i += 1) start();
+  await day;
+  const progress = { done: since ? await db.countOrders() : 0, total: first.orders || 0 };
+  report({ phase: "pull", done: progress.done, total: progress.total, unit: "orders" });
+  await applyPlanned(first, provisional, progress);
+  let last = first;
+  for (let i = 0; i < windows.length; i += 1) {
+    const pages = await fetching[i];
+    start();
+    for (const page of pages) { await applyPlanned(page, provisional, progress); last = page; }
+  }
+  if (!last.has_more) changed();
+  return { pages: windows.length + 1, has_more: last.has_more, cursor: last.cursor };
+}
+
+/** One planned window (since, until]: one page, unless one sequence number carried more. */
+async function fetchWindow(since, until, fromStart) {
+  const pages = [];
+  for (let from = since; from < until;) {
+    const page = await getPage(`since=${from}&until=${until}&limit=${WINDOW_LIMIT}${fromStart ? "&first=true" : ""}`);
+    pages.push(page);
+    if (page.cursor <= from) break;
+    from = page.cursor;
+  }
+  return pages;
+}
+
+/** One page of the first pull. The last one (nothing more after it) ends the first pull in its
+ *  own transaction: the preview rows no page brought (gone from scope meanwhile) go with it. */
+async function applyPlanned(page, provisional, progress) {
+  let orders = 0;
+  for (const change of page.changes) {
+    if (change.entity === "order" && !change.removed) orders += 1;
+    provisional.delete(db.recordKey(change.entity, change.id));
+  }
+  if (page.has_more) {
+    await applyPage(page, { provisional: [...provisional] });
+  } else {
+    await applyPage(page, { provisional: [], first_pull_done: true }, [...provisional]);
+    provisional.clear();
+  }
+  state.pulled = (state.pulled || 0) + page.changes.length;
+  progress.done = Math.min(progress.total || Infinity, progress.done + orders);
+  report({ done: progress.done, total: progress.total, listReady: state.listReady || orders > 0 });
+}
+
+/** Today's appointments, stored only where the pages have not brought the row yet. */
+async function dayOrders(provisional) {
+  const start = new Date();
+  start.setHours(0, 0, 0, 0);
+  const end = new Date(start.getTime() + 24 * 3600 * 1000);
+  const body = await api.get(`/api/sync/day?start=${encodeURIComponent(start.toISOString())}&end=${encodeURIComponent(end.toISOString())}`);
+  const rows = body.changes.map((c) => wrap(c.entity, c.record, c.id));
+  // The keys stored are remembered in the same transaction: no preview row is ever left unlisted.
+  await db.putAbsent(rows, (keys) => {
+    for (const key of keys) provisional.add(key);
+    return { provisional: [...provisional] };
+  });
+  if (rows.length) report({ listReady: true });
+}
+
+async function applyPage(page, extraMeta = {}, dropKeys = []) {
   const upserts = [];
-  const removals = [];
+  const removals = [...dropKeys];
   const gone = [];
   for (const change of page.changes) {
     if (change.removed) {
@@ -147,8 +333,16 @@ async function applyPage(page) {
       upserts.push(wrap(change.entity, change.record, change.id));
     }
   }
-  await db.applyServerPage({ upserts, removals, meta: { cursor: page.cursor, server_offset_ms: page.clock_offset_ms ?? null } });
+  const t0 = performance.now();
+  await db.applyServerPage({ upserts, removals,
+    meta: { cursor: page.cursor, server_offset_ms: page.clock_offset_ms ?? null, ...extraMeta } });
+  performance.measure("onsite:pull-store", { start: t0, detail: upserts.length });
   for (const change of gone) await removeOrder(change);
+}
+
+/** Did the engineer record anything on the order (accepted it or went further)? */
+function recordedWork(order) {
+  return ["accepted_at", "contacted_at", "departed_at", "arrived_at"].some((f) => order[f]) || !!order.diagnosis;
 }
 
 /** An order left this device's scope: drop it, but remember what happened if work on it is unsent. */
@@ -158,16 +352,18 @@ async function removeOrder(change) {
   if (kept && (unsent.length || change.reason === "reassigned")) {
     const notices = await db.getMeta("scope_notices", []);
     notices.push({ order_id: change.id, number: kept.record.number, reason: change.reason || "removed",
-      unsent: unsent.length, at: new Date().toISOString() });
+      unsent: unsent.length, worked: recordedWork(kept.record), at: new Date().toISOString() });
     await db.setMeta("scope_notices", notices.slice(-50));
   }
   await db.removeOrderRecords(change.id);
 }
 
 // ---- blobs --------------------------------------------------------------------------------
+/** Upload what is pending; answers how many blobs it handled. */
 export async function uploadBlobs() {
   const pending = await db.blobsPending();
   for (const blob of pending) await uploadBlob(blob);
+  return pending.length;
 }
 
 async function uploadBlob(blob) {

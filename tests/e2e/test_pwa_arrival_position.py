@@ -58,6 +58,12 @@ def test_arrival_at_the_door_records_position_accuracy_and_distance(
     assert data["position"]["accuracy_m"] == 12
     assert 50 <= data["distance_m"] <= 60
     assert data["far_from_address"] is False and data["radius_m"] == 200
+    # the server read the same position against the same address and agrees to the metre
+    assert data["server_check"] == {
+        "distance_m": data["distance_m"],
+        "radius_m": 200,
+        "far_from_address": False,
+    }
     assert text == f"Arrival recorded {data['distance_m']} m from the address (accuracy ±12 m)."
 
 

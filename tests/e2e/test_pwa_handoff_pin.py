@@ -36,6 +36,7 @@ def test_too_many_wrong_pins_keep_the_phone_in_customer_mode_until_the_engineer_
     wait_synced(page)
     open_order(page, seeded.order_number)
     page.click(".actionbar [data-testid=primary]")  # fixed on site
+    page.wait_for_selector(".visit[data-outcome='fixed_on_site']")
     page.click(".actionbar [data-testid=primary]")  # customer hand-off: no passkey, no PIN yet
 
     # A short PIN is refused: it must be as strong as the lock screen's (6-12 digits).

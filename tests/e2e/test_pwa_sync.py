@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import sign_in as api_sign_in
 from tests.e2e.conftest import screenshot
@@ -174,6 +175,7 @@ def test_customer_mode_shows_only_this_order_and_needs_the_pin_to_leave(phone: A
     wait_synced(page)
     open_order(page, seeded.order_number)
     page.click(".actionbar [data-testid=primary]")  # fixed on site
+    page.wait_for_selector(".visit[data-outcome='fixed_on_site']")
     page.click(".actionbar [data-testid=primary]")  # customer hand-off
     page.fill("input[name=pin]", "135790")
     page.fill("input[name=pin_again]", "135790")
@@ -337,7 +339,7 @@ def test_a_new_version_waits_for_the_engineer_and_keeps_unsynced_work(
     with page.expect_navigation():
         notice.locator("button").click()
     page.wait_for_selector(".visit[data-status='accepted']")
-    assert page.get_attribute(".sync-chip", "data-unsynced") == "1"
+    expect(page.locator(".sync-chip")).to_have_attribute("data-unsynced", "1")
     assert not page.evaluate("() => navigator.serviceWorker.getRegistration().then((r) => !!r.waiting)")
 
     page.unroute("**/api/sync/push")
@@ -400,9 +402,8 @@ def depart_offline_while_cancelled(phone: Any, live_app: Any) -> tuple[Any, Any]
     wait_offline_ready(page)
     open_order(page, seeded.order_number)
     phone.set_offline(True)
-    for box in page.locator(".of-checklist input[type=checkbox]").all():
-        box.check()
-    page.click(".of-checklist-form button[type=submit]")
+    page.click("[data-testid=all-packed]")
+    page.click(".actionbar [data-testid=primary]")
     page.wait_for_selector(".visit[data-status='departed']")
     cancelled = api_sign_in(live_app, "disp").post(
         f"/api/orders/{seeded.order_id}/status", json={"status": "cancelled", "reason": "customer cancelled"}
@@ -418,7 +419,7 @@ def test_a_change_the_server_refuses_stays_visible_with_its_reason(phone: Any, l
     refused = page.locator("[data-testid=refused]")
     refused.wait_for(timeout=20000)
     assert refused.inner_text() == "1 refused"
-    assert page.get_attribute(".sync-chip", "data-unsynced") == "0"
+    expect(page.locator(".sync-chip")).to_have_attribute("data-unsynced", "0")
     page.goto("/#/")
     page.wait_for_selector("[data-testid=scope-notice]")
     assert page.locator(f".order-card[data-order='{seeded.order_number}']").count() == 0
@@ -459,7 +460,7 @@ def test_a_refusal_whose_answer_was_lost_stays_visible_after_the_retry(phone: An
     refusal = next(r for r in answers[0]["results"] if r["outcome"] == "rejected")
     replayed = next(r for r in answers[1]["results"] if r["id"] == refusal["id"])
     assert replayed["outcome"] == "duplicate" and replayed["first"] == refusal
-    assert page.get_attribute(".sync-chip", "data-unsynced") == "0"
+    expect(page.locator(".sync-chip")).to_have_attribute("data-unsynced", "0")
     page.goto("/#/")
     page.click(".notice--error")
     row = page.locator("[data-testid=rejected] .rejected-row")
@@ -498,6 +499,7 @@ def test_with_an_unlock_pin_the_customer_hands_back_through_the_lock_screen(
     page.click("a.back")
     open_order(page, seeded.order_number)
     page.click(".actionbar [data-testid=primary]")  # fixed on site
+    page.wait_for_selector(".visit[data-outcome='fixed_on_site']")
     page.click(".actionbar [data-testid=primary]")  # customer hand-off: no extra hand-off PIN is asked
     page.wait_for_selector(".handoff[data-stage=summary]")
     page.click("[data-testid=leave-handoff]")

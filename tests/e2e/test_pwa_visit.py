@@ -159,7 +159,8 @@ def test_a_whole_visit_offline_reaches_the_server_once_and_intact(phone: Any, li
     page.fill("#unlock-pin input", "246802")
     page.click("#unlock-pin button[type=submit]")
     page.wait_for_selector(".visit[data-status='completed']", timeout=20000)
-    assert int(page.get_attribute(".sync-chip", "data-unsynced")) > 0
+    # the visit waits on the phone to upload
+    wait_js(page, "Number(document.querySelector('.sync-chip')?.dataset.unsynced) > 0")
 
     phone.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
@@ -230,16 +231,16 @@ def test_the_app_follows_the_browser_language_and_switches(
         page.goto("/")
         assert page.inner_text("form.login button[type=submit]") == "登录"
         sign_in(page)
-        assert page.inner_text(".screen-title").startswith("今天")
+        assert page.inner_text(".screen-title").startswith("我的工单")
         assert "未上传" in page.inner_text(".sync-chip")
         screenshot(page, "pwa-order-list-zh")
         page.click("a[href='#/settings']")
         page.click(".lang-switch button:has-text('English')")
         page.click("a.back")
         page.wait_for_selector(".screen-title")
-        assert page.inner_text(".screen-title").startswith("Today")
+        assert page.inner_text(".screen-title").startswith("My orders")
         page.reload()  # the choice is kept on the device
         page.wait_for_selector(".screen-title")
-        assert page.inner_text(".screen-title").startswith("Today")
+        assert page.inner_text(".screen-title").startswith("My orders")
     finally:
         context.close()

@@ -37,6 +37,7 @@ def test_visit_hand_off_and_lock_in_chinese_show_words_not_keys(
         _fits(page)
         screenshot(page, "pwa-visit-step-zh")
         page.click(".actionbar [data-testid=primary]")  # fixed on site
+        page.wait_for_selector(".visit[data-outcome='fixed_on_site']")
         page.wait_for_selector(".actionbar [data-testid=primary]")
         _no_keys(page)
         page.click(".actionbar [data-testid=primary]")  # customer hand-off: choose a PIN

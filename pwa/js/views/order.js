@@ -67,7 +67,7 @@ class VisitView {
     const { order } = this.bundle;
     const step = this.sheet ? this.sheet() : this.step(order.status);
     replace(this.root,
-      h("section", { class: "visit", "data-status": order.status, "data-sheet": this.sheet ? "open" : null },
+      h("section", { class: "visit", "data-status": order.status, "data-outcome": order.repair_outcome || null, "data-sheet": this.sheet ? "open" : null },
         this.header(), this.rejected(), h("div", { class: "step" }, step.body), this.sheet ? null : factsCard(this), this.facts()),
       h("div", { class: "actionbar" }, step.actions));
   }
@@ -109,13 +109,34 @@ class VisitView {
     const catalogue = new Map(this.bundle.catalogue.parts.map((p) => [p.code, p]));
     return h("div", { class: "order-facts" },
       parts.filter((p) => !p.removed).length ? h("div", { class: "card" }, h("h2", null, this.t("parts.title")),
-        h("ul", { class: "plain" }, parts.filter((p) => !p.removed).map((p) => h("li", null,
-          `${this.app.partName(catalogue.get(p.part_code)) || p.part_code} × ${p.qty}`,
-          p.trade_in ? h("span", { class: "tag" }, this.t("parts.trade_in")) : null)))) : null,
+        h("ul", { class: "plain parts-used", "data-testid": "parts" }, parts.filter((p) => !p.removed).map((p) => this.partRow(p, catalogue)))) : null,
       photo.length && order.status !== "on_site" ? h("div", { class: "card" }, h("h2", null, this.t("photos.title", { n: photo.length })),
         photoStrip(this.app, photo)) : null,
       ["diagnosed", "awaiting_consent", "in_repair", "awaiting_part", "taken_back", "completed"].includes(order.status)
         ? h("a", { class: "btn btn--ghost btn--block", href: `#/order/${order.id}/charges` }, this.t("charges.open")) : null);
+  }
+
+  /** A part used: its name and quantity, what it costs this customer (from the same charges the
+   *  receipt will show), and, until the receipt, a way to take it off the order. */
+  partRow(part, catalogue) {
+    const charges = chargesOf(this.bundle);
+    const lines = charges.error ? [] : charges.lines.filter((l) => l.code === part.part_code && (l.kind === "part" || l.kind === "trade_in"));
+    const amount = lines.reduce((sum, l) => sum + l.amount_fen, 0);
+    const editable = ["on_site", "diagnosed", "awaiting_consent", "in_repair"].includes(this.bundle.order.status)
+      && !this.bundle.receipt.some((r) => !r.voided_at);
+    const name = this.app.partName(catalogue.get(part.part_code)) || part.part_code;
+    const remove = async () => {
+      await this.act([await this.app.outbox.updateMut("part_used", part.id, { removed: true }, this.bundle.order.id),
+        await this.app.outbox.event(this.bundle.order.id, "part_removed", { part_code: part.part_code, qty: part.qty })]);
+      toast(this.t("parts.removed", { name }));
+    };
+    return h("li", { class: "part-row", "data-part": part.part_code },
+      h("span", { class: "part-row__what" }, `${name} × ${part.qty}`,
+        part.trade_in ? h("span", { class: "tag" }, this.t("parts.trade_in")) : null),
+      h("span", { class: "part-row__price num", "data-testid": "part-price" },
+        charges.error ? "—" : amount === 0 && lines.some((l) => l.reason === "in_warranty") ? this.t("parts.free_in_warranty") : this.app.money(amount)),
+      editable ? button(this.t("parts.remove"), remove, "btn btn--small btn--quiet", { "data-testid": "remove-part",
+        "aria-label": this.t("parts.remove_named", { name }) }) : null);
   }
 
   // ---- one panel per status ------------------------------------------------------------
@@ -261,7 +282,7 @@ class VisitView {
     const holder = h("div", { class: "form-host" });
     let result = { items: order.checklist || {}, complete: false };
     const form = checklistForm.mount(holder, { t: this.t, lang: this.app.lang, checked: order.checklist || {},
-      onSubmit: (r) => { result = r; depart(); } });
+      submitOutside: true, onSubmit: (r) => { result = r; depart(); } });
     this.mounted.push(form);
     const depart = async () => {
       const { outbox } = this.app;
@@ -269,9 +290,9 @@ class VisitView {
         await outbox.event(order.id, "checklist", { items: result.items, complete: result.complete }),
         await outbox.statusMut(order, "departed", { milestones: { departed_at: outbox.nowIso() } })]);
     };
-    // The form's own submit checks what is missing; the thumb reaches it from the bar as well.
+    // One Depart, in the bar under the thumb: it submits the form, which asks about what is missing.
     const departFromBar = () => holder.querySelector("form")?.requestSubmit();
-    return { body: [h("div", { class: "card" }, h("h2", null, this.t("step.scheduled")), holder),
+    return { body: [h("div", { class: "card" }, holder),
       button(this.t("action.hand_back"), () => this.handBack(), "btn btn--block btn--quiet")],
     actions: [button(this.t("action.reschedule"), () => this.reasonSheet("scheduled", this.t("appointment.reschedule"), { agreed: true }), "btn"),
         button(this.t("action.depart"), departFromBar, "btn btn--primary", { "data-testid": "primary" })] };
@@ -338,8 +359,13 @@ class VisitView {
     const text = d.distance_m === null || d.distance_m === undefined
       ? this.t("arrive.position_only", { accuracy: d.position.accuracy_m })
       : this.t(d.far_from_address ? "arrive.far" : "arrive.near", { distance: d.distance_m, accuracy: d.position.accuracy_m, radius: d.radius_m });
-    return h("p", { class: `notice ${d.far_from_address ? "notice--warn" : "notice--ok"}`, "data-testid": "arrival-position",
-      "data-far": d.far_from_address ? "1" : "0" }, text);
+    // The server read the same position against the address as it holds it (the pin may have moved).
+    const server = d.server_check;
+    const differs = server && typeof server.far_from_address === "boolean" && server.far_from_address !== !!d.far_from_address;
+    return h("div", { "data-testid": "arrival-position", "data-far": d.far_from_address ? "1" : "0" },
+      h("p", { class: `notice ${d.far_from_address ? "notice--warn" : "notice--ok"}` }, text),
+      differs ? h("p", { class: "notice notice--warn", "data-testid": "arrival-server-check" },
+        this.t("arrive.server_differs", { distance: server.distance_m })) : null);
   }
 
   latenessBox(tier) {

@@ -13,6 +13,7 @@ export function render(chrome, app) {
       h("a", { class: "icon-link", href: "#/settings", "aria-label": app.t("nav.settings") }, "⚙")),
     h("div", { class: "progress", id: "sync-progress", role: "progressbar", hidden: true },
       h("div", { class: "progress__bar", id: "sync-progress-bar" })),
+    h("div", { class: "progress-text", id: "sync-progress-text", "data-testid": "sync-progress", role: "status", hidden: true }),
     h("div", { id: "notices" }));
   refresh(app);
 }
@@ -69,5 +70,10 @@ export function progress(app) {
   if (share === null) bar.removeAttribute("aria-valuenow"); else bar.setAttribute("aria-valuenow", String(Math.round(share * 100)));
   bar.dataset.phase = s.phase;
   bar.setAttribute("aria-label", app.t(`sync.phase.${s.phase}`));
+  // A first sync counts the orders it receives against the scope's total.
+  const text = host.querySelector("#sync-progress-text");
+  const counted = s.running && s.phase === "pull" && s.unit === "orders" && s.total > 0;
+  text.hidden = !counted;
+  text.textContent = counted ? app.t("sync.progress.orders", { done: s.done, total: s.total }) : "";
   document.dispatchEvent(new CustomEvent("onsite:progress", { detail: s }));
 }
