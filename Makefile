@@ -7,7 +7,7 @@ PORT ?= 5000
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export SESSION_COOKIE_SECURE ?= 0
 
-.PHONY: run test setup system-deps venv pwa migrate seed vapid lint typecheck test-sqlite test-postgres test-date-bomb migration fuzz soak bench clean
+.PHONY: run test setup system-deps venv pwa migrate seed vapid lint typecheck test-sqlite test-postgres test-date-bomb migration fuzz soak bench bench-first-sync clean
 
 run: setup migrate seed vapid pwa  ## set up and serve with demo data on http://127.0.0.1:$(PORT)
 	PUSH_WORKER_THREAD=1 SYNC_COMPACT_THREAD=1 $(FLASK) run --host 127.0.0.1 --port $(PORT)
@@ -17,10 +17,10 @@ test: setup pwa lint typecheck test-sqlite test-date-bomb test-postgres  ## set 
 setup: system-deps venv
 
 # Debian packages the app and its tests need: Chromium for the browser tests, CJK fonts for PDFs,
-# libfaketime for the date-bomb run.
-DEBIAN_PACKAGES := chromium fonts-noto-cjk faketime
+# libfaketime for the date-bomb run, nginx for the cluster (the load balancer of docs/deployment.md).
+DEBIAN_PACKAGES := chromium fonts-noto-cjk faketime nginx
 system-deps:
-	@if ! command -v chromium >/dev/null || ! command -v faketime >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	@if ! command -v chromium >/dev/null || ! command -v faketime >/dev/null || ! test -x /usr/sbin/nginx || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES); \
 		else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES); fi; \
 	fi
@@ -53,24 +53,38 @@ lint:
 	.venv/bin/ruff check server tests bench
 	.venv/bin/ruff format --check server tests bench
 	npx --no-install eslint .
+	.venv/bin/lint-imports --no-cache
 
 typecheck:
 	.venv/bin/mypy server/domain server/sync
 
 test-sqlite:
-	DATABASE_URL= .venv/bin/pytest -q -p no:cacheprovider
+	DATABASE_URL= .venv/bin/pytest -q -p no:cacheprovider --durations=15 --ignore=tests/cluster/test_faults.py
 
 # The unit and API suites again with the whole process's clock 400 days ahead (libfaketime): a test
 # that compares a fixed date with the real clock fails here long before it fails on a real day.
 test-date-bomb:
 	DATABASE_URL= faketime '+400 days' .venv/bin/pytest -q -p no:cacheprovider tests/unit tests/api
 
-# PostgreSQL when reachable; with CI=true an unreachable PostgreSQL fails the run.
+# PostgreSQL when reachable; with CI=true an unreachable PostgreSQL fails the run. The unit tests
+# touch no database, so they run once (and again under the date bomb), not a third time here.
 test-postgres:
 	@if $(PY) -c "import psycopg,sys; psycopg.connect('postgresql://postgres@127.0.0.1:5432/test', connect_timeout=3).close()" 2>/dev/null; then \
-		DATABASE_URL=$(PG_URL) .venv/bin/pytest -q -p no:cacheprovider -m "not e2e"; \
+		DATABASE_URL=$(PG_URL) .venv/bin/pytest -q -p no:cacheprovider -m "not e2e" --ignore=tests/unit; \
 	elif [ "$$CI" = "true" ]; then echo "PostgreSQL at 127.0.0.1:5432 is unreachable (CI=true)"; exit 1; \
 	else echo "PostgreSQL unreachable: skipped the PostgreSQL run"; fi
+
+# The cluster of docs/deployment.md on loopback: our own PostgreSQL, SeaweedFS's S3, two gunicorn
+# nodes, the push worker and nginx in front, with demo data; prints where to open it.
+run-cluster: setup pwa
+	$(PY) -m server.cluster --dir instance-cluster
+
+# Faults on the cluster in full: more phones and rounds than the short form `make test` runs.
+CLUSTER_FAULT_PHONES ?= 12
+CLUSTER_FAULT_ROUNDS ?= 20
+test-cluster-faults: setup
+	CLUSTER_FAULT_PHONES=$(CLUSTER_FAULT_PHONES) CLUSTER_FAULT_ROUNDS=$(CLUSTER_FAULT_ROUNDS) \
+		.venv/bin/pytest -q -p no:cacheprovider tests/cluster/test_faults.py
 
 # Regenerate the single initial migration from the models (before the first release).
 migration:
@@ -89,4 +103,8 @@ soak:
 	HYPOTHESIS_PROFILE=soak FAST_EQUIVALENCE_EXAMPLES=3000 .venv/bin/pytest -q -p no:cacheprovider tests/sync -m "slow or not slow"
 
 bench:
-	for f in bench/*.py; do $(PY) $$f || exit 1; done
+	for f in bench/*.py; do BENCH_SHORT=1 $(PY) $$f || exit 1; done
+
+# The first sync beside PouchDB in full: loopback, 3G-like and weak networks, five rounds.
+bench-first-sync: setup pwa
+	$(PY) bench/pwa_initial_sync.py

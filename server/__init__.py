@@ -59,6 +59,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
         "json_serializer": _json_text,
         "json_deserializer": orjson.loads,
+        # A connection the database dropped (PostgreSQL restarted, failed over) is noticed at
+        # checkout and replaced, instead of failing the next request with it.
+        "pool_pre_ping": not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"),
         **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
     }
 
@@ -87,5 +90,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from server import console, push
 
     push.init_app(app)
+    from server import live
+
+    live.init_app(app)
     console.init_app(app)
+    sync.sequence.settle_last()  # the counter is taken after every other commit hook's work
     return app

@@ -87,11 +87,51 @@ class Config:
     PUSH_RETRY_BASE_SECONDS = 5.0  # then doubling, up to PUSH_RETRY_MAX_SECONDS
     PUSH_RETRY_MAX_SECONDS = 3600.0
 
+    # The live channel (server/live/): a comment line this often keeps proxies and phones from
+    # dropping an idle stream; a stream is closed after STREAM_MAX so its sign-in is checked again.
+    LIVE_HEARTBEAT_SECONDS = float(os.environ.get("LIVE_HEARTBEAT_SECONDS", "15"))
+    LIVE_STREAM_MAX_SECONDS = float(os.environ.get("LIVE_STREAM_MAX_SECONDS", "600"))
+    # Acknowledgement: new work not seen or accepted within this is an alert on the board and,
+    # when no push subscription answered, an SMS.
+    ACK_TIMEOUT_SECONDS = float(os.environ.get("ACK_TIMEOUT_SECONDS", "300"))
+    # SMS over SMPP 3.4 (server/push/sms.py). Empty host: no SMS is sent (escalations wait).
+    SMS_SMPP_HOST = os.environ.get("SMS_SMPP_HOST", "")
+    SMS_SMPP_PORT = int(os.environ.get("SMS_SMPP_PORT", "2775"))
+    SMS_SMPP_SYSTEM_ID = os.environ.get("SMS_SMPP_SYSTEM_ID", "")
+    SMS_SMPP_PASSWORD = os.environ.get("SMS_SMPP_PASSWORD", "")
+    SMS_SMPP_SYSTEM_TYPE = os.environ.get("SMS_SMPP_SYSTEM_TYPE", "")
+    SMS_SOURCE_ADDR = os.environ.get("SMS_SOURCE_ADDR", "Onsite")
+    SMS_TIMEOUT_SECONDS = float(os.environ.get("SMS_TIMEOUT_SECONDS", "10"))
+    SMS_WORKER_THREAD = os.environ.get("SMS_WORKER_THREAD", "0") == "1"
+    # The link in an SMS: where the phone app is reached from outside.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+
     BLOB_DIR = os.environ.get("BLOB_DIR", "")  # default: instance/blobs
+    # Where photo and signature bytes live: "disk" (BLOB_DIR, the embedded default) or "s3", an
+    # S3-compatible object store that every app node shares (server/sync/blob_s3.py).
+    BLOB_STORE = os.environ.get("BLOB_STORE", "disk")
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "")  # "": AWS itself
+    S3_BUCKET = os.environ.get("S3_BUCKET", "onsite-blobs")
+    S3_PREFIX = os.environ.get("S3_PREFIX", "")
+    S3_REGION = os.environ.get("S3_REGION", "us-east-1")
+    S3_ACCESS_KEY_ID = os.environ.get("S3_ACCESS_KEY_ID", "")
+    S3_SECRET_ACCESS_KEY = os.environ.get("S3_SECRET_ACCESS_KEY", "")
 
     # Behind a load balancer: how many proxies in front set X-Forwarded-For/-Proto (werkzeug's
     # ProxyFix), so sign-in limits and the audit log see the client's address. 0: none, trust nothing.
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+
+    # The schedule board's flags (server/domain/schedule.py): an address farther than this from an
+    # engineer's home is out of their area; travel between visits is estimated by
+    # server/domain/travel.py's speed model with these numbers.
+    BOARD_AREA_RADIUS_M = int(os.environ.get("BOARD_AREA_RADIUS_M", "15000"))
+    TRAVEL_DETOUR_FACTOR = float(os.environ.get("TRAVEL_DETOUR_FACTOR", "1.35"))
+    TRAVEL_SPEED_KMH = float(os.environ.get("TRAVEL_SPEED_KMH", "25"))
+    TRAVEL_FIXED_MINUTES = float(os.environ.get("TRAVEL_FIXED_MINUTES", "5"))
+    # The console map's tiles, a Leaflet URL template ("https://tiles.example/{z}/{x}/{y}.png"); its
+    # origin is allowed as an image source. Empty: no tiles; the markers are drawn all the same.
+    MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+    MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
 
 
 def sqlite_uri(instance_path: str) -> str:

@@ -1,4 +1,4 @@
-"""`flask seed-demo`: a service centre's realistic day - people, catalogue, about 60 orders.
+"""`flask seed-demo`: a Qingdao service centre's day - eight engineers, catalogue, about 70 orders.
 
 Idempotent: when the demo users exist it changes nothing and prints the logins again;
 `--reset` empties every table first and seeds afresh (appointments move to around today).
@@ -13,10 +13,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from server.demo_catalogue import (
-    CATALOGUE,
-    CHEAPER,
-)
+from server.demo_catalogue import CATALOGUE, CHEAPER, DISTRICTS, ENGINEERS
 from server.demo_orders import MIX, Demo, make_order, seed_complaints, seed_repair_history
 from server.domain.states import OrderStatus
 from server.domain.warranty import WarrantyPolicy as WarrantyTerms
@@ -39,10 +36,13 @@ PASSWORD = "demo1234"
 PEOPLE = [  # username, display name, role, badge, receipt prefix
     ("dispatcher", "王丽（调度）", Role.DISPATCHER, None, None),
     ("admin", "系统管理员", Role.ADMIN, None, None),
-    ("liu", "刘建国", Role.ENGINEER, "SH-0231", "LJG"),
-    ("chen", "陈志强", Role.ENGINEER, "SH-0457", "CZQ"),
-    ("zhao", "赵海涛", Role.ENGINEER, "SH-0612", "ZHT"),
+    *[(login, name, Role.ENGINEER, badge, prefix) for login, name, badge, prefix, *_ in ENGINEERS],
 ]
+# Where each engineer starts the day (their home district's centre), what they repair, how many
+# visits a day they take.
+ENGINEER_FACTS = {
+    login: (district, skills, capacity) for login, _, _, _, district, skills, capacity in ENGINEERS
+}
 
 
 # category: brands, models, symptoms, jobs {code: (text, labour fen)},
@@ -51,6 +51,11 @@ def seed_people() -> tuple[User, list[User], dict[int, Device]]:
     users, devices = {}, {}
     for username, name, role, badge, prefix in PEOPLE:
         user = User(username=username, display_name=name, role=role, badge_no=badge)
+        if username in ENGINEER_FACTS:
+            district, skills, capacity = ENGINEER_FACTS[username]
+            lat, lng = DISTRICTS[district]["at"]
+            user.home_district, user.skills, user.daily_capacity = district, list(skills), capacity
+            user.home_location = {"lat": lat, "lng": lng}
         user.set_password(PASSWORD)
         db.session.add(user)
         db.session.flush()
@@ -165,7 +170,7 @@ def print_logins() -> None:
 @click.option("--reset", "do_reset", is_flag=True, help="Empty every table and seed afresh.")
 @with_appcontext
 def seed_demo_command(do_reset: bool) -> None:
-    """Seed demo people, catalogue and about 60 orders (does nothing if already seeded)."""
+    """Seed demo people, catalogue and about 70 orders (does nothing if already seeded)."""
     if do_reset:
         reset()
     if db.session.scalar(select(User.id).where(User.username == PEOPLE[0][0])) is not None:

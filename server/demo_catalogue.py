@@ -122,19 +122,60 @@ PEOPLE_NAMES = (
 ).split()
 BUSINESSES = {
     "office_printer": [
-        "华东建筑设计研究院有限公司",
-        "杭州启明会计师事务所",
-        "上海汇通律师事务所",
-        "南京鼓楼区社区服务中心",
+        "青岛海景建筑设计研究院有限公司",
+        "青岛启明会计师事务所",
+        "山东汇通律师事务所青岛分所",
+        "李沧区社区服务中心",
     ],
-    "air_compressor": ["浦东新区消防救援支队张江站", "蓝海潜水俱乐部", "青岛港应急救援中心"],
+    "air_compressor": ["黄岛区消防救援大队长江路站", "蓝海潜水俱乐部", "青岛港应急救援中心"],
 }
-ADDRESSES = [
-    ("上海市", "浦东新区", "张杨路{n}弄{b}号{r}室"),
-    ("上海市", "徐汇区", "漕溪北路{n}号{b}栋{r}室"),
-    ("北京市", "朝阳区", "望京西路{n}号院{b}号楼{r}"),
-    ("杭州市", "西湖区", "文三路{n}号{b}幢{r}室"),
-    ("南京市", "鼓楼区", "中山北路{n}号{b}栋{r}室"),
-    ("青岛市", "市南区", "香港中路{n}号{b}号楼{r}户"),
+# The service centre serves one city, Qingdao, in six districts: each with its centre's
+# coordinates (WGS-84), how far addresses spread around it (degrees, about 1.5 km), and streets
+# that lie in it. The coordinates are plausible, not geocoded: a demo, not a survey.
+CITY = "青岛市"
+DISTRICTS: dict[str, dict[str, Any]] = {
+    "市南区": {
+        "at": (36.0660, 120.3830),
+        "spread": 0.012,
+        "streets": ["香港中路", "南京路", "燕儿岛路", "闽江路"],
+    },
+    "市北区": {
+        "at": (36.0870, 120.3750),
+        "spread": 0.012,
+        "streets": ["辽宁路", "延吉路", "台东一路", "敦化路"],
+    },
+    "李沧区": {
+        "at": (36.1450, 120.4330),
+        "spread": 0.014,
+        "streets": ["京口路", "九水东路", "书院路", "巨峰路"],
+    },
+    "崂山区": {
+        "at": (36.1070, 120.4690),
+        "spread": 0.014,
+        "streets": ["海尔路", "松岭路", "深圳路", "同安路"],
+    },
+    "黄岛区": {
+        "at": (35.9600, 120.1980),
+        "spread": 0.018,
+        "streets": ["长江中路", "井冈山路", "峨眉山路", "江山中路"],
+    },
+    "城阳区": {
+        "at": (36.3070, 120.3960),
+        "spread": 0.016,
+        "streets": ["正阳路", "春阳路", "长城路", "文阳路"],
+    },
+}
+ADDRESS_FORMS = ["{street}{n}号{b}号楼{r}户", "{street}{n}号{b}栋{r}室", "{street}{n}号院{b}号楼{r}"]
+# The engineers: login, name, badge, receipt prefix, home district, skills, visits a day.
+ALL_HOUSEHOLD = ["washing_machine", "air_conditioner", "refrigerator", "water_heater"]
+ENGINEERS = [
+    ("liu", "刘建国", "QD-0231", "LJG", "市南区", ALL_HOUSEHOLD, 7),
+    ("chen", "陈志强", "QD-0457", "CZQ", "崂山区", [*ALL_HOUSEHOLD, "office_printer"], 7),
+    ("zhao", "赵海涛", "QD-0612", "ZHT", "黄岛区", [*ALL_HOUSEHOLD, "air_compressor"], 6),
+    ("sun", "孙立伟", "QD-0718", "SLW", "市北区", ["washing_machine", "refrigerator", "water_heater"], 8),
+    ("zhou", "周晓东", "QD-0803", "ZXD", "李沧区", ["air_conditioner", "water_heater", "washing_machine"], 7),
+    ("wu", "吴斌", "QD-0925", "WUB", "城阳区", ["air_compressor", "air_conditioner", "refrigerator"], 6),
+    ("zheng", "郑凯", "QD-1012", "ZHK", "市北区", ["office_printer", "air_conditioner"], 6),
+    ("ma", "马国栋", "QD-1136", "MGD", "黄岛区", ["washing_machine", "refrigerator", "office_printer"], 7),
 ]
 MOBILE_PREFIXES = ["138", "139", "137", "135", "186", "187", "150", "151", "159", "177", "189"]

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 
 from server.demo_catalogue import (
-    ADDRESSES,
+    ADDRESS_FORMS,
     BUSINESSES,
     CATALOGUE,
+    CITY,
+    DISTRICTS,
     MOBILE_PREFIXES,
     PEOPLE_NAMES,
 )
@@ -80,15 +82,15 @@ def path_to(status: OrderStatus) -> list[OrderStatus]:
 # How many demo orders end in each status: every status at least once, most work open today.
 MIX = {
     S.RECEIVED: 4,
-    S.ASSIGNED: 5,
+    S.ASSIGNED: 7,
     S.ACCEPTED: 3,
-    S.CONTACTED: 3,
-    S.SCHEDULED: 8,
+    S.CONTACTED: 4,
+    S.SCHEDULED: 14,
     S.DEPARTED: 2,
     S.ON_SITE: 2,
-    S.DIAGNOSED: 2,
+    S.DIAGNOSED: 1,
     S.AWAITING_CONSENT: 1,
-    S.IN_REPAIR: 2,
+    S.IN_REPAIR: 1,
     S.AWAITING_PART: 2,
     S.TAKEN_BACK: 1,
     S.COMPLETED: 6,
@@ -111,6 +113,14 @@ MILESTONE = {
 }
 
 
+# A day's visit slots, as a service centre offers them to customers (local times), and how long
+# a visit is booked for: slots 90 minutes apart leave half an hour to cross a district.
+SLOTS = [(9, 0), (10, 30), (13, 0), (14, 30), (16, 0), (17, 30)]
+VISIT = timedelta(hours=1)
+# Statuses whose engineer is at the customer's right now, or on the way: one place per engineer.
+ON_SITE_NOW = {S.ON_SITE, S.DIAGNOSED, S.IN_REPAIR, S.AWAITING_CONSENT}
+
+
 @dataclass
 class Demo:
     """The seeding run: its random source, clock and the rows it refers back to."""
@@ -124,6 +134,9 @@ class Demo:
     terms: dict[str, WarrantyTerms]
     devices: dict[int, Device]
     receipt_counter: dict[int, int]
+    booked: dict[int, set[datetime]] = field(default_factory=dict)
+    busy_now: set[int] = field(default_factory=set)
+    load: dict[int, int] = field(default_factory=dict)
 
     def local(self, day: date, hour: int, minute: int = 0) -> datetime:
         return datetime.combine(day, time(hour, minute), tzinfo=local_zone())
@@ -131,37 +144,75 @@ class Demo:
     def phone(self) -> str:
         return self.rng.choice(MOBILE_PREFIXES) + f"{self.rng.randrange(10**8):08d}"
 
+    def free_slot(self, engineer: User, day: date, *, after: datetime | None = None) -> datetime:
+        """The engineer's first free slot on `day` (after `after`), or on a later day."""
+        taken = self.booked.setdefault(engineer.id, set())
+        while True:
+            for hour, minute in SLOTS:
+                start = self.local(day, hour, minute)
+                if (after is None or start > after) and start not in taken:
+                    taken.add(start)
+                    return start
+            day, after = day + timedelta(days=1), None
 
-def make_customer(demo: Demo, category: str, index: int) -> Customer:
+    def engineer_for(self, category: str, index: int, status: OrderStatus) -> User:
+        """An engineer who repairs the category; someone on site now is not sent on site elsewhere."""
+        able = [e for e in self.engineers if category in e.skills] or self.engineers
+        if status in ON_SITE_NOW or status == S.DEPARTED:
+            free = [e for e in able if e.id not in self.busy_now] or able
+            engineer = free[index % len(free)]
+            self.busy_now.add(engineer.id)
+            return engineer
+        # The least loaded of those who can (the list's order breaks ties), as a dispatcher would.
+        engineer = min(able, key=lambda e: self.load.get(e.id, 0))
+        self.load[engineer.id] = self.load.get(engineer.id, 0) + 1
+        return engineer
+
+
+def make_customer(demo: Demo, category: str, index: int, district: str) -> tuple[Customer, dict[str, float]]:
+    """A customer at an address in `district`, and the address's coordinates."""
     rng = demo.rng
-    city, district, street = ADDRESSES[index % len(ADDRESSES)]
-    address = (
-        city
-        + district
-        + street.format(n=rng.randrange(10, 900), b=rng.randrange(1, 30), r=rng.randrange(101, 2405))
+    place = DISTRICTS[district]
+    street = rng.choice(ADDRESS_FORMS).format(
+        street=rng.choice(place["streets"]),
+        n=rng.randrange(10, 400),
+        b=rng.randrange(1, 30),
+        r=rng.randrange(101, 2405),
     )
+    (lat, lng), spread = place["at"], place["spread"]
+    location = {
+        "lat": round(lat + rng.uniform(-spread, spread), 6),
+        "lng": round(lng + rng.uniform(-spread, spread), 6),
+    }
     business = BUSINESSES.get(category)
     name = business[(index // 6) % len(business)] if business else PEOPLE_NAMES[index % 40]
     phones = [demo.phone()]
     if business:
-        phones.append(f"021{rng.randrange(5000_0000, 6999_9999)}")
+        phones.append(f"0532{rng.randrange(8000_0000, 8999_9999)}")
     customer = Customer(
         name=name,
         phones=phones,
-        address=address,
-        city=city,
+        address=CITY + district + street,
+        city=CITY,
         district=district,
         updated_by_id=demo.dispatcher.id,
     )
     db.session.add(customer)
     db.session.flush()
-    return customer
+    return customer, location
 
 
 def make_order(demo: Demo, index: int, status: OrderStatus, category: str) -> ServiceOrder:
     rng, now = demo.rng, demo.now
     spec = CATALOGUE[category]
-    customer = make_customer(demo, category, index)
+    engineer = demo.engineer_for(category, index, status)
+    path = path_to(status)
+    # Most customers live in their engineer's own district; some across town, and the queue anywhere.
+    if S.ASSIGNED in path and index % 5:
+        district = engineer.home_district
+    else:
+        district = rng.choice(sorted(DISTRICTS))
+    customer, location = make_customer(demo, category, index, district)
     age_days = rng.choice([40, 200, 400, 700, 1500])
     brand_index = rng.randrange(len(spec["brands"]))
     unit = Unit(
@@ -176,18 +227,18 @@ def make_order(demo: Demo, index: int, status: OrderStatus, category: str) -> Se
     db.session.add(unit)
     db.session.flush()
     today = now.astimezone(local_zone()).date()
-    path = path_to(status)
     if status in DONE:
-        appointment = demo.local(
-            today - timedelta(days=rng.randrange(1, 25)), rng.choice([9, 10, 13, 15]), rng.choice([0, 30])
-        )
-    elif status in (S.ON_SITE, S.DIAGNOSED, S.IN_REPAIR, S.AWAITING_CONSENT, S.TAKEN_BACK, S.AWAITING_PART):
-        appointment = min(now - timedelta(minutes=90), demo.local(today, 9, 30))
+        appointment = demo.free_slot(engineer, today - timedelta(days=rng.randrange(1, 25)))
+    elif status in ON_SITE_NOW:
+        appointment = (now - timedelta(minutes=40)).replace(second=0, microsecond=0)
+    elif status in (S.TAKEN_BACK, S.AWAITING_PART):
+        appointment = demo.free_slot(engineer, today - timedelta(days=1))
     elif status == S.DEPARTED:
-        appointment = now + timedelta(minutes=25)
-    else:
-        slot = demo.local(today, rng.choice([9, 10, 11, 13, 14, 15, 16]), rng.choice([0, 30]))
-        appointment = slot if slot > now else slot + timedelta(days=1)
+        appointment = (now + timedelta(minutes=25)).replace(second=0, microsecond=0)
+    elif S.SCHEDULED in path:
+        appointment = demo.free_slot(engineer, today, after=now + timedelta(minutes=30))
+    else:  # no visit agreed yet: what the customer asked for, a few hours ahead
+        appointment = (now + timedelta(hours=3)).replace(minute=0, second=0, microsecond=0)
     # Reported before anything happened, and never in the future.
     reported = min(
         appointment - timedelta(hours=rng.randrange(6, 30)), now - timedelta(minutes=rng.randrange(10, 240))
@@ -196,8 +247,6 @@ def make_order(demo: Demo, index: int, status: OrderStatus, category: str) -> Se
         reported = now - timedelta(hours=rng.randrange(1, 4))  # some missed the 2-hour contact
     elif status in (S.RECEIVED, S.ASSIGNED, S.ACCEPTED):
         reported = now - timedelta(minutes=rng.randrange(10, 90))
-    # Every engineer gets every kind of appliance (categories cycle over the index by 6).
-    engineer = demo.engineers[(index + index // len(CATALOGUE)) % len(demo.engineers)]
     order = ServiceOrder(
         number=f"SO{reported.astimezone(local_zone()):%Y%m%d}-{index + 1:04d}",
         customer_id=customer.id,
@@ -207,6 +256,7 @@ def make_order(demo: Demo, index: int, status: OrderStatus, category: str) -> Se
         symptom=rng.choice(spec["symptoms"]),
         contact_phone=customer.phones[0],
         service_address=customer.address,
+        service_location=location,
         reported_at=reported,
         customer_requests=rng.choice(["", "请上门前电话联系", "下午在家", "小区需登记，提前告知"]),
         intake_issues=[
@@ -233,7 +283,7 @@ def make_order(demo: Demo, index: int, status: OrderStatus, category: str) -> Se
     db.session.add(order)
     db.session.flush()
     if S.SCHEDULED in path:
-        order.appointment_start, order.appointment_end = appointment, appointment + timedelta(hours=2)
+        order.appointment_start, order.appointment_end = appointment, appointment + VISIT
         order.appointment_confirmed = True
     walk(demo, order, path, reported, appointment)
     if status in DONE:
@@ -268,7 +318,7 @@ def walk(
                     order_id=order.id,
                     kind="set",
                     new_start=appointment,
-                    new_end=appointment + timedelta(hours=2),
+                    new_end=appointment + VISIT,
                     at=moment,
                     customer_agreed=True,
                     updated_by_id=engineer_id,

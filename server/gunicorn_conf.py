@@ -10,9 +10,17 @@ anything between reaches the app and only what gunicorn cannot read at all is an
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 from gunicorn import util
+
+# Threads, not an event loop: each open live-channel stream (server/live/) holds one thread that
+# sleeps on an Event until its phone's scope changes, so a stream never blocks other requests as
+# long as threads are left. ONSITE_THREADS sets how many streams plus requests one worker serves.
+worker_class = "gthread"
+threads = int(os.environ.get("ONSITE_THREADS", "100"))
+worker_connections = max(1000, 2 * threads)
 
 limit_request_line = 8190  # gunicorn's maximum
 limit_request_fields = 100

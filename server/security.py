@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, request, session
 from flask_login import current_user, logout_user
@@ -254,9 +255,22 @@ def clear_sign_in_failures(username: str) -> None:
 # --- response headers ------------------------------------------------------------------------------
 
 
+def tile_origin(template: str) -> str:
+    """The origin of the console map's tile URL template, to allow as an image source ('' if none)."""
+    parts = urlsplit(template or "")
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c in parts.netloc for c in "{}; '"):
+        return ""
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def _add_security_headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():  # one policy for every response, set here only
         response.headers[name] = value
+    tiles = tile_origin(current_app.config.get("MAP_TILE_URL", ""))
+    if tiles:  # the map's configured tile server is the one image source beyond our own
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+            "img-src 'self' data: blob:", f"img-src 'self' data: blob: {tiles}"
+        )
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", HSTS)
     if request.path.startswith("/api/"):

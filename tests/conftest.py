@@ -112,3 +112,16 @@ def users(app: Flask) -> dict[str, int]:
         "eng2": make_user(app, "eng2"),
         "eng3": make_user(app, "eng3"),
     }
+
+
+@pytest.fixture(scope="session")
+def seaweed(tmp_path_factory: Any) -> Iterator[Any]:
+    """One SeaweedFS S3 server for the session (ports 5340-5347), started when a test asks for it."""
+    from tests.seaweed import SeaweedS3
+
+    server = SeaweedS3(
+        tmp_path_factory.mktemp("seaweed"), base=int(os.environ.get("SEAWEED_PORT_BASE", "5340"))
+    )
+    server.start()
+    yield server
+    server.stop()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 15:28:37.797296
+Create Date: 2026-12-03 09:21:02.488456
 
 """
 from alembic import op
@@ -62,6 +62,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('seq', sa.BigInteger(), nullable=False),
     sa.Column('horizon', sa.BigInteger(), nullable=False),
+    sa.Column('compacted_at', server.models.base.UTCDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_table('users',
@@ -73,6 +74,10 @@ def upgrade():
     sa.Column('badge_no', sa.String(length=32), nullable=True),
     sa.Column('phone', sa.String(length=32), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('skills', sa.JSON(), nullable=False),
+    sa.Column('home_district', sa.String(length=60), nullable=False),
+    sa.Column('home_location', sa.JSON(), nullable=True),
+    sa.Column('daily_capacity', sa.Integer(), nullable=False),
     sa.Column('session_epoch', sa.Integer(), nullable=False),
     sa.Column('created_at', server.models.base.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
@@ -154,6 +159,8 @@ def upgrade():
     sa.Column('last_mutation_number', sa.BigInteger(), nullable=False),
     sa.Column('acked_below', sa.BigInteger(), nullable=False),
     sa.Column('last_pull_cursor', sa.BigInteger(), nullable=False),
+    sa.Column('live_since', server.models.base.UTCDateTime(), nullable=True),
+    sa.Column('live_until', server.models.base.UTCDateTime(), nullable=True),
     sa.Column('revoked_at', server.models.base.UTCDateTime(), nullable=True),
     sa.Column('revoked_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['revoked_by_id'], ['users.id'], ),
@@ -344,6 +351,28 @@ def upgrade():
     with op.batch_alter_table('webauthn_challenges', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_webauthn_challenges_expires_at'), ['expires_at'], unique=False)
 
+    op.create_table('assignment_notices',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('order_id', sa.String(length=36), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('notification_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('created_at', server.models.base.UTCDateTime(), nullable=False),
+    sa.Column('due_at', server.models.base.UTCDateTime(), nullable=False),
+    sa.Column('live_sent_at', server.models.base.UTCDateTime(), nullable=True),
+    sa.Column('delivered_at', server.models.base.UTCDateTime(), nullable=True),
+    sa.Column('seen_at', server.models.base.UTCDateTime(), nullable=True),
+    sa.Column('escalated_at', server.models.base.UTCDateTime(), nullable=True),
+    sa.Column('closed_at', server.models.base.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['notification_id'], ['notifications.id'], ),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('assignment_notices', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assignment_notices_due_at'), ['due_at'], unique=False)
+        batch_op.create_index('ix_assignment_notices_open', ['user_id', 'order_id', 'closed_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assignment_notices_order_id'), ['order_id'], unique=False)
+
     op.create_table('fee_schedule_items',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('schedule_id', sa.Integer(), nullable=False),
@@ -401,6 +430,31 @@ def upgrade():
     )
     with op.batch_alter_table('quarantined_mutations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_quarantined_mutations_device_id'), ['device_id'], unique=False)
+
+    op.create_table('sms_deliveries',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('notification_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=32), nullable=False),
+    sa.Column('text', sa.String(length=300), nullable=False),
+    sa.Column('order_key', sa.String(length=36), nullable=False),
+    sa.Column('coalesced', sa.Integer(), nullable=False),
+    sa.Column('created_at', server.models.base.UTCDateTime(), nullable=False),
+    sa.Column('next_attempt_at', server.models.base.UTCDateTime(), nullable=False),
+    sa.Column('lease_until', server.models.base.UTCDateTime(), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_status', sa.Integer(), nullable=True),
+    sa.Column('last_error', sa.String(length=300), nullable=False),
+    sa.Column('message_id', sa.String(length=65), nullable=False),
+    sa.Column('sent_at', server.models.base.UTCDateTime(), nullable=True),
+    sa.Column('failed_at', server.models.base.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['notification_id'], ['notifications.id'], ),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('sms_deliveries', schema=None) as batch_op:
+        batch_op.create_index('ix_sms_deliveries_coalesce', ['number', 'order_key', 'sent_at'], unique=False)
+        batch_op.create_index('ix_sms_deliveries_due', ['sent_at', 'failed_at', 'next_attempt_at'], unique=False)
 
     op.create_table('sync_mutations',
     sa.Column('id', sa.String(length=36), nullable=False),
@@ -950,6 +1004,11 @@ def downgrade():
 
     op.drop_table('units')
     op.drop_table('sync_mutations')
+    with op.batch_alter_table('sms_deliveries', schema=None) as batch_op:
+        batch_op.drop_index('ix_sms_deliveries_due')
+        batch_op.drop_index('ix_sms_deliveries_coalesce')
+
+    op.drop_table('sms_deliveries')
     with op.batch_alter_table('quarantined_mutations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_quarantined_mutations_device_id'))
 
@@ -963,6 +1022,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_fee_schedule_items_schedule_id'))
 
     op.drop_table('fee_schedule_items')
+    with op.batch_alter_table('assignment_notices', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assignment_notices_order_id'))
+        batch_op.drop_index('ix_assignment_notices_open')
+        batch_op.drop_index(batch_op.f('ix_assignment_notices_due_at'))
+
+    op.drop_table('assignment_notices')
     with op.batch_alter_table('webauthn_challenges', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_webauthn_challenges_expires_at'))
 

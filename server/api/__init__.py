@@ -12,10 +12,10 @@ json_body.install_parser()  # before any blueprint module declares its arguments
 
 def init_app(app: Flask, api: Api) -> None:
     json_body.init_app(app)
-    from server.api import auth, dispatch
+    from server.api import auth, board, dispatch
     from server.api import push as push_api
 
-    for module in (auth, push_api, dispatch):
+    for module in (auth, push_api, dispatch, board):
         api.register_blueprint(module.blp)
 
     from server.api import admin, passkeys
@@ -40,7 +40,12 @@ def init_app(app: Flask, api: Api) -> None:
         api.register_blueprint(module.blp)
     app.register_blueprint(receipts.pages)
 
-    from server.api import blobs, conflicts, handoff, sync
+    from server.api import blobs, conflicts, handoff, planning, sync
 
-    for module in (sync, blobs, conflicts, handoff):
+    for module in (sync, blobs, conflicts, handoff, planning):
         api.register_blueprint(module.blp)
+
+    from server.api import live
+
+    api.register_blueprint(live.blp)
+    api.register_blueprint(live.console_blp)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 from flask_login import current_user
 from flask_smorest import Blueprint
 
@@ -18,10 +17,11 @@ from server.models import utcnow
 from server.sync import scope
 from server.sync.blobs import (
     SHA256,
-    LocalBlobStore,
+    BlobStore,
     UploadError,
     UploadLimits,
     may_read,
+    open_store,
     put_chunk,
     upload_state,
 )
@@ -30,8 +30,11 @@ blp = Blueprint("blobs", __name__, url_prefix="/api/blobs", description="Content
 CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
 
 
-def store() -> LocalBlobStore:
-    return LocalBlobStore(Path(current_app.config["BLOB_DIR"]))
+def store() -> BlobStore:
+    """The configured store, one per request (an S3 store lists an upload's parts once)."""
+    if "blob_store" not in g:
+        g.blob_store = open_store(current_app.config)
+    return g.blob_store  # type: ignore[no-any-return]
 
 
 def limits() -> UploadLimits:

@@ -40,6 +40,15 @@ def complaint_body(complaint: Complaint, now: Any) -> dict[str, Any]:
     )
     body["breaches"] = [b.kind.value for b in missed]
     body["overdue"] = any(b.open for b in missed)  # a clock still running past its time
+    customer = db.session.get(Customer, complaint.customer_id)
+    order = db.session.get(ServiceOrder, complaint.order_id) if complaint.order_id else None
+    phones = [order.contact_phone] if order and order.contact_phone else []
+    phones += [p for p in (customer.phones if customer else []) if p not in phones]
+    body.update(
+        customer_name=customer.name if customer else "",
+        customer_phones=phones,
+        order_number=order.number if order else None,
+    )
     return body
 
 

@@ -35,6 +35,7 @@ from server.models import (
 from server.services.figures import figures
 from server.services.order_facts import breach_kinds, followed_up_times
 from server.services.policy import current_policy, local_day_bounds, local_today
+from server.services.schedule import board_rules, day_checks
 
 blp = Blueprint("dispatch", __name__, url_prefix="/api/dispatch", description="Dispatch console reads")
 
@@ -77,7 +78,9 @@ def _clock(order: Any, now: datetime, policy: Any) -> dict[str, Any] | None:
     return None
 
 
-def _order_card(order: Any, now: datetime, policy: Any, followed: dict[str, datetime]) -> dict[str, Any]:
+def _order_card(
+    order: Any, now: datetime, policy: Any, followed: dict[str, datetime], flags: Any = ()
+) -> dict[str, Any]:
     return {
         "id": order.id,
         "number": order.number,
@@ -89,6 +92,8 @@ def _order_card(order: Any, now: datetime, policy: Any, followed: dict[str, date
         "brand": order.brand,
         "model": order.model,
         "service_address": order.service_address,
+        "district": order.district,
+        "location": order.service_location,
         "symptom": order.symptom,
         "reported_at": order.reported_at,
         "appointment_start": order.appointment_start,
@@ -102,6 +107,7 @@ def _order_card(order: Any, now: datetime, policy: Any, followed: dict[str, date
         "version": order.version,
         "clock": _clock(order, now, policy),
         "breaches": breach_kinds(order, followed.get(order.id), now, policy),
+        "flags": [f.to_mapping() for f in flags],
     }
 
 
@@ -109,12 +115,20 @@ def _order_card(order: Any, now: datetime, policy: Any, followed: dict[str, date
 @staff_only
 @blp.arguments(BoardArgs, location="query")
 def board(args: dict[str, Any]) -> Response:
-    """The unassigned queue and each engineer's day, orders in time order, with their clocks."""
+    """The unassigned queue and each engineer's day, orders in time order, with their clocks; the
+    day's visits with the schedule flags (server/domain/schedule.py) and the travel between them."""
     now, policy = utcnow(), current_policy()
     day: date = args["day"] or local_today(now)
     day_start, day_end = local_day_bounds(day)
     rows = db.session.execute(
-        select(SO, Customer.name.label("customer_name"), Unit.category, Unit.brand, Unit.model)
+        select(
+            SO,
+            Customer.name.label("customer_name"),
+            Customer.district,
+            Unit.category,
+            Unit.brand,
+            Unit.model,
+        )
         .join(Customer, Customer.id == SO.customer_id)
         .join(Unit, Unit.id == SO.unit_id)
         .where(SO.status.not_in(GONE), or_(SO.completed_at.is_(None), SO.completed_at >= day_start))
@@ -124,7 +138,7 @@ def board(args: dict[str, Any]) -> Response:
     class Row:  # the order's attributes plus the joined columns, as one object
         def __init__(self, row: Any) -> None:
             self.__dict__.update({c.key: getattr(row[0], c.key) for c in SO.__table__.columns})
-            self.customer_name, self.category, self.brand, self.model = row[1:]
+            self.customer_name, self.district, self.category, self.brand, self.model = row[1:]
 
     orders = [Row(r) for r in rows]
     unassigned = [o for o in orders if o.assignee_id is None or o.status in UNASSIGNED]
@@ -149,8 +163,10 @@ def board(args: dict[str, Any]) -> Response:
     def when(o: Any) -> tuple[int, datetime]:
         return (0, o.appointment_start) if o.appointment_start else (1, o.reported_at)
 
+    checks = day_checks(engineers, orders, day, board_rules())
     columns = []
     for engineer in engineers:
+        check = checks[engineer.id]
         mine = [o for o in orders if o.assignee_id == engineer.id and o.status not in UNASSIGNED]
         today = [o for o in mine if o.appointment_start is None or o.appointment_start < day_end]
         columns.append(
@@ -158,16 +174,26 @@ def board(args: dict[str, Any]) -> Response:
                 "id": engineer.id,
                 "name": engineer.display_name,
                 "badge_no": engineer.badge_no,
+                "skills": engineer.skills,
+                "home_district": engineer.home_district,
+                "home_location": engineer.home_location,
+                "daily_capacity": engineer.daily_capacity,
+                "legs": [leg.to_mapping() for leg in check.legs],
                 "last_sync_at": synced.get(engineer.id),
                 "push_subscriptions": pushes.get(engineer.id, 0),
                 "later": len(mine) - len(today),
-                "orders": [_order_card(o, now, policy, followed) for o in sorted(today, key=when)],
+                "orders": [
+                    _order_card(o, now, policy, followed, check.for_order(o.id))
+                    for o in sorted(today, key=when)
+                ],
             }
         )
     return _json(
         {
             "now": now,
             "day": day.isoformat(),
+            "day_start": day_start,
+            "day_end": day_end,
             "unassigned": [
                 _order_card(o, now, policy, followed) for o in sorted(unassigned, key=lambda o: o.reported_at)
             ],
@@ -260,11 +286,17 @@ def _counts() -> dict[str, int]:
     """What waits for the dispatcher, for the badges beside the console's navigation."""
     now = utcnow()
     count = func.count()
+    day_start, _ = local_day_bounds(local_today(now))
     return {
+        # The board's own queue for today (see `board`): an order finished before today is off it.
         "board": db.session.scalar(
             select(count)
             .select_from(SO)
-            .where(SO.status.not_in(GONE), or_(SO.assignee_id.is_(None), SO.status.in_(UNASSIGNED)))
+            .where(
+                SO.status.not_in(GONE),
+                or_(SO.completed_at.is_(None), SO.completed_at >= day_start),
+                or_(SO.assignee_id.is_(None), SO.status.in_(UNASSIGNED)),
+            )
         )
         or 0,
         "follow-ups": db.session.scalar(

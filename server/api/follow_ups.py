@@ -17,7 +17,7 @@ from server.api.schemas.care import (
 )
 from server.auth.roles import staff_only
 from server.extensions import db
-from server.models import FollowUp, ServiceOrder, utcnow
+from server.models import Customer, FollowUp, ServiceOrder, utcnow
 from server.services.orders import record_follow_up
 
 blp = Blueprint(
@@ -29,6 +29,15 @@ def follow_up_body(follow_up: FollowUp, order_number: str, now: Any) -> dict[str
     body = {c.key: getattr(follow_up, c.key) for c in FollowUp.__table__.columns}
     last = follow_up.window_end or follow_up.due_at
     body.update(order_number=order_number, overdue=follow_up.done_at is None and now > last)
+    # Whom to call: the customer's name and the order's contact phone first, then the customer's others.
+    order = db.session.get(ServiceOrder, follow_up.order_id)
+    customer = db.session.get(Customer, order.customer_id) if order else None
+    phones = [
+        p
+        for p in dict.fromkeys([order.contact_phone if order else "", *(customer.phones if customer else [])])
+        if p
+    ]
+    body.update(customer_name=customer.name if customer else "", customer_phones=phones)
     return body
 
 

@@ -118,6 +118,8 @@ class OrdersView(MethodView):
             query = query.where(SO.status.in_(args["status"]))
         if args.get("engineer") is not None:
             query = query.where(SO.assignee_id == args["engineer"])
+        if args.get("customer"):
+            query = query.where(SO.customer_id == args["customer"])
         if args.get("unassigned"):
             query = query.where(SO.assignee_id.is_(None))
         if args.get("day") is not None:

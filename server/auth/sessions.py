@@ -16,6 +16,7 @@ from flask import session
 from sqlalchemy import update
 
 from server.extensions import db
+from server.live import tell
 from server.models import UserSession
 
 TOKEN_KEY = "sid"
@@ -46,6 +47,7 @@ def current() -> UserSession | None:
 def end(row: UserSession | None, reason: str, now: datetime) -> None:
     if row is not None and row.ended_at is None:
         row.ended_at, row.end_reason = now, reason
+        tell.wake_user(db.session, row.user_id)  # its open live stream closes at the commit
 
 
 def end_all(
@@ -58,3 +60,4 @@ def end_all(
     if keep is not None:
         query = query.where(UserSession.id != keep.id)
     db.session.execute(query.values(ended_at=now, end_reason=reason))
+    tell.wake_user(db.session, user_id)  # the ended sessions' open live streams close at the commit

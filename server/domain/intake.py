@@ -133,3 +133,45 @@ def check_intake(data: IntakeData, *, today: date) -> list[IntakeIssue]:
 
     order = {Severity.ERROR: 0, Severity.WARNING: 1}
     return sorted(issues, key=lambda i: order[i.severity])
+
+
+UNIT_FIELDS = ("brand", "model", "serial", "purchase_date", "manufacture_date")
+
+
+def _is_unit_issue(issue: dict[str, str]) -> bool:
+    field = issue.get("field", "")
+    return field == "unit_id" or field.startswith("unit.")
+
+
+def recheck_unit(
+    issues: list[dict[str, str]], unit: dict[str, object], *, today: date
+) -> list[dict[str, str]]:
+    """An order's stored intake issues after its unit was corrected (on site, or at the desk): the
+    unit's own issues found again from the unit as it now stands, every other issue kept as it was.
+    A corrected serial clears "missing_serial"; a purchase date typed after the manufacture date
+    raises "purchase_before_manufacture" where there was none."""
+    data = IntakeData(**{name: unit.get(name) for name in UNIT_FIELDS})  # type: ignore[arg-type]
+    found = [
+        {"field": f"unit.{i.field}", "code": i.code, "severity": i.severity.value}
+        for i in check_intake(data, today=today)
+        if i.field in UNIT_FIELDS
+    ]
+    return [i for i in issues if not _is_unit_issue(i)] + found
+
+
+def same_contact(phones: tuple[str, ...], other: tuple[str, ...]) -> bool:
+    """Whether two sets of phone numbers share one, as dialled (spaces, dashes and +86 ignored)."""
+    mine = {normalise_phone(p) for p in phones if p.strip()}
+    return any(normalise_phone(p) in mine for p in other if p.strip())
+
+
+def same_unit(a: tuple[str, str, str], b: tuple[str, str, str]) -> bool:
+    """Whether two (category, brand, model) describe the same appliance: the same category, and the
+    same brand and model where both are known (case and spaces ignored)."""
+
+    def norm(text: str) -> str:
+        return re.sub(r"\s+", "", text).casefold()
+
+    if norm(a[0]) != norm(b[0]):
+        return False
+    return all(not norm(x) or not norm(y) or norm(x) == norm(y) for x, y in zip(a[1:], b[1:], strict=True))

@@ -9,6 +9,7 @@ from server.models.catalogue import (
     WarrantyPolicy,
 )
 from server.models.conflicts import Conflict
+from server.models.notices import AssignmentNotice, SmsDelivery
 from server.models.notifications import Notification
 from server.models.orders import (
     AppointmentChange,
@@ -45,6 +46,8 @@ from server.models.sync import (
 from server.models.visit import PartUsed, Payment, Photo, Rating, Receipt, ReceiptLine, Signature
 
 __all__ = [
+    "AssignmentNotice",
+    "SmsDelivery",
     "AppliedMutation",
     "AppointmentChange",
     "Blob",

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -33,6 +33,13 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     badge_no: Mapped[str | None] = mapped_column(String(32))
     phone: Mapped[str | None] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    # What an engineer can repair (product categories, as `Unit.category`), where they start the day
+    # (a district of the service centre's city and its coordinates {"lat", "lng"}), and how many
+    # visits a day they take: the board's flags and the planner read these.
+    skills: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    home_district: Mapped[str] = mapped_column(String(60), nullable=False, default="")
+    home_location: Mapped[dict[str, float] | None] = mapped_column(JSON)
+    daily_capacity: Mapped[int] = mapped_column(Integer, nullable=False, default=8)
     # Bumped to end every session of this user at once (revocation, password change).
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
@@ -76,6 +83,9 @@ class Device(db.Model):  # type: ignore[name-defined,misc]
     # can go once old (compaction.prune_mutation_log).
     acked_below: Mapped[int] = mapped_column(BigInteger, default=1, nullable=False)
     last_pull_cursor: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
+    # The live channel (server/live/): when this phone's stream last opened and closed.
+    live_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    live_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

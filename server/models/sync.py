@@ -37,6 +37,8 @@ class SyncState(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     horizon: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    # When compaction last ran, on whichever node: the schedule every node's timer follows.
+    compacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 @event.listens_for(SyncState.__table__, "after_create")

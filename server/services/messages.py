@@ -20,6 +20,8 @@ TEXT: Mapping[str, str] = {
     "not_assignable": "Only engineers can be assigned orders.",
     "same_engineer": "The order is already assigned to this engineer.",
     "intake_incomplete": "The order's intake data is incomplete or contradictory.",
+    "duplicate_open_order": "This customer already has open order {number} for this appliance.",
+    "draft_needs_contact": "A draft needs a phone number to call the customer back.",
 }
 
 

@@ -18,7 +18,7 @@ from server.domain import states
 from server.domain.decision import Decision
 from server.domain.fees import ScheduleHeader, schedule_in_force
 from server.domain.follow_ups import on_follow_up_outcome
-from server.domain.intake import IntakeData, Severity, check_intake
+from server.domain.intake import IntakeData, Severity, check_intake, same_contact, same_unit
 from server.domain.states import OrderStatus
 from server.errors import BadInput, Refusal
 from server.models import (
@@ -37,7 +37,7 @@ from server.services import DbSession
 from server.services.messages import text_for
 from server.services.policy import current_policy, local_today
 from server.sync import derive
-from server.sync.sequence import take_lock
+from server.sync.sequence import serialise
 from server.sync.status import effects, transition_context, write_transition
 
 S = OrderStatus
@@ -110,9 +110,9 @@ def intake_issues(
 
 
 def next_order_number(session: DbSession, now: datetime) -> str:
-    """The day's next number. The writers' lock is taken first (every writer of synced rows
-    takes it before committing), so two orders made at once cannot both take the same one."""
-    take_lock(session)
+    """The day's next number. One transaction at a time takes one (held to its commit), so two
+    orders made at once cannot both take the same one."""
+    serialise(plain(session), "order_number")
     prefix = "SO" + local_today(now).strftime("%Y%m%d") + "-"
     last = session.scalar(select(func.max(ServiceOrder.number)).where(ServiceOrder.number.like(prefix + "%")))
     counter = int(last[len(prefix) :]) + 1 if last and last[len(prefix) :].isdigit() else 1
@@ -161,7 +161,12 @@ def create_order(session: DbSession, body: Mapping[str, Any], actor: User, now: 
 
     issues = intake_issues(cust, unit_data, body, field_of, now)
     errors = [i for i in issues if i["severity"] == Severity.ERROR]
-    if errors:
+    phones = tuple(p for p in (body.get("contact_phone"), *cust.get("phones", ())) if p)
+    if errors and body.get("draft"):
+        # Saved while the customer is still on the line; flagged until someone completes it.
+        if not phones:
+            raise BadInput("draft_needs_contact", text_for("draft_needs_contact"), "contact_phone")
+    elif errors:
         first = errors[0]
         raise BadInput(
             first["code"],
@@ -170,6 +175,15 @@ def create_order(session: DbSession, body: Mapping[str, Any], actor: User, now: 
             {"intake_issues": issues},
         )
 
+    if not body.get("confirm_duplicate"):
+        twin = open_twin(session, unit, unit_data, phones)
+        if twin is not None:
+            raise Refusal(
+                "duplicate_open_order",
+                text_for("duplicate_open_order", {"number": twin.number}),
+                "unit_id" if unit is not None else "unit",
+                {"order_id": twin.id, "number": twin.number},
+            )
     if customer is None:
         customer = Customer(updated_by_id=actor.id, **cust)
         session.add(customer)
@@ -193,6 +207,8 @@ def create_order(session: DbSession, body: Mapping[str, Any], actor: User, now: 
         requested_window_start=body.get("requested_window_start"),
         requested_window_end=body.get("requested_window_end"),
         intake_issues=issues,
+        flagged=bool(errors),
+        flag_reason="intake_draft" if errors else "",
         updated_by_id=actor.id,
     )
     session.add(order)
@@ -205,11 +221,39 @@ def create_order(session: DbSession, body: Mapping[str, Any], actor: User, now: 
         now,
         intake_issues=len(issues),
         fee_schedule_id=order.fee_schedule_id,
+        draft=bool(errors),
+        duplicate_confirmed=bool(body.get("confirm_duplicate")),
     )
     if body.get("assignee_id") is not None:
         assign(session, order, body["assignee_id"], body.get("assign_reason") or "", actor, now)
     derive.refresh(plain(session), [order.id], now=now)
     return order
+
+
+def open_twin(
+    session: DbSession, unit: Unit | None, unit_data: Mapping[str, Any], phones: tuple[str, ...]
+) -> ServiceOrder | None:
+    """An open order for the same appliance reached on the same phone (the domain's rule), if any:
+    the second click on a form, or a second call about the same fault."""
+    still_open = ServiceOrder.status.not_in([s.value for s in FINISHED])
+    if unit is not None:
+        return session.scalars(
+            select(ServiceOrder).where(ServiceOrder.unit_id == unit.id, still_open)
+        ).first()
+    wanted = (unit_data.get("category") or "", unit_data.get("brand") or "", unit_data.get("model") or "")
+    rows = session.execute(
+        select(ServiceOrder, Customer.phones, Unit.brand, Unit.model)
+        .join(Customer, Customer.id == ServiceOrder.customer_id)
+        .join(Unit, Unit.id == ServiceOrder.unit_id)
+        .where(still_open, Unit.category == wanted[0])
+        .order_by(ServiceOrder.reported_at)
+    )
+    for order, their_phones, brand, model in rows:
+        if same_unit(wanted, (wanted[0], brand, model)) and same_contact(
+            phones, (order.contact_phone, *their_phones)
+        ):
+            return order
+    return None
 
 
 # -- pricing ----------------------------------------------------------------------------------

@@ -152,7 +152,7 @@ WORDS: Mapping[str, Mapping[str, str]] = {
         "number": "收据编号",
         "issued": "开具时间",
         "order": "工单号",
-        "customer": "客户",
+        "customer": "用户",
         "address": "地址",
         "product": "产品",
         "engineer": "维修工程师",

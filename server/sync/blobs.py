@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +22,8 @@ READ_SIZE = 1024 * 1024
 
 
 class BlobStore(Protocol):
-    """Where bytes live: local disk now, an S3-compatible store later."""
+    """Where bytes live: the local disk (the embedded default) or an S3-compatible store
+    (`BLOB_STORE=s3`, server/sync/blob_s3.py), chosen by `open_store`."""
 
     def has(self, sha256: str) -> bool: ...
     def read(self, sha256: str) -> Iterator[bytes]: ...
@@ -31,6 +32,21 @@ class BlobStore(Protocol):
     def discard_partial(self, key: str) -> None: ...
     def partial_digest(self, key: str) -> str: ...
     def promote(self, key: str, sha256: str) -> None: ...
+    def put_whole(self, sha256: str, data: bytes) -> None: ...
+    def names(self) -> Iterator[str]: ...
+    def partials(self) -> list[str]: ...
+
+
+def open_store(config: Mapping[str, Any]) -> BlobStore:
+    """The store the configuration names: `BLOB_STORE` "disk" (BLOB_DIR) or "s3" (S3_*)."""
+    kind = str(config.get("BLOB_STORE") or "disk")
+    if kind == "s3":
+        from server.sync.blob_s3 import S3BlobStore
+
+        return S3BlobStore.from_config(config)
+    if kind != "disk":
+        raise ValueError(f"BLOB_STORE must be 'disk' or 's3', not {kind!r}")
+    return LocalBlobStore(str(config["BLOB_DIR"]))
 
 
 class LocalBlobStore:
@@ -82,6 +98,28 @@ class LocalBlobStore:
         with self._partial(key).open("rb+") as handle:
             os.fsync(handle.fileno())  # durable before it is named complete
         os.replace(self._partial(key), final)
+
+    def put_whole(self, sha256: str, data: bytes) -> None:
+        """Store verified bytes under their name at once (a blob sent in one request)."""
+        final = self._final(sha256)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        staged = final.with_name(f"{sha256}.{os.getpid()}.tmp")
+        with staged.open("wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(staged, final)
+
+    def names(self) -> Iterator[str]:
+        """Every stored blob's name."""
+        for path in sorted(self.root.glob("??/??/*")):
+            if SHA256.fullmatch(path.name):
+                yield path.name
+
+    def partials(self) -> list[str]:
+        """The keys of uploads in progress."""
+        folder = self.root / "partial"
+        return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
 
 class UploadError(Refusal):
@@ -204,6 +242,16 @@ def put_chunk(
         raise UploadError("offset_mismatch", "Resume at the received offset.", received=state.received)
     if start + len(data) > total:
         raise BadUpload("invalid", "The chunk goes past the declared size.", received=state.received)
+    if start == 0 and len(data) == total:  # the whole blob in one request: no parts to stage
+        if hashlib.sha256(data).hexdigest() != sha256:
+            session.delete(upload)
+            session.commit()
+            raise BadUpload(
+                "hash_mismatch",
+                "The bytes do not hash to the name given; upload them again from 0.",
+                received=0,
+            )
+        return _stored(session, store, upload, sha256, total, user_id, now, whole=data)
     received = store.append_partial(key, start, data)
     if received < total:
         upload.updated_at = now
@@ -217,12 +265,30 @@ def put_chunk(
         raise BadUpload(
             "hash_mismatch", "The bytes do not hash to the name given; upload them again from 0.", received=0
         )
+    return _stored(session, store, upload, sha256, total, user_id, now)
+
+
+def _stored(
+    session: Session,
+    store: BlobStore,
+    upload: BlobUpload,
+    sha256: str,
+    total: int,
+    user_id: int,
+    now: datetime,
+    whole: bytes | None = None,
+) -> UploadState:
+    """A verified upload: its bytes named (once: P28), the uploader made a holder, photos told."""
+    key = partial_key(sha256, user_id)
     session.delete(upload)
     if session.get(Blob, sha256) is None or not store.has(sha256):
-        store.promote(key, sha256)
+        if whole is not None:
+            store.put_whole(sha256, whole)
+        else:
+            store.promote(key, sha256)
         if session.get(Blob, sha256) is None:
             session.add(Blob(sha256=sha256, size=total, stored_at=now, uploaded_by_id=user_id))
-    else:
+    elif whole is None:
         store.discard_partial(key)  # stored once already; this upload only proved possession
     session.add(BlobHolder(sha256=sha256, user_id=user_id, at=now))
     for photo in session.scalars(select(Photo).where(Photo.sha256 == sha256)):

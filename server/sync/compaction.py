@@ -47,32 +47,59 @@ def prune_mutation_log(session: Session, *, older_than: datetime) -> int:
 
 def expire_uploads(app: Flask, session: Session) -> int:
     """Drop unfinished blob uploads untouched for BLOB_UPLOAD_EXPIRE_SECONDS; answers how many."""
-    from server.sync.blobs import LocalBlobStore
     from server.sync.blobs import expire_uploads as expire
+    from server.sync.blobs import open_store
 
     older = utcnow() - timedelta(seconds=float(app.config["BLOB_UPLOAD_EXPIRE_SECONDS"]))
-    return expire(session, LocalBlobStore(app.config["BLOB_DIR"]), older_than=older)
+    return expire(session, open_store(app.config), older_than=older)
+
+
+def claim_compaction(session: Session, *, now: datetime, every: timedelta) -> bool:
+    """Whether this process should compact now: true for exactly one caller per `every`, across
+    every node and restart, because the last run's time is kept in the counter row and claimed
+    by one conditional UPDATE (committed at once: the row's lock is held for no longer)."""
+    from server.sync.sequence import FIRST_ROW
+
+    session.execute(FIRST_ROW)  # a database migrated, not created: make the row
+    claimed = session.execute(
+        update(SyncState)
+        .where(SyncState.id == 1)
+        .where((SyncState.compacted_at.is_(None)) | (SyncState.compacted_at <= now - every))
+        .values(compacted_at=now)
+    )
+    session.commit()
+    return bool(claimed.rowcount)  # type: ignore[attr-defined]
+
+
+def compact_if_due(app: Flask, session: Session) -> bool:
+    """Compact, prune the log and drop stale uploads if no node did so in the last
+    SYNC_COMPACT_EVERY_SECONDS; answers whether this call did."""
+    every = timedelta(seconds=float(app.config["SYNC_COMPACT_EVERY_SECONDS"]))
+    if not claim_compaction(session, now=utcnow(), every=every):
+        return False
+    keep = timedelta(days=float(app.config["SYNC_KEEP_REMOVALS_DAYS"]))
+    keep_log = timedelta(days=float(app.config["SYNC_KEEP_LOG_DAYS"]))
+    compact(session, older_than=utcnow() - keep)
+    prune_mutation_log(session, older_than=utcnow() - keep_log)
+    session.commit()
+    expire_uploads(app, session)
+    return True
 
 
 def run_on_schedule(app: Flask, stop: threading.Event) -> None:
-    """Compact now and then every SYNC_COMPACT_EVERY_SECONDS, keeping SYNC_KEEP_REMOVALS_DAYS of
-    removals and dropping stale unfinished uploads, until `stop` is set (the thread under
-    `make run`; a deployment runs `flask sync-compact` from a timer instead)."""
+    """Look every few minutes whether compaction is due (SYNC_COMPACT_EVERY_SECONDS since its last
+    run on any node) and run it then, until `stop` is set. Every node may run this thread: the
+    schedule lives in the database, so one of them compacts once per period."""
     from server.extensions import db
 
-    every = float(app.config["SYNC_COMPACT_EVERY_SECONDS"])
-    keep = timedelta(days=float(app.config["SYNC_KEEP_REMOVALS_DAYS"]))
-    keep_log = timedelta(days=float(app.config["SYNC_KEEP_LOG_DAYS"]))
+    look = min(300.0, float(app.config["SYNC_COMPACT_EVERY_SECONDS"]))
     while not stop.is_set():
         try:
             with app.app_context():
-                compact(db.session(), older_than=utcnow() - keep)
-                prune_mutation_log(db.session(), older_than=utcnow() - keep_log)
-                db.session.commit()
-                expire_uploads(app, db.session())
+                compact_if_due(app, db.session())
         except Exception:  # a database hiccup: try again at the next turn
             app.logger.exception("sync compaction failed")
-        stop.wait(every)
+        stop.wait(look)
 
 
 def start_thread(app: Flask) -> tuple[threading.Thread, threading.Event]:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.domain import fees
@@ -52,9 +53,13 @@ def policy_record(session: Session) -> ServicePolicyRecord:
     row = session.get(ServicePolicyRecord, POLICY_ID)
     if row is None:
         values, zone = configured_policy()
-        row = ServicePolicyRecord(id=POLICY_ID, values=values, timezone=zone)
-        session.add(row)
-        session.flush()
+        try:
+            with session.begin_nested():  # two first requests at once, on two nodes: one makes it
+                row = ServicePolicyRecord(id=POLICY_ID, values=values, timezone=zone)
+                session.add(row)
+        except IntegrityError:
+            row = session.get(ServicePolicyRecord, POLICY_ID, populate_existing=True)
+            assert row is not None
     return row
 
 
@@ -222,7 +227,15 @@ def refresh(session: Session, order_ids: Iterable[str], *, now: datetime | None 
     now = now or utcnow()
     policy, policy_version, zone = load_policy(session)
     catalogue = _Catalogue(session)
-    orders = {o.id: o for o in _chunked(session, select(ServiceOrder), ServiceOrder.id, ids)}
+    from server.sync.sequence import lock_rows, numbers_at_commit  # sequence imports this module
+
+    if numbers_at_commit(session):
+        # Writers no longer queue on the counter: lock the orders, then read their facts fresh
+        # (two derivations of one order cannot interleave, nor miss the other's facts).
+        session.flush()
+        orders = {o.id: o for o in lock_rows(session, ServiceOrder, ids)}
+    else:
+        orders = {o.id: o for o in _chunked(session, select(ServiceOrder), ServiceOrder.id, ids)}
     units = {
         u.id: u
         for u in _chunked(session, select(Unit), Unit.id, sorted({o.unit_id for o in orders.values()}))

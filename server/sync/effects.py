@@ -56,6 +56,12 @@ SIDE_EFFECTS: tuple[SideEffect, ...] = (
         "the order's flag, raised by the server's own checks and conflicts",
     ),
     SideEffect(
+        "intake_recheck",
+        "units",
+        frozenset({"brand", "model", "serial", "purchase_date", "manufacture_date"}),
+        "the unit's open orders get their intake issues found again from the corrected unit",
+    ),
+    SideEffect(
         "move",
         ANY_TABLE,
         frozenset({"order_id", "customer_id", "unit_id"}),
@@ -73,10 +79,6 @@ def side_effects(table: str, fields: frozenset[str] | set[str] | dict[str, Any])
     """The effects a change of `fields` on a row of `table` sets off."""
     names = fields if isinstance(fields, frozenset | set) else set(fields)
     return tuple(e for e in _by_table(table) if e.fields & names)
-
-
-def sets_off(table: str, fields: frozenset[str] | set[str] | dict[str, Any], name: str) -> bool:
-    return any(e.name == name for e in side_effects(table, fields))
 
 
 def fields_of(name: str) -> frozenset[str]:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from server.domain import receipts as receipt_rules
 from server.domain import signature as signature_rules
+from server.domain.arrival import check_arrival
 from server.models import (
     Receipt,
     ReceiptLine,
@@ -25,10 +26,12 @@ from server.sync.context import (
     NeedsSavepoint,
     PushContext,
     Rejected,
+    flag,
     is_suspect,
     record,
     result_of,
 )
+from server.sync.derive import load_policy
 from server.sync.entities import (
     EntitySpec,
     json_ready,
@@ -39,6 +42,18 @@ from server.sync.merge import decide_create
 
 # A receipt's link token: at least 128 bits in base64url (22 characters), as the phone makes it.
 LINK_TOKEN = re.compile(r"[A-Za-z0-9_-]{22,64}")
+
+
+def check_arrival_position(session: Session, event: Any, order: ServiceOrder) -> None:
+    """The server's own distance beside the phone's on an arrival event; a disagreement about
+    "far from the address" flags the order for a person."""
+    radius = load_policy(session)[0].arrival_radius_m
+    checked = check_arrival(event.data or {}, order.service_location, radius)
+    if checked is None:
+        return
+    event.data = {**(event.data or {}), "server_check": checked.as_data()}
+    if checked.disagrees:
+        flag(order, "arrival_position_disagrees")
 
 
 def create(
@@ -77,7 +92,8 @@ def create(
         moments.append(device_time)
     suspect = is_suspect(ctx, moments, order)
     check_references(ctx, spec, fields)
-    if ctx.outside_savepoint and (access != scope.OWN or spec.name not in FAST_FACTS):
+    checked_arrival = spec.name == "timeline_event" and fields.get("kind") == "arrived"
+    if ctx.outside_savepoint and (access != scope.OWN or spec.name not in FAST_FACTS or checked_arrival):
         raise NeedsSavepoint()
     if ctx.outside_savepoint:
         return fast_create(ctx, spec, entity_id, fields, suspect)
@@ -86,6 +102,8 @@ def create(
         obj.received_at = ctx.now
         obj.clock_offset_ms = ctx.offset_ms
         obj.time_suspect = suspect
+        if checked_arrival and order is not None:
+            check_arrival_position(session, obj, order)
     elif spec.name == "rating":
         for name in ("repair_quality", "service_attitude"):
             value = fields.get(name)

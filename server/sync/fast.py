@@ -81,7 +81,18 @@ def flush_deferred(ctx: PushContext) -> None:
         return
     session = ctx.session
     session.flush()  # anything pending from the ORM first, in its own numbers
-    seq = next_numbers(session, len(ctx.deferred))
+    keys = [
+        (obj.row.__tablename__, str(obj.row.id))
+        if isinstance(obj, Edit)
+        else (obj.table.name, str(obj.values["id"]))
+        for _r, _s, obj in ctx.deferred
+    ]
+    seq = next_numbers(
+        session,
+        len(ctx.deferred),
+        tables={table for table, _ in keys},
+        history=[key for key in keys if key[0] in MERGEABLE_TABLES],
+    )
     user_id, device_id = ctx.user.id, ctx.device.id
     moment = utcnow()
     by_table: dict[str, list[dict[str, Any]]] = {}

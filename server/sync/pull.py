@@ -5,10 +5,11 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Date, Select, String, select, type_coerce
+from sqlalchemy import JSON, Date, Select, String, exists, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from server.models import (
@@ -100,7 +101,7 @@ def _rows(session: Session, spec: EntitySpec, query: Select[Any]) -> Iterator[It
         )
 
 
-def _window(spec: EntitySpec, since: int, upto: int, limit: int) -> Select[Any]:
+def _window(spec: EntitySpec, since: int, upto: int, limit: int | None) -> Select[Any]:
     table = spec.model.__table__
     return (
         select(table)
@@ -110,66 +111,95 @@ def _window(spec: EntitySpec, since: int, upto: int, limit: int) -> Select[Any]:
     )
 
 
-def _sources(
-    session: Session, user_id: int, staff: bool, since: int, upto: int, limit: int
-) -> list[list[Item]]:
-    sources: list[list[Item]] = []
+def _feeds(
+    session: Session,
+    user_id: int,
+    staff: bool,
+    since: int,
+    upto: int,
+    limit: int | None,
+    first: bool | None = None,
+) -> tuple[list[tuple[EntitySpec, Select[Any]]], Select[Any]]:
+    """The queries a page reads: one per table in the caller's scope, and the scope changes."""
+    feeds: list[tuple[EntitySpec, Select[Any]]] = []
     if staff:
         for spec in SPECS.values():
-            sources.append(list(_rows(session, spec, _window(spec, since, upto, limit))))
+            feeds.append((spec, _window(spec, since, upto, limit)))
     else:
-        mine = scope.scope_orders(user_id)
+        # "Of one of the caller's orders" as a correlated EXISTS: the window's range is read by
+        # its sequence index and each row probes the orders table by key, where `IN (scope)`
+        # would list every order of the scope again for each table (P8).
+        mine = ServiceOrder.__table__.alias("mine")
+
+        def of_mine(column: Any, key: Any) -> Any:
+            return exists().where(column == key, mine.c.assignee_id == user_id, mine.c.status != "cancelled")
+
         order_spec = SPECS["order"]
         o = order_spec.model.__table__
-        sources.append(
-            list(
-                _rows(
-                    session,
-                    order_spec,
-                    _window(order_spec, since, upto, limit).where(
-                        o.c.assignee_id == user_id, o.c.status != "cancelled"
-                    ),
-                )
+        feeds.append(
+            (
+                order_spec,
+                _window(order_spec, since, upto, limit).where(
+                    o.c.assignee_id == user_id, o.c.status != "cancelled"
+                ),
             )
         )
         for spec in ORDER_CHILDREN:
             t = spec.model.__table__
-            # Conflicts follow the engineer who raised them, even off an order reassigned away.
-            visible = (
-                scope.visible_conflict_filter(user_id) if spec.name == "conflict" else t.c.order_id.in_(mine)
-            )
-            sources.append(list(_rows(session, spec, _window(spec, since, upto, limit).where(visible))))
+            visible = of_mine(mine.c.id, t.c.order_id)
+            if spec.name == "conflict":
+                # Conflicts follow the engineer who raised them, even off an order reassigned away.
+                visible = or_(visible, t.c.device_user_id == user_id)
+            feeds.append((spec, _window(spec, since, upto, limit).where(visible)))
+        # Customers and units the other way round: the scope's references listed once (a probe
+        # per row by customer or unit would pick the assignee index and scan the scope each time).
         for name, column in (("customer", ServiceOrder.customer_id), ("unit", ServiceOrder.unit_id)):
             spec = SPECS[name]
             t = spec.model.__table__
-            refs = select(column).where(ServiceOrder.id.in_(mine))
-            sources.append(
-                list(_rows(session, spec, _window(spec, since, upto, limit).where(t.c.id.in_(refs))))
-            )
+            refs = select(column).where(ServiceOrder.id.in_(scope.scope_orders(user_id)))
+            feeds.append((spec, _window(spec, since, upto, limit).where(t.c.id.in_(refs))))
         schedules = scope.scope_schedule_ids(session, user_id)
         spec = SPECS["fee_schedule"]
         if schedules:
-            sources.append(
-                list(
-                    _rows(
-                        session,
-                        spec,
-                        _window(spec, since, upto, limit).where(spec.model.__table__.c.id.in_(schedules)),
-                    )
-                )
+            feeds.append(
+                (spec, _window(spec, since, upto, limit).where(spec.model.__table__.c.id.in_(schedules)))
             )
         for name in ("part", "warranty_policy", "service_policy"):
             spec = SPECS[name]
-            sources.append(list(_rows(session, spec, _window(spec, since, upto, limit))))
+            feeds.append((spec, _window(spec, since, upto, limit)))
     changes = select(ScopeChange).where(ScopeChange.change_seq > since, ScopeChange.change_seq <= upto)
-    if staff or since == 0:  # a first pull has nothing to remove and gets every order whole
+    if staff or (since == 0 if first is None else first):  # a first pull has nothing to remove
+        # and gets every order whole
         changes = changes.where(ScopeChange.kind == "delete")
     else:
         changes = changes.where((ScopeChange.user_id == user_id) | (ScopeChange.kind == "delete"))
+    return feeds, changes.order_by(ScopeChange.change_seq).limit(limit)
+
+
+def _tables_with_changes(session: Session, since: int, upto: int) -> set[str]:
+    """The entities with any row numbered in (since, upto], whoever's: one round trip of EXISTS
+    probes on the change_seq indexes, so a pull skips the tables where nothing happened (most of
+    them during a day-end rush) instead of querying each one."""
+    probes = [
+        exists()
+        .where(spec.model.__table__.c.change_seq > since, spec.model.__table__.c.change_seq <= upto)
+        .label(spec.name)
+        for spec in SPECS.values()
+    ]
+    row = session.execute(select(*probes)).one()
+    return {name for name, found in row._mapping.items() if found}
+
+
+def _sources(
+    session: Session, user_id: int, staff: bool, since: int, upto: int, limit: int | None, first: bool | None
+) -> list[list[Item]]:
+    feeds, changes = _feeds(session, user_id, staff, since, upto, limit, first)
+    live = _tables_with_changes(session, since, upto)
+    sources = [list(_rows(session, spec, query)) if spec.name in live else [] for spec, query in feeds]
     sources.append(
         [
             Item(c.change_seq, "grant" if c.kind == "grant" else "removal", c.entity, c.entity_id, c.reason)
-            for c in session.scalars(changes.order_by(ScopeChange.change_seq).limit(limit))
+            for c in session.scalars(changes)
         ]
     )
     return sources
@@ -282,15 +312,101 @@ def _decorate(session: Session, changes: list[dict[str, Any]]) -> None:
             photo["pending"] = photo["sha256"] not in stored
 
 
-def pull(session: Session, *, user_id: int, staff: bool, since: int, limit: int) -> dict[str, Any]:
-    """One page of changes after `since` for this caller's scope."""
+def _state(session: Session) -> tuple[int, int]:
     state = session.execute(select(SyncState.seq, SyncState.horizon)).first()
-    upto, horizon = (int(state.seq), int(state.horizon)) if state else (0, 0)
+    return (int(state.seq), int(state.horizon)) if state else (0, 0)
+
+
+def plan(
+    session: Session, *, user_id: int, staff: bool, since: int, per_page: int, first: bool = False
+) -> list[int]:
+    """Page boundaries after `since` up to the newest number: cursors c1 < c2 < ... such that the
+    windows (since, c1], (c1, c2], ... hold at most `per_page` items each (more only where one
+    sequence number carries more), so a phone can fetch them side by side (P31). `first`: the
+    windows will be read as a first pull (no scope changes but deletions)."""
+    upto, horizon = _state(session)
     if 0 < since < horizon or since > upto:
         raise ResetRequired(horizon)
     if since == upto:
-        return {"cursor": upto, "has_more": False, "changes": []}
-    sources = _sources(session, user_id, staff, since, upto, limit + 1)
+        return [upto]
+    feeds, changes = _feeds(session, user_id, staff, since, upto, None, first=first)
+    streams: list[list[int]] = [
+        list(session.scalars(query.with_only_columns(spec.model.__table__.c.change_seq)))
+        for spec, query in feeds
+    ]
+    streams.append(list(session.scalars(changes.with_only_columns(ScopeChange.change_seq))))
+    bounds: list[int] = []
+    count = 0
+    previous = since
+    for seq in heapq.merge(*streams):
+        if count >= per_page and seq != previous:
+            bounds.append(previous)
+            count = 0
+        count += 1
+        previous = seq
+    bounds.append(upto)
+    return bounds
+
+
+def scope_size(session: Session, user_id: int, staff: bool) -> int:
+    """How many orders a first pull brings (what the phone counts its progress against)."""
+    query = select(func.count()).select_from(ServiceOrder)
+    if not staff:
+        query = query.where(ServiceOrder.id.in_(scope.scope_orders(user_id)))
+    return int(session.scalar(query) or 0)
+
+
+def day_orders(
+    session: Session, *, user_id: int, start: datetime, end: datetime, limit: int
+) -> list[dict[str, Any]]:
+    """The caller's orders with an appointment in [start, end), with their customers and units,
+    as pull records: a preview a phone shows before its first pull is through (P32). It moves no
+    cursor; the pages deliver the same rows again in sequence order."""
+    order_spec = SPECS["order"]
+    o = order_spec.model.__table__
+    query = (
+        select(o)
+        .where(
+            o.c.id.in_(scope.scope_orders(user_id)),
+            o.c.appointment_start >= start,
+            o.c.appointment_start < end,
+        )
+        .order_by(o.c.appointment_start)
+        .limit(limit)
+    )
+    orders = list(_rows(session, order_spec, query))
+    items = list(orders)
+    for name, column in (("customer", "customer_id"), ("unit", "unit_id")):
+        ids = list({i.payload[column] for i in orders} - {None})
+        if ids:
+            spec = SPECS[name]
+            t = spec.model.__table__
+            items.extend(_rows(session, spec, select(t).where(t.c.id.in_(ids))))
+    return [{"entity": i.entity, "id": i.key, "seq": i.seq, "record": i.payload} for i in items]
+
+
+def pull(
+    session: Session,
+    *,
+    user_id: int,
+    staff: bool,
+    since: int,
+    limit: int,
+    until: int | None = None,
+    first: bool | None = None,
+) -> dict[str, Any]:
+    """One page of changes after `since` (up to `until`, when given) for this caller's scope.
+
+    `first`: read as a first pull (no grants to expand, no removals but deletions); by default
+    when `since` is 0. A window of a plan made from 0 is one too: every row of the scope comes in
+    some window, and what changes after the plan comes in the pull after it (P31)."""
+    newest, horizon = _state(session)
+    if 0 < since < horizon or since > newest:
+        raise ResetRequired(horizon)
+    upto = newest if until is None else max(since, min(until, newest))
+    if since == upto:
+        return {"cursor": upto, "has_more": upto < newest, "changes": []}
+    sources = _sources(session, user_id, staff, since, upto, limit + 1, first)
     merged: Iterable[Item] = heapq.merge(*sources, key=lambda i: i.seq)
     page: list[Item] = []
     has_more = False
@@ -300,6 +416,12 @@ def pull(session: Session, *, user_id: int, staff: bool, since: int, limit: int)
             break
         page.append(item)
     cursor = page[-1].seq if has_more else upto
+    has_more = has_more or upto < newest
+    return {"cursor": cursor, "has_more": has_more, "changes": _changes(session, user_id, page)}
+
+
+def _changes(session: Session, user_id: int, page: list[Item]) -> list[dict[str, Any]]:
+    """A page's items as the changes sent: grants expanded, removals, rows once each."""
     last_grant = {item.key: item.seq for item in page if item.kind == "grant"}
     bundles = _bundles(session, user_id, last_grant)
     changes: list[dict[str, Any]] = []
@@ -327,7 +449,123 @@ def pull(session: Session, *, user_id: int, staff: bool, since: int, limit: int)
             seen.add((one.entity, one.key))
             changes.append({"entity": one.entity, "id": one.key, "seq": one.seq, "record": one.payload})
     _decorate(session, changes)
-    return {"cursor": cursor, "has_more": has_more, "changes": changes}
+    return changes
 
 
-__all__ = ["MAX_LIMIT", "ResetRequired", "pull"]
+def stream_bound(session: Session, since: int) -> int:
+    """The newest number a stream from `since` reads up to; ResetRequired as a pull would raise."""
+    newest, horizon = _state(session)
+    if 0 < since < horizon or since > newest:
+        raise ResetRequired(horizon)
+    return newest
+
+
+def stream(
+    session: Session,
+    *,
+    user_id: int,
+    staff: bool,
+    since: int,
+    upto: int,
+    first_limit: int,
+    limit: int,
+) -> Iterator[dict[str, Any]]:
+    """The pages from `since` up to `upto` one after another, as pulling window (since, upto]
+    page by page would give them (P35): the first at most `first_limit` items, the others at most
+    `limit`. Read as a first pull when `since` is 0, as the windows of a plan made from 0 are
+    (P31): what changes meanwhile is numbered past `upto` and comes in the pull after. The read
+    transaction ends after each page, so writers are never held up by a stream being read."""
+    first = since == 0
+    page = pull(
+        session, user_id=user_id, staff=staff, since=since, limit=first_limit, until=upto, first=first
+    )
+    session.commit()
+    yield page
+    if page["cursor"] >= upto:
+        return
+    if first and not staff:
+        # The rest of an engineer's first pull in one read of each table, cut into pages: no
+        # grants to expand, so a page is its items, and paging would read each table again per
+        # page and drop what went past it.
+        yield from _first_pages(session, user_id, page["cursor"], upto, limit)
+        return
+    cursor = page["cursor"]
+    while True:
+        page = pull(session, user_id=user_id, staff=staff, since=cursor, limit=limit, until=upto, first=first)
+        session.commit()
+        yield page
+        if page["cursor"] >= upto:
+            return
+        cursor = page["cursor"]
+
+
+def _first_pages(
+    session: Session, user_id: int, since: int, upto: int, limit: int
+) -> Iterator[dict[str, Any]]:
+    """Window (since, upto] of a first pull as pages of at most `limit` items (more only where
+    one sequence number carries more), each ending where paging would end it."""
+    sources = _sources(session, user_id, False, since, upto, None, True)
+    session.commit()
+    items = list(heapq.merge(*sources, key=lambda i: i.seq))
+    start = 0
+    while start < len(items):
+        end = min(start + limit, len(items))
+        while end < len(items) and items[end].seq == items[end - 1].seq:
+            end += 1
+        last = end == len(items)
+        changes = _changes(session, user_id, items[start:end])
+        cursor = upto if last else items[end - 1].seq
+        has_more = not last or upto < _state(session)[0]
+        session.commit()
+        yield {"cursor": cursor, "has_more": has_more, "changes": changes}
+        start = end
+    if not items:
+        yield {"cursor": upto, "has_more": upto < _state(session)[0], "changes": []}
+
+
+def as_columns(page: dict[str, Any]) -> dict[str, Any]:
+    """The page with its records column by column (`shape=columns`): one table per entity and
+    set of fields, in the order of first appearance, each with its ids, seqs and one list of
+    values per field. The same content, a third of the bytes once compressed, as a column's
+    values sit side by side. Removals stay a list in feed order; a device applies the records,
+    then the removals, as it does with `changes`."""
+    groups: dict[tuple[str, tuple[str, ...]], tuple[list[Any], list[Any], list[tuple[Any, ...]]]] = {}
+    removals: list[dict[str, Any]] = []
+    for change in page["changes"]:
+        if change.get("removed"):
+            removals.append(change)
+            continue
+        record = change["record"]
+        key = (change["entity"], tuple(record))
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = ([], [], [])
+        group[0].append(change["id"])
+        group[1].append(change["seq"])
+        group[2].append(tuple(record.values()))
+    shaped = {k: v for k, v in page.items() if k != "changes"}
+    shaped["tables"] = [
+        {
+            "entity": entity,
+            "fields": list(fields),
+            "id": ids,
+            "seq": seqs,
+            "values": list(zip(*rows, strict=True)),
+        }
+        for (entity, fields), (ids, seqs, rows) in groups.items()
+    ]
+    shaped["removals"] = removals
+    return shaped
+
+
+__all__ = [
+    "MAX_LIMIT",
+    "ResetRequired",
+    "as_columns",
+    "day_orders",
+    "plan",
+    "pull",
+    "scope_size",
+    "stream",
+    "stream_bound",
+]

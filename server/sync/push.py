@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -21,7 +21,7 @@ import orjson
 from sqlalchemy import (
     select,
 )
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from server.models import AppliedMutation, Device, ServiceOrder, User
@@ -30,7 +30,7 @@ from server.sync.apply import apply_mutation
 from server.sync.context import NeedsSavepoint, PushContext, Rejected, visible_record
 from server.sync.entities import SPECS, FieldError, parse_time
 from server.sync.history import load_history
-from server.sync.sequence import ACTOR_KEY, LOCKED_KEY, take_lock
+from server.sync.sequence import ACTOR_KEY, LOCKED_KEY, lock_rows, numbers_at_commit, real, settle, take_lock
 
 
 @dataclass(frozen=True)
@@ -48,12 +48,14 @@ class Batch:
 @dataclass(frozen=True)
 class Options:
     """How a batch is applied: commits every `commit_every` processed mutations; `fast` lets
-    plain facts and clean edits skip their savepoint; `pause_seconds` is a test hook (a crash
-    lands between two mutations)."""
+    plain facts and clean edits skip their savepoint; `pause_seconds` and `between` are test
+    hooks (a crash lands between two mutations; another writer runs while this one is mid-batch)."""
 
     commit_every: int = 1000
     fast: bool = True
     pause_seconds: float = 0.0
+    # a test hook: called with how many mutations were processed, after each (its locks held)
+    between: Callable[[int], None] | None = None
 
 
 def push(session: Session, batch: Batch, options: Options = Options()) -> dict[str, Any]:
@@ -65,18 +67,32 @@ def push(session: Session, batch: Batch, options: Options = Options()) -> dict[s
     found = replay.replayed(session, batch.device_id, batch.mutations)
     if found is not None:
         return replay.answer(session, batch.device_id, found, batch.device_time, batch.now)
-    session.info[LOCKED_KEY] = True
+    if not numbers_at_commit(session):
+        session.info[LOCKED_KEY] = True
     try:
         with paused_collector():
-            try:
-                return _apply(session, batch, options)
-            except (IntegrityError, DataError):
-                if not options.fast:
-                    raise
-                session.rollback()
-                return _apply(session, batch, replace(options, fast=False))
+            for attempt in range(DEADLOCK_TRIES):
+                try:
+                    try:
+                        return _apply(session, batch, options)
+                    except (IntegrityError, DataError):
+                        if not options.fast:
+                            raise
+                        session.rollback()
+                        return _apply(session, batch, replace(options, fast=False))
+                except OperationalError as error:
+                    # PostgreSQL broke a lock cycle with another writer by failing this one: what
+                    # was committed answers as duplicates, the rest is applied again
+                    if getattr(error.orig, "sqlstate", None) != DEADLOCK or attempt == DEADLOCK_TRIES - 1:
+                        raise
+                    session.rollback()
+            raise AssertionError("unreachable")
     finally:
         session.info.pop(LOCKED_KEY, None)
+
+
+DEADLOCK = "40P01"
+DEADLOCK_TRIES = 3
 
 
 def _apply(session: Session, batch: Batch, options: Options) -> dict[str, Any]:
@@ -119,6 +135,8 @@ def _apply(session: Session, batch: Batch, options: Options) -> dict[str, Any]:
                         since_commit = 0
                     if options.pause_seconds:
                         time.sleep(options.pause_seconds)
+                    if options.between is not None:
+                        options.between(len(results))
                     if since_commit == 0:  # the lock was let go: take it and the rows again
                         ctx.device = _lock_device(session, batch.device_id)
                         _load_orders(ctx, fresh)
@@ -134,8 +152,11 @@ def _apply(session: Session, batch: Batch, options: Options) -> dict[str, Any]:
 
 
 def _lock_device(session: Session, device_id: str) -> Device:
-    """Take the change counter's lock, then the device row: one push per device at a time."""
-    take_lock(session)
+    """Lock the device row: one push per device at a time. SQLite: the change counter's lock
+    first (one writer at a time). PostgreSQL takes the counter only just before each commit
+    (sequence.settle), so pushes of different orders run side by side."""
+    if not numbers_at_commit(session):
+        take_lock(session)
     device = session.execute(
         select(Device)
         .where(Device.id == device_id)
@@ -213,13 +234,19 @@ def _commit(ctx: PushContext) -> None:
     if ctx.touched:
         derive.refresh(ctx.session, ctx.touched, now=ctx.now)
         ctx.touched.clear()
+    ctx.device.last_mutation_number = ctx.last_number
+    offset = settle(ctx.session)  # PostgreSQL: the counter is taken here, held to the commit
+    if offset:
+        for result in ctx.batch_results.values():  # records answered carry their real numbers
+            record = result.get("record")
+            if isinstance(record, dict) and "change_seq" in record:
+                record["change_seq"] = real(record["change_seq"], offset)
     if ctx.log_rows:
         for row in ctx.log_rows:
             result = row["result"]
             row["result"] = ctx.encoded[id(result)] = orjson.dumps(result, option=JSON_OPTIONS).decode()
         bulk.insert_rows(ctx.session.connection(), AppliedMutation.__table__, ctx.log_rows, ready=_ENCODED)
         ctx.log_rows = []
-    ctx.device.last_mutation_number = ctx.last_number
     ctx.session.commit()
     ctx.history.clear()  # the lock is let go: other writers may change rows before the next
 
@@ -239,6 +266,8 @@ def _load_orders(ctx: PushContext, mutations: list[Any]) -> None:
         if isinstance(m, Mapping) and isinstance(m.get("fields"), Mapping)
     }
     wanted = sorted(i for i in ids if isinstance(i, str) and len(i) <= 64)
+    if numbers_at_commit(ctx.session):
+        _lock_batch_rows(ctx, wanted, mutations)
     for start in range(0, len(wanted), 500):
         for order in ctx.session.scalars(
             select(ServiceOrder).where(ServiceOrder.id.in_(wanted[start : start + 500]))
@@ -255,6 +284,30 @@ def _load_orders(ctx: PushContext, mutations: list[Any]) -> None:
             and isinstance(m.get("entity_id"), str)
         ],
     )
+
+
+def _lock_batch_rows(ctx: PushContext, orders: list[str], mutations: list[Any]) -> None:
+    """PostgreSQL: lock, in the writers' order (orders first, then by table and key), the orders
+    the batch names and the rows it edits, and load them fresh: other writers now run beside
+    the push, and every decision made in memory (merges, checks) must hold to its commit."""
+    for order in lock_rows(ctx.session, ServiceOrder, orders):
+        ctx.held[(ServiceOrder.__tablename__, order.id)] = order
+    edited: dict[str, set[str]] = {}
+    for m in mutations:
+        if (
+            isinstance(m, Mapping)
+            and m.get("op") == "update"
+            and m.get("entity") in SPECS
+            and m.get("entity") != "order"
+            and "update" in SPECS[m["entity"]].ops
+            and isinstance(m.get("entity_id"), str)
+            and len(m["entity_id"]) <= 64
+        ):
+            edited.setdefault(m["entity"], set()).add(m["entity_id"])
+    for name in sorted(edited, key=lambda n: SPECS[n].model.__tablename__):
+        spec = SPECS[name]  # every editable entity is keyed by a string id
+        for row in lock_rows(ctx.session, spec.model, edited[name]):
+            ctx.held[(spec.model.__tablename__, row.id)] = row
 
 
 def _existing_ids(session: Session, mutations: list[Any]) -> dict[str, set[str]]:

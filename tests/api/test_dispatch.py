@@ -84,3 +84,22 @@ def test_trends_give_one_entry_per_week_and_order_numbers_label_ids(app, users):
     assert len(weeks) == 4 and weeks[0]["start"] < weeks[-1]["start"]
     assert api.get("/api/dispatch/trends?weeks=99").status_code == 422
     assert api.get(f"/api/dispatch/order-numbers?id={order_id}&id=nope").get_json() == {order_id: "SO-Z"}
+
+
+def test_the_nav_badge_counts_what_the_boards_queue_shows(app, users):
+    make_order(app, "SO-WAIT")
+    guided = make_order(app, "SO-GUIDED")
+    handed_back = make_order(app, "SO-BACK")
+    now = utcnow()
+    with app.app_context():
+        # Guided by phone without an engineer, yesterday: finished before today, off the board.
+        row = db.session.get(ServiceOrder, guided)
+        row.status, row.completed_at = "guided_by_phone", now - timedelta(days=1, hours=1)
+        row = db.session.get(ServiceOrder, handed_back)
+        row.status, row.assignee_id = "returned_to_dispatch", users["eng1"]
+        db.session.commit()
+    api = sign_in(app, "dispatcher")
+    board = api.get("/api/dispatch/board").get_json()
+    counts = api.get("/api/dispatch/stamp").get_json()["counts"]
+    assert sorted(o["number"] for o in board["unassigned"]) == ["SO-BACK", "SO-WAIT"]
+    assert counts["board"] == len(board["unassigned"]) == 2

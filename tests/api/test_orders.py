@@ -60,15 +60,16 @@ def test_vague_address_is_refused(app, users):
 def test_order_for_existing_customer_and_unit(app, users):
     api = sign_in(app, "dispatcher")
     first = api.post("/api/orders", json=new_order_body()).get_json()
-    resp = api.post(
-        "/api/orders",
-        json={
-            "customer_id": first["customer"]["id"],
-            "unit_id": first["unit"]["id"],
-            "symptom": "遥控器失灵",
-            "contact_phone": "13912345678",
-        },
-    )
+    again = {
+        "customer_id": first["customer"]["id"],
+        "unit_id": first["unit"]["id"],
+        "symptom": "遥控器失灵",
+        "contact_phone": "13912345678",
+    }
+    # The unit has an open order already: the dispatcher is warned, and creates it only on purpose.
+    warned = api.post("/api/orders", json=again)
+    assert warned.status_code == 409 and warned.get_json()["error"]["details"]["number"] == first["number"]
+    resp = api.post("/api/orders", json={**again, "confirm_duplicate": True})
     assert resp.status_code == 201, resp.get_json()
     assert resp.get_json()["unit"]["id"] == first["unit"]["id"]
     assert resp.get_json()["number"] != first["number"]

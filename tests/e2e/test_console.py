@@ -85,6 +85,27 @@ def test_assigning_from_the_queue_moves_the_order_and_queues_a_push(console, wor
         assert note.user_id == world["engineers"]["li"] and note.kind == "assigned"
 
 
+def test_a_ranking_that_answers_late_keeps_the_engineer_the_dispatcher_picked(console, world, live_app):
+    page = console
+    held: list[Any] = []
+    page.route("**/api/planning/orders/*/candidates*", lambda route: held.append(route))
+    number = world["queue_numbers"][0]
+    page.click(f"#queue [data-number='{number}'] button[data-action=assign]")
+    for _ in range(200):  # the dialog asks the server for its ranking
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the dialog never asked for its ranking"
+    page.select_option("#assign-engineer", str(world["engineers"]["chen"]))
+    held[0].continue_()  # the ranking arrives after the pick and reorders the list
+    page.wait_for_selector("#assign-suggestions .muted", state="detached")
+    assert page.input_value("#assign-engineer") == str(world["engineers"]["chen"])
+    page.click("#assign-submit")
+    page.wait_for_selector(f".lane[data-engineer='陈静'] [data-number='{number}']")
+    with live_app.app_context():
+        assert db.session.get(ServiceOrder, world["queue"][0]).assignee_id == world["engineers"]["chen"]
+
+
 def test_reassigning_needs_a_reason(console, world, live_app):
     page = console
     order_id = world["day_orders"][3][1]

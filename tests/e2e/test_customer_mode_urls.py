@@ -29,6 +29,7 @@ def test_a_customer_typing_urls_in_hand_off_sees_403_and_no_one_elses_data(phone
     wait_synced(page)
     open_order(page, seeded.order_number)
     page.click(".actionbar [data-testid=primary]")  # fixed on site
+    page.wait_for_selector(".visit[data-outcome='fixed_on_site']")
     page.click(".actionbar [data-testid=primary]")  # customer hand-off: the engineer sets a PIN
     page.fill("input[name=pin]", "135790")
     page.fill("input[name=pin_again]", "135790")

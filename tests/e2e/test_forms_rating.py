@@ -66,7 +66,7 @@ def test_comment_is_limited_to_500_characters(forms_page: Any) -> None:
 def test_customer_declining_to_rate_is_recorded(forms_page: Any) -> None:
     page = forms_page
     open_form(page, "rating", lang="zh-CN")
-    page.get_by_role("button", name="客户不愿评价").tap()
+    page.get_by_role("button", name="用户不愿评价").tap()
     screenshot(page, "forms-rating-decline-zh")
     page.get_by_role("alertdialog").get_by_role("button", name="记录不评价").tap()
     assert last_result(page) == {

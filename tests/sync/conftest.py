@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, settings
 
 settings.register_profile(
     "ci",
-    max_examples=500,
+    max_examples=300,
     stateful_step_count=12,
     deadline=None,
     suppress_health_check=[
@@ -33,7 +33,7 @@ settings.register_profile(
     ],
 )
 # The PostgreSQL pass of `make test` runs the machine again with fewer examples: the SQLite
-# pass carries the 500, this one checks the same rules on the other database's locking.
+# pass carries the 300, this one checks the same rules on the other database's locking.
 settings.register_profile(
     "ci-postgres",
     max_examples=100,

@@ -244,7 +244,7 @@ def test_orders_created_at_once_for_a_known_customer_each_get_their_own_number(p
         def report(desk: HttpDevice) -> None:
             start.wait()
             for _ in range(6):
-                body = {**new_order_body(), **known}
+                body = {**new_order_body(), **known, "confirm_duplicate": True}  # the same unit, on purpose
                 del body["customer"], body["unit"]
                 answers.append(desk.http.post(server.url + "/api/orders", json=body, timeout=30))
 

@@ -6,6 +6,7 @@ import { deadlines } from "../../pwa/js/service-levels.js";
 import { check, legalTargets, reasonRequired } from "../../pwa/js/states.js";
 import { canonicalSummary, summaryHash } from "../../pwa/js/summary.js";
 import { clockOf } from "../../pwa/js/views/list.js";
+import { arrivalEvidence } from "../../pwa/js/position.js";
 
 const instant = (d) => (d === null ? null : d.getTime());
 
@@ -18,6 +19,7 @@ const RULES = {
     return Object.fromEntries(Object.entries(due).map(([k, v]) => [k, instant(v)]));
   },
   clock: (c) => clockOf(c.order, c.now, c.policy),
+  arrival: (c) => arrivalEvidence(c.position, c.location, c.radius_m),
   states: (c) => ({ ...check(c.current, c.target, c.context), targets: legalTargets(c.current),
     reason_required: reasonRequired(c.current, c.target) }),
   summary: async (c) => ({ text: new TextDecoder().decode(canonicalSummary(c)), hash: await summaryHash(c) }),

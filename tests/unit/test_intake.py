@@ -1,8 +1,17 @@
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from server.domain.intake import IntakeData, address_is_vague, check_intake, phone_kind
+from server.domain.intake import (
+    IntakeData,
+    address_is_vague,
+    check_intake,
+    phone_kind,
+    same_contact,
+    same_unit,
+)
 
 TODAY = date(2026, 11, 25)
 
@@ -134,3 +143,16 @@ def test_errors_come_before_warnings():
         "missing_serial",
         "landline_without_area_code",
     }
+
+
+@given(st.from_regex(r"1[3-9]\d{9}", fullmatch=True), st.sampled_from(["", " ", "-"]), st.booleans())
+def test_the_same_phone_written_differently_is_the_same_contact(number, sep, prefixed):
+    written = ("+86 " if prefixed else "") + sep.join([number[:3], number[3:7], number[7:]])
+    assert same_contact((number,), (written,))
+    assert not same_contact((number,), ("0532" + number[-8:],))
+
+
+def test_the_same_unit_ignores_unknown_brand_or_model_but_not_the_category():
+    assert same_unit(("washing_machine", "Haier", "EG100"), ("washing_machine", "haier ", ""))
+    assert not same_unit(("washing_machine", "Haier", "EG100"), ("refrigerator", "Haier", "EG100"))
+    assert not same_unit(("washing_machine", "Haier", "EG100"), ("washing_machine", "Midea", "EG100"))

@@ -745,3 +745,51 @@ def test_a_summary_with_two_faults_names_the_same_first_one() -> None:
     base = summary_examples()[0]
     cases = [{**base, "unit": {"b": 1.5, "A": 1}}, {**base, "unit": {"Bad": 1}}]
     assert run_js("summary", cases) == [python_summary(c) for c in cases]
+
+
+def arrival_cases() -> st.SearchStrategy[dict[str, Any]]:
+    """An address in one city (or none known), a position some way from it, and the radius: from
+    metres away (inside the radius) to kilometres (far)."""
+    lat = st.floats(min_value=35.9, max_value=36.4, allow_nan=False)
+    lng = st.floats(min_value=120.0, max_value=120.7, allow_nan=False)
+    address = st.fixed_dictionaries({"lat": lat, "lng": lng})
+    step = st.one_of(st.floats(-0.002, 0.002), st.floats(-0.05, 0.05))  # ~200 m or ~5 km in latitude
+    return st.fixed_dictionaries(
+        {
+            "address": address,
+            "known": st.booleans(),
+            "d_lat": step,
+            "d_lng": step,
+            "accuracy_m": st.integers(3, 500),
+            "radius_m": st.integers(50, 1000),
+        }
+    ).map(
+        lambda c: {
+            "location": c["address"] if c["known"] else None,
+            "position": {
+                "lat": c["address"]["lat"] + c["d_lat"],
+                "lng": c["address"]["lng"] + c["d_lng"],
+                "accuracy_m": c["accuracy_m"],
+            },
+            "radius_m": c["radius_m"],
+        }
+    )
+
+
+def test_the_phone_and_the_server_read_an_arrival_position_alike() -> None:
+    """pwa/js/position.js arrivalEvidence and server/domain/arrival.py check_arrival: the same
+    distance to the metre and the same "far from the address" on generated positions."""
+    from server.domain.arrival import check_arrival
+
+    cases = drawn(arrival_cases())
+    far = 0
+    for case, got in zip(cases, run_js("arrival", cases), strict=True):
+        assert "ok" in got, (case, got)
+        phone = got["ok"]
+        server = check_arrival({"position": case["position"], **phone}, case["location"], case["radius_m"])
+        assert server is not None
+        assert phone["distance_m"] == server.distance_m, case
+        assert phone.get("far_from_address") == server.far_from_address or case["location"] is None, case
+        assert not server.disagrees, case
+        far += bool(server.far_from_address)
+    assert 0 < far < len(cases)  # both sides of the radius were drawn

@@ -48,6 +48,8 @@ class FollowUpSchema(Schema):
     id = fields.String()
     order_id = fields.String()
     order_number = fields.String()
+    customer_name = fields.String()
+    customer_phones = fields.List(fields.String())
     kind = fields.String()
     due_at = fields.DateTime()
     window_end = fields.DateTime(allow_none=True)
@@ -104,6 +106,9 @@ class ComplaintSchema(Schema):
     answer = fields.String()
     status = fields.String()
     breaches = fields.List(fields.String(), metadata={"description": "clocks missed, late or still running"})
+    customer_name = fields.String()
+    customer_phones = fields.List(fields.String())
+    order_number = fields.String(allow_none=True)
     overdue = fields.Boolean(metadata={"description": "a clock ran out and is still running"})
 
 

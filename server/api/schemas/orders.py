@@ -24,6 +24,7 @@ class OrderListArgs(PageArgs):
     unassigned = fields.Boolean()
     day = fields.Date(metadata={"description": "appointments on this local day"})
     breach = fields.Boolean(metadata={"description": "only orders that missed a service level"})
+    customer = fields.String(validate=ID, metadata={"description": "one customer's orders (staff)"})
 
 
 class OrderRowSchema(Schema):
@@ -74,6 +75,12 @@ class OrderCreateSchema(Schema):
     requested_window_end = aware(past=timedelta(days=31), future=timedelta(days=366))
     assignee_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
     assign_reason = fields.String(load_default="", validate=validate.Length(max=300))
+    draft = fields.Boolean(
+        load_default=False, metadata={"description": "save with intake errors, flagged, to complete later"}
+    )
+    confirm_duplicate = fields.Boolean(
+        load_default=False, metadata={"description": "create although an open order for the unit exists"}
+    )
 
     @validates_schema
     def _window_in_order(self, data: dict[str, Any], **_: Any) -> None:

@@ -5,16 +5,9 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from server.api.schemas import SHORT, TEXT, PageArgs
+from server.domain.products import CATEGORIES as PRODUCT_CATEGORIES
 
-CATEGORIES = [
-    "washing_machine",
-    "air_conditioner",
-    "refrigerator",
-    "water_heater",
-    "office_printer",
-    "air_compressor",
-    "other",
-]
+CATEGORIES = list(PRODUCT_CATEGORIES)
 
 
 class CustomerInSchema(Schema):
